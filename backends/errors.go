@@ -1,0 +1,149 @@
+package backends
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// secretPatterns match credentials that may be echoed back in a provider's
+// error text or a URL: API keys, bearer tokens, AWS access key ids and
+// signatures.
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`\b(sk|rk|pk|gsk|xai|csk)-[A-Za-z0-9_\-*.]{8,}`),
+	regexp.MustCompile(`\bsk-or-v1-[A-Za-z0-9]{8,}`),
+	regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{20,}`),
+	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_\-.=:+/]{8,}`),
+	regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
+	regexp.MustCompile(`(?i)(signature|credential|x-amz-security-token|api[_-]?key|key)=[^&\s"']+`),
+}
+
+const redacted = "[REDACTED]"
+
+// Redact removes secrets from s: every exact value in secrets (keys read from
+// the environment) and anything shaped like a credential.
+func Redact(s string, secrets ...string) string {
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+	}
+	for _, re := range secretPatterns {
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			if k, _, ok := strings.Cut(m, "="); ok && !strings.ContainsAny(k, " ") {
+				return k + "=" + redacted
+			}
+			if strings.HasPrefix(strings.ToLower(m), "bearer") {
+				return "Bearer " + redacted
+			}
+			return redacted
+		})
+	}
+	return s
+}
+
+// StatusError turns an HTTP error response into an Error that says what a
+// person can do about it. who names the provider ("openai", "bedrock"),
+// keyHint says where the refused credentials came from ("the key in
+// OPENAI_API_KEY", "your AWS credentials"), detail is the provider's own
+// message (already redacted).
+func StatusError(who string, status int, code, detail string, retryAfter time.Duration, keyHint string) *Error {
+	e := &Error{Status: status, Code: code, RetryAfter: retryAfter}
+	tag := fmt.Sprint(status)
+	if code != "" {
+		tag += " " + code
+	}
+	var msg string
+	switch {
+	case status == 401 || status == 403:
+		msg = fmt.Sprintf("%s refused %s (%s): check it, or set a valid one", who, keyHint, tag)
+	case status == 429:
+		e.Retryable = true
+		msg = fmt.Sprintf("%s rate limited this request (%s)", who, tag)
+		if retryAfter > 0 {
+			msg += fmt.Sprintf("; retry after %s", retryAfter.Round(time.Second))
+		} else {
+			msg += "; wait a moment and retry"
+		}
+	case status == 404:
+		msg = fmt.Sprintf("%s does not know this model or endpoint (%s): check the model id and base URL", who, tag)
+	case status == 408:
+		e.Retryable = true
+		msg = fmt.Sprintf("%s timed out (%s); retry", who, tag)
+	case status >= 500:
+		e.Retryable = true
+		msg = fmt.Sprintf("%s had a server error (%s); retry later", who, tag)
+	case status >= 400:
+		msg = fmt.Sprintf("%s rejected the request (%s)", who, tag)
+	default:
+		msg = fmt.Sprintf("%s answered with an error (%s)", who, tag)
+	}
+	if detail = strings.TrimSpace(detail); detail != "" {
+		msg += ": " + oneLine(detail, 300)
+	}
+	e.Message = msg
+	return e
+}
+
+// TransportError explains a failure below HTTP: a refused or dropped
+// connection, a stalled stream, a timeout. started says whether any of the
+// response had arrived, which changes what the user should be told.
+func TransportError(who, url string, err error, started bool) *Error {
+	var stall *StallError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &stall):
+		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: "stalled", Retryable: true}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, err), Code: "timeout", Retryable: true}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: "connection_refused", Retryable: true}
+	case started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
+		return &Error{Message: fmt.Sprintf("%s dropped the connection mid-stream; the partial answer is kept", who), Code: "connection_dropped", Retryable: true}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return &Error{Message: fmt.Sprintf("%s closed the connection before answering; retry", who), Code: "connection_dropped", Retryable: true}
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &Error{Message: fmt.Sprintf("%s timed out: %s", who, Redact(err.Error())), Code: "timeout", Retryable: true}
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return &Error{Message: fmt.Sprintf("%s: cannot resolve host %q; check the base URL and your network", who, dnsErr.Name), Code: "dns", Retryable: false}
+	}
+	return &Error{Message: fmt.Sprintf("%s: %s", who, oneLine(Redact(err.Error()), 300)), Retryable: false}
+}
+
+// MalformedError reports a stream that could not be parsed.
+func MalformedError(who string, err error) *Error {
+	return &Error{Message: fmt.Sprintf("%s sent a malformed stream: %s", who, oneLine(Redact(err.Error()), 200)), Code: "malformed_stream"}
+}
+
+// oneLine collapses whitespace and cuts s to at most max runes.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads a Retry-After header: delta-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var secs float64
+	if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && secs >= 0 && !strings.ContainsAny(v, " ,") {
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := time.Parse(time.RFC1123, v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

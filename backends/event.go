@@ -1,0 +1,113 @@
+// Package backends turns one chat request into a stream of events, for every
+// provider fanout speaks to: OpenAI and OpenAI-compatible servers, AWS Bedrock
+// and the built-in demo models. It also holds the price catalog.
+//
+// Nothing in this package knows about panes, sessions or the terminal.
+package backends
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventType names the kind of an Event. The string values are part of the
+// session file and of `fanout run --events`, so they never change.
+type EventType string
+
+const (
+	EventDelta EventType = "delta"
+	EventUsage EventType = "usage"
+	EventDone  EventType = "done"
+	EventError EventType = "error"
+)
+
+// DeltaKind separates the answer from reasoning ("thinking") text.
+type DeltaKind string
+
+const (
+	KindAnswer    DeltaKind = "answer"
+	KindReasoning DeltaKind = "reasoning"
+)
+
+// Stop reasons, normalised across providers. Providers' own values that have
+// no equivalent here are passed through unchanged.
+const (
+	StopEnd           = "stop"           // the model finished (OpenAI "stop", Bedrock "end_turn")
+	StopMaxTokens     = "length"         // cut by the token limit (OpenAI "length", Bedrock "max_tokens")
+	StopContentFilter = "content_filter" // refused or filtered
+	StopToolUse       = "tool_use"
+	StopCancelled     = "cancelled" // the user or a timeout ended the stream
+)
+
+// Event is one thing a backend reports about a streaming response. Exactly one
+// of the payload fields is set, as named by Type.
+type Event struct {
+	Type  EventType `json:"type"`
+	Delta *Delta    `json:"delta,omitempty"`
+	Usage *Usage    `json:"usage,omitempty"`
+	Done  *Done     `json:"done,omitempty"`
+	Error *Error    `json:"error,omitempty"`
+}
+
+// Delta is a piece of streamed text.
+type Delta struct {
+	Kind DeltaKind `json:"kind"`
+	Text string    `json:"text"`
+}
+
+// Usage is the token accounting of one response.
+//
+// Input counts every prompt token, including those read from or written to a
+// prompt cache: OpenAI reports it that way, and the Bedrock backend adds the
+// cache counts back in, so that cost is computed one way for all providers.
+// Output includes reasoning tokens, which every provider bills as output.
+type Usage struct {
+	Input       int  `json:"input"`
+	Output      int  `json:"output"`
+	CachedInput int  `json:"cached_input"`
+	CacheWrite  int  `json:"cache_write"`
+	Reasoning   int  `json:"reasoning"`
+	Exact       bool `json:"exact"`
+	// CostUSD is the provider's own figure for what the request cost, when
+	// it reports one (OpenRouter does). Nil when it does not.
+	CostUSD *float64 `json:"cost_usd,omitempty"`
+}
+
+// Done ends a successful stream.
+type Done struct {
+	StopReason string `json:"stop_reason"`
+	// ProviderLatency is the provider's own measure of the request, when it
+	// gives one (Bedrock metrics.latencyMs). Zero when unknown.
+	ProviderLatency time.Duration `json:"provider_latency_ms,omitempty"`
+}
+
+// Error ends a failed stream. Message is written for a person: it says what
+// happened and what to do. It never contains a secret.
+type Error struct {
+	Message   string `json:"message"`
+	Status    int    `json:"status,omitempty"` // HTTP status, 0 when there was none
+	Code      string `json:"code,omitempty"`   // the provider's error code or type
+	Retryable bool   `json:"retryable"`
+	// RetryAfter is the server's Retry-After, when it sent one.
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// DeltaEvent, UsageEvent, DoneEvent and ErrorEvent build events.
+func DeltaEvent(kind DeltaKind, text string) Event {
+	return Event{Type: EventDelta, Delta: &Delta{Kind: kind, Text: text}}
+}
+
+func UsageEvent(u Usage) Event { return Event{Type: EventUsage, Usage: &u} }
+
+func DoneEvent(stop string, providerLatency time.Duration) Event {
+	return Event{Type: EventDone, Done: &Done{StopReason: stop, ProviderLatency: providerLatency}}
+}
+
+func ErrorEvent(e *Error) Event { return Event{Type: EventError, Error: e} }
+
+// Errorf builds an Error event with only a message.
+func Errorf(format string, args ...any) Event {
+	return ErrorEvent(&Error{Message: fmt.Sprintf(format, args...)})
+}
