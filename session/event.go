@@ -1,0 +1,55 @@
+// Package session runs one prompt against several models at once, stamps
+// every event with its pane and its offset from that pane's request start,
+// and folds the stamped events into the stats fanout shows. The stamped event
+// stream is the single source of truth: the terminal UI, `fanout run`, the
+// session file and replay all consume it.
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+// Event is a backend event stamped with its pane and with T, the monotonic
+// offset from the moment that pane's request was sent.
+type Event struct {
+	Pane int
+	T    time.Duration
+	backends.Event
+}
+
+// eventJSON is the wire form of an Event, one line of a session file or of
+// `fanout run --events`: {"t_ms": 12.5, "pane": 0, "type": "delta", …}.
+type eventJSON struct {
+	TMs  float64 `json:"t_ms"`
+	Pane int     `json:"pane"`
+	backends.Event
+}
+
+// MarshalJSON writes the flat wire form, with t_ms in milliseconds rounded
+// to the microsecond.
+func (e Event) MarshalJSON() ([]byte, error) {
+	return json.Marshal(eventJSON{TMs: Millis(e.T), Pane: e.Pane, Event: e.Event})
+}
+
+// UnmarshalJSON reads the wire form back.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w eventJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if math.IsNaN(w.TMs) || math.IsInf(w.TMs, 0) || w.TMs < 0 {
+		return fmt.Errorf("bad t_ms %v", w.TMs)
+	}
+	*e = Event{Pane: w.Pane, T: time.Duration(w.TMs * float64(time.Millisecond)), Event: w.Event}
+	return nil
+}
+
+// Millis is d in milliseconds, rounded to the microsecond.
+func Millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}

@@ -1,0 +1,99 @@
+package session
+
+import "math"
+
+// Report is the `fanout run --json` document. Its shape is a contract that
+// scripts depend on: add fields, never rename or remove them.
+type Report struct {
+	Prompt  string         `json:"prompt"`
+	Results []ReportResult `json:"results"`
+}
+
+// ReportResult is one model's line in a Report.
+type ReportResult struct {
+	Label      string       `json:"label"`
+	Provider   string       `json:"provider"`
+	Model      string       `json:"model"`
+	Text       string       `json:"text"`
+	Reasoning  string       `json:"reasoning"`
+	StopReason *string      `json:"stop_reason"`
+	Status     Status       `json:"status"`
+	Error      *ReportError `json:"error"`
+	TTFTMs     *float64     `json:"ttft_ms"`
+	TotalMs    *float64     `json:"total_ms"`
+	TokensPerS *float64     `json:"tokens_per_s"`
+	Usage      ReportUsage  `json:"usage"`
+	Cost       Cost         `json:"cost"`
+	// ProviderLatencyMs is the provider's own latency figure, when given.
+	ProviderLatencyMs *float64 `json:"provider_latency_ms,omitempty"`
+}
+
+// ReportError is a failed model's error.
+type ReportError struct {
+	Message   string `json:"message"`
+	Status    int    `json:"status"`
+	Code      string `json:"code"`
+	Retryable bool   `json:"retryable"`
+}
+
+// ReportUsage is a model's token counts; Exact is false for estimates.
+type ReportUsage struct {
+	Input       int  `json:"input"`
+	Output      int  `json:"output"`
+	CachedInput int  `json:"cached_input"`
+	CacheWrite  int  `json:"cache_write"`
+	Reasoning   int  `json:"reasoning"`
+	Exact       bool `json:"exact"`
+}
+
+// NewReport builds the report of a run from its results, in pane order.
+func NewReport(prompt string, results []*Result) Report {
+	rep := Report{Prompt: prompt, Results: make([]ReportResult, 0, len(results))}
+	for _, r := range results {
+		rep.Results = append(rep.Results, r.report())
+	}
+	return rep
+}
+
+func (r *Result) report() ReportResult {
+	s := &r.Stats
+	u := s.Tokens()
+	out := ReportResult{
+		Label:     r.Target.Label,
+		Provider:  r.Target.Provider,
+		Model:     r.Target.Model,
+		Text:      r.Text(),
+		Reasoning: r.Reasoning(),
+		Status:    s.Status,
+		Usage: ReportUsage{Input: u.Input, Output: u.Output, CachedInput: u.CachedInput,
+			CacheWrite: u.CacheWrite, Reasoning: u.Reasoning, Exact: s.Usage != nil},
+		Cost: r.Cost(),
+	}
+	if s.StopReason != "" {
+		stop := s.StopReason
+		out.StopReason = &stop
+	}
+	if s.Err != nil {
+		out.Error = &ReportError{Message: s.Err.Message, Status: s.Err.Status, Code: s.Err.Code, Retryable: s.Err.Retryable}
+	}
+	if ttft, ok := s.TTFT(); ok {
+		out.TTFTMs = ptr(Millis(ttft))
+	}
+	if s.Ended() {
+		out.TotalMs = ptr(Millis(s.Total))
+	}
+	if tps, ok := s.TokensPerSecond(); ok {
+		out.TokensPerS = ptr(math.Round(tps*10) / 10)
+	}
+	if s.ProviderLatency > 0 {
+		out.ProviderLatencyMs = ptr(Millis(s.ProviderLatency))
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Answered reports whether the result is a complete answer: done, not
+// cancelled, not failed.
+func (r *Result) Answered() bool { return r.Stats.Status == StatusDone }
+

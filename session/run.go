@@ -1,0 +1,92 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+// Pane is one model taking part in a run.
+type Pane struct {
+	Target  backends.Target
+	Backend backends.Backend
+	Request backends.Request
+}
+
+// ErrCancelled is the cause to cancel a run's context with when the user
+// stops it (Esc, Ctrl+C). Panes then end as cancelled, not as failed.
+var ErrCancelled = errors.New("cancelled by the user")
+
+// Stream runs one pane and stamps its events. It always ends with exactly one
+// Done or Error event, even when the backend does not: a cancelled context
+// becomes Done with stop reason "cancelled" (or an Error when the context's
+// deadline passed), and a stream that stops without either becomes an Error.
+//
+// The first event, at offset zero, is an estimated Usage carrying the input
+// token estimate, so that stats folded from the events alone show input
+// tokens before the provider reports them.
+func Stream(ctx context.Context, index int, p Pane) iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		start := time.Now()
+		stamp := func(ev backends.Event) Event {
+			return Event{Pane: index, T: time.Since(start), Event: ev}
+		}
+		est := backends.Usage{Input: backends.EstimateInput(p.Request)}
+		if !yield(Event{Pane: index, Event: backends.UsageEvent(est)}) {
+			return
+		}
+		ended := false
+		for ev := range p.Backend.Stream(ctx, p.Request) {
+			if ctx.Err() != nil {
+				// Whatever the backend says after cancellation (often a
+				// "context canceled" error) is an artefact of stopping it.
+				break
+			}
+			stamped := stamp(ev)
+			ended = ev.Type == backends.EventDone || ev.Type == backends.EventError
+			if !yield(stamped) || ended {
+				return
+			}
+		}
+		if ended {
+			return
+		}
+		yield(stamp(endEvent(ctx)))
+	}
+}
+
+// endEvent explains why a stream stopped without its own ending.
+func endEvent(ctx context.Context) backends.Event {
+	if ctx.Err() == nil {
+		return backends.ErrorEvent(&backends.Error{Message: "the stream ended without a result", Code: "no_result"})
+	}
+	cause := context.Cause(ctx)
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return backends.ErrorEvent(&backends.Error{Message: "no answer before the run's timeout; raise --timeout", Code: "timeout", Retryable: true})
+	}
+	if cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, ErrCancelled) {
+		return backends.ErrorEvent(&backends.Error{Message: fmt.Sprintf("stopped: %s", cause), Code: "stopped"})
+	}
+	return backends.DoneEvent(backends.StopCancelled, 0)
+}
+
+// Run starts every pane at once and calls emit for each stamped event from
+// that pane's own goroutine: emit must be safe for concurrent use, and events
+// of one pane arrive in order. Run returns when every pane has ended; cancel
+// ctx to end them early — each pane then ends with a cancelled Done.
+func Run(ctx context.Context, panes []Pane, emit func(Event)) {
+	var wg sync.WaitGroup
+	for i, p := range panes {
+		wg.Go(func() {
+			for ev := range Stream(ctx, i, p) {
+				emit(ev)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,195 @@
+package session
+
+import (
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+// Status is where a pane is in its life.
+type Status string
+
+const (
+	StatusWaiting   Status = "waiting"   // request sent, nothing streamed yet
+	StatusStreaming Status = "streaming" // text is arriving
+	StatusDone      Status = "done"
+	StatusCancelled Status = "cancelled"
+	StatusError     Status = "error"
+)
+
+// Stats is the fold of one pane's events. Apply is the only way it changes,
+// so the live UI, `fanout run` and a replay all compute the same numbers from
+// the same events. Apply does constant work per event.
+type Stats struct {
+	Status Status
+	// Deltas counts non-empty deltas; FirstDelta and LastDelta are their
+	// offsets (TTFT is FirstDelta).
+	Deltas     int
+	FirstDelta time.Duration
+	LastDelta  time.Duration
+	// Total is the offset of the Done or Error; zero while running.
+	Total time.Duration
+	// Usage is the provider's exact usage once it arrives. Before that,
+	// Estimate holds the input estimate and the output estimate below.
+	Usage      *backends.Usage
+	InputEst   int
+	outputEst  backends.TokenEstimator
+	StopReason string
+	// ProviderLatency is the provider's own figure, when it gives one.
+	ProviderLatency time.Duration
+	Err             *backends.Error
+}
+
+// Apply folds one event into the stats.
+func (s *Stats) Apply(ev Event) {
+	if s.Status == "" {
+		s.Status = StatusWaiting
+	}
+	switch ev.Type {
+	case backends.EventDelta:
+		if ev.Delta == nil || ev.Delta.Text == "" {
+			return
+		}
+		if s.Deltas == 0 {
+			s.FirstDelta = ev.T
+		}
+		s.Deltas++
+		s.LastDelta = ev.T
+		s.outputEst.Add(ev.Delta.Text)
+		if s.Status == StatusWaiting {
+			s.Status = StatusStreaming
+		}
+	case backends.EventUsage:
+		if ev.Usage == nil {
+			return
+		}
+		if ev.Usage.Exact {
+			u := *ev.Usage
+			s.Usage = &u
+		} else if ev.Usage.Input > 0 {
+			s.InputEst = ev.Usage.Input
+		}
+	case backends.EventDone:
+		s.Total = ev.T
+		s.Status = StatusDone
+		if ev.Done != nil {
+			s.StopReason = ev.Done.StopReason
+			s.ProviderLatency = ev.Done.ProviderLatency
+		}
+		if s.StopReason == backends.StopCancelled {
+			s.Status = StatusCancelled
+		}
+	case backends.EventError:
+		s.Total = ev.T
+		s.Status = StatusError
+		s.Err = ev.Error
+	}
+}
+
+// Ended reports whether the pane has finished, one way or another.
+func (s *Stats) Ended() bool {
+	return s.Status == StatusDone || s.Status == StatusCancelled || s.Status == StatusError
+}
+
+// TTFT is the offset of the first non-empty delta; ok is false until one has
+// arrived.
+func (s *Stats) TTFT() (time.Duration, bool) { return s.FirstDelta, s.Deltas > 0 }
+
+// Tokens returns the input and output token counts: the provider's exact
+// usage when it has arrived, the estimate otherwise.
+func (s *Stats) Tokens() backends.Usage {
+	if s.Usage != nil {
+		return *s.Usage
+	}
+	return backends.Usage{Input: s.InputEst, Output: s.outputEst.Tokens()}
+}
+
+// UsageMissing reports a pane that finished without the provider ever
+// reporting usage: its token counts stay estimates.
+func (s *Stats) UsageMissing() bool { return s.Ended() && s.Usage == nil && s.Deltas > 0 }
+
+// TokensPerSecond is output tokens over the time between the first and the
+// last delta. ok is false until two deltas have arrived apart in time.
+func (s *Stats) TokensPerSecond() (float64, bool) {
+	span := s.LastDelta - s.FirstDelta
+	if s.Deltas < 2 || span <= 0 {
+		return 0, false
+	}
+	return float64(s.Tokens().Output) / span.Seconds(), true
+}
+
+// CostSource says how trustworthy a cost is.
+type CostSource string
+
+const (
+	CostBilled    CostSource = "billed"    // the provider reported it
+	CostComputed  CostSource = "computed"  // exact tokens × catalog price
+	CostEstimated CostSource = "estimated" // estimated tokens × price
+	CostUnknown   CostSource = "unknown"   // no price: never shown as $0
+)
+
+// Cost is a price with where it came from. USD is nil when unknown.
+type Cost struct {
+	USD    *float64   `json:"usd"`
+	Source CostSource `json:"source"`
+	// Simulated marks the made-up prices of the demo models.
+	Simulated bool `json:"simulated,omitempty"`
+}
+
+// Cost prices the pane's tokens. price is nil when the model's price is
+// unknown.
+func (s *Stats) Cost(price *backends.Price) Cost {
+	if s.Usage != nil && s.Usage.CostUSD != nil {
+		v := *s.Usage.CostUSD
+		return Cost{USD: &v, Source: CostBilled}
+	}
+	if price == nil {
+		return Cost{Source: CostUnknown}
+	}
+	v := price.Cost(s.Tokens())
+	src := CostEstimated
+	if s.Usage != nil {
+		src = CostComputed
+	}
+	return Cost{USD: &v, Source: src, Simulated: price.Source == "simulated"}
+}
+
+// Result is one pane's answer and stats, built by applying its events.
+type Result struct {
+	Target    backends.Target
+	Price     *backends.Price
+	text      strings.Builder
+	reasoning strings.Builder
+	Stats     Stats
+}
+
+// Apply folds one event into the result.
+func (r *Result) Apply(ev Event) {
+	if ev.Type == backends.EventDelta && ev.Delta != nil {
+		if ev.Delta.Kind == backends.KindReasoning {
+			r.reasoning.WriteString(ev.Delta.Text)
+		} else {
+			r.text.WriteString(ev.Delta.Text)
+		}
+	}
+	r.Stats.Apply(ev)
+}
+
+// Text is the answer so far.
+func (r *Result) Text() string { return r.text.String() }
+
+// Reasoning is the reasoning text so far.
+func (r *Result) Reasoning() string { return r.reasoning.String() }
+
+// Cost prices the result with its own price.
+func (r *Result) Cost() Cost { return r.Stats.Cost(r.Price) }
+
+// Fold builds stats from a finished list of events of one pane.
+func Fold(events []Event) Stats {
+	var s Stats
+	for _, ev := range events {
+		s.Apply(ev)
+	}
+	return s
+}
