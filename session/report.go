@@ -96,4 +96,3 @@ func ptr[T any](v T) *T { return &v }
 // Answered reports whether the result is a complete answer: done, not
 // cancelled, not failed.
 func (r *Result) Answered() bool { return r.Stats.Status == StatusDone }
-
