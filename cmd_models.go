@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+const modelsHelp = `Usage: fanout models [--json]
+
+Lists the models usable here: those named in the config, providers whose
+keys are set, models installed in a local Ollama, Bedrock when AWS
+credentials and a region resolve, and the demo models; with each, its price
+per million tokens and, for those not ready, what would enable them.
+
+Flags:
+`
+
+// modelLine is one model in `fanout models`.
+type modelLine struct {
+	Name     string          `json:"name"`
+	Label    string          `json:"label"`
+	Provider string          `json:"provider"`
+	Model    string          `json:"model"`
+	Source   string          `json:"source"` // "config" or "detected"
+	Ready    bool            `json:"ready"`
+	Why      string          `json:"why"`
+	Price    *backends.Price `json:"price"`
+}
+
+func modelsCmd(ctx context.Context, e env, args []string) error {
+	var c common
+	var jsonOut bool
+	fs := flag.NewFlagSet("models", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
+	fs.BoolVar(&jsonOut, "json", false, "print JSON")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), modelsHelp); fs.PrintDefaults() }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("models: unexpected argument %q", pos[0])
+	}
+	if err := c.load(e); err != nil {
+		return err
+	}
+	opts := c.options(e)
+
+	var lines []modelLine
+	for _, name := range c.cfg.Order {
+		t := c.cfg.Models[name]
+		l := modelLine{Name: name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "config", Ready: true, Why: "configured in " + c.cfg.Path, Price: c.price(t)}
+		if t.KeyEnv != "" && e.getenv(t.KeyEnv) == "" {
+			l.Ready, l.Why = false, "set "+t.KeyEnv
+		}
+		lines = append(lines, l)
+	}
+	for _, a := range backends.Discover(ctx, opts) {
+		t := a.Target
+		l := modelLine{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "detected", Ready: a.Ready, Why: a.Why}
+		if t.Model != "MODEL" {
+			l.Price = c.price(t)
+		}
+		lines = append(lines, l)
+	}
+
+	if jsonOut {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(lines)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tREADY\tPRICE IN/OUT PER 1M\tNOTE")
+	for _, l := range lines {
+		ready := "yes"
+		if !l.Ready {
+			ready = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, ready, formatPrice(l.Price, l.Model == "MODEL"), l.Why)
+	}
+	return tw.Flush()
+}
+
+// formatPrice shows a price per million tokens, or why there is none.
+func formatPrice(p *backends.Price, noModel bool) string {
+	switch {
+	case noModel:
+		return ""
+	case p == nil:
+		return "— (unknown)"
+	case p.Source == "local":
+		return "free (local)"
+	}
+	s := fmt.Sprintf("$%g / $%g", p.Input, p.Output)
+	if p.Source == "simulated" {
+		s += " (simulated)"
+	}
+	return s
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// progress reports on stderr while a run streams. On a terminal it redraws
+// one line per model a few times a second; elsewhere (a pipe, a CI log) it
+// prints one line per milestone: first token, done, error.
+type progress struct {
+	w       io.Writer
+	results []*session.Result
+	live    bool
+
+	// mu is the run's lock: it guards results, which pane goroutines
+	// update, and the drawing state.
+	mu     *sync.Mutex
+	drawn  int // lines drawn by the last redraw
+	frame  int
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newProgress(w io.Writer, results []*session.Result, live bool, mu *sync.Mutex) *progress {
+	return &progress{w: w, results: results, live: live, mu: mu}
+}
+
+// start begins redrawing, on a terminal, until stop.
+func (p *progress) start(ctx context.Context) {
+	if !p.live {
+		return
+	}
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				p.mu.Lock()
+				p.redraw()
+				p.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// event notes a milestone. The caller holds p.mu and has applied ev to the
+// results already.
+func (p *progress) event(ev session.Event) {
+	if p.live {
+		return
+	}
+	r := p.results[ev.Pane]
+	name := r.Target.Label
+	switch ev.Type {
+	case backends.EventDelta:
+		if r.Stats.Deltas == 1 {
+			fmt.Fprintf(p.w, "%s: first token after %s\n", name, session.FormatDuration(ev.T))
+		}
+	case backends.EventDone:
+		if r.Stats.Status == session.StatusCancelled {
+			fmt.Fprintf(p.w, "%s: cancelled after %s\n", name, session.FormatDuration(ev.T))
+		} else {
+			fmt.Fprintf(p.w, "%s: done in %s (%s)\n", name, session.FormatDuration(ev.T), r.Stats.StopReason)
+		}
+	case backends.EventError:
+		fmt.Fprintf(p.w, "%s: error: %s\n", name, ev.Error.Message)
+	}
+}
+
+// stop ends the redraw loop and leaves the final state on screen.
+func (p *progress) stop() {
+	if !p.live {
+		return
+	}
+	p.cancel()
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.redraw()
+}
+
+var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// redraw rewrites the progress block in place. The caller holds p.mu.
+func (p *progress) redraw() {
+	var b strings.Builder
+	if p.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
+	}
+	for _, r := range p.results {
+		b.WriteString("\r\x1b[2K")
+		b.WriteString(progressLine(r, spinner[p.frame%len(spinner)]))
+		b.WriteByte('\n')
+	}
+	p.frame++
+	p.drawn = len(p.results)
+	io.WriteString(p.w, b.String())
+}
+
+func progressLine(r *session.Result, spin string) string {
+	s := &r.Stats
+	icon := spin
+	switch s.Status {
+	case session.StatusDone:
+		icon = "✓"
+	case session.StatusError:
+		icon = "✗"
+	case session.StatusCancelled:
+		icon = "■"
+	}
+	label := r.Target.Label
+	if len([]rune(label)) > 24 {
+		label = string([]rune(label)[:23]) + "…"
+	}
+	line := fmt.Sprintf("%s %-24s %-9s", icon, label, s.Status)
+	if ttft, ok := s.TTFT(); ok {
+		line += "  ttft " + session.FormatDuration(ttft)
+	}
+	u := s.Tokens()
+	if u.Output > 0 {
+		line += fmt.Sprintf("  %s tok", session.FormatTokens(u.Output, s.Usage != nil))
+	}
+	if tps, ok := s.TokensPerSecond(); ok {
+		line += fmt.Sprintf("  %.0f tok/s", tps)
+	}
+	if s.Status == session.StatusError && s.Err != nil {
+		msg := s.Err.Message
+		if len([]rune(msg)) > 60 {
+			msg = string([]rune(msg)[:59]) + "…"
+		}
+		line += "  " + msg
+	}
+	return line
+}
+
+// printResults writes each answer under its own header, then a stats table.
+func printResults(w io.Writer, results []*session.Result) {
+	for _, r := range results {
+		fmt.Fprintf(w, "── %s · %s:%s ", r.Target.Label, r.Target.Provider, r.Target.Model)
+		fmt.Fprintln(w, strings.Repeat("─", max(3, 60-len([]rune(r.Target.Label+r.Target.Provider+r.Target.Model)))))
+		if reasoning := strings.TrimSpace(r.Reasoning()); reasoning != "" {
+			fmt.Fprintln(w, "[thinking]")
+			for _, l := range strings.Split(reasoning, "\n") {
+				fmt.Fprintln(w, "  │ "+l)
+			}
+			fmt.Fprintln(w)
+		}
+		if text := strings.TrimRight(r.Text(), "\n"); text != "" {
+			fmt.Fprintln(w, text)
+		}
+		switch r.Stats.Status {
+		case session.StatusError:
+			fmt.Fprintf(w, "[error] %s\n", r.Stats.Err.Message)
+		case session.StatusCancelled:
+			fmt.Fprintln(w, "[cancelled: the answer above is partial]")
+		}
+		if r.Stats.StopReason == backends.StopMaxTokens {
+			fmt.Fprintln(w, "[cut at the token limit]")
+		}
+		fmt.Fprintln(w)
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tSTATUS\tTTFT\tTOK/S\tIN\tOUT\tTOTAL\tCOST")
+	for _, r := range results {
+		s := &r.Stats
+		u := s.Tokens()
+		exact := s.Usage != nil
+		ttft, tps, total := "—", "—", "—"
+		if d, ok := s.TTFT(); ok {
+			ttft = session.FormatDuration(d)
+		}
+		if v, ok := s.TokensPerSecond(); ok {
+			tps = fmt.Sprintf("%.1f", v)
+		}
+		if s.Ended() {
+			total = session.FormatDuration(s.Total)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Label, s.Status, ttft, tps,
+			session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact), total, session.FormatCost(r.Cost()))
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.Stats.UsageMissing() {
+			fmt.Fprintf(w, "~ %s sent no usage: its token counts and cost are estimates.\n", r.Target.Label)
+		}
+	}
+}

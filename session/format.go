@@ -1,0 +1,62 @@
+package session
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// FormatDuration shows a latency the way people read them: 312ms, 1.84s,
+// 1m05s.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	default:
+		m := int(d / time.Minute)
+		return fmt.Sprintf("%dm%02ds", m, int((d-time.Duration(m)*time.Minute)/time.Second))
+	}
+}
+
+// FormatUSD shows a dollar amount with enough digits to compare small
+// per-request costs: $0.0000171, $0.0123, $1.24.
+func FormatUSD(v float64) string {
+	switch {
+	case v == 0:
+		return "$0"
+	case v >= 1:
+		return fmt.Sprintf("$%.2f", v)
+	default:
+		// Three significant digits.
+		digits := max(2, int(-math.Floor(math.Log10(v)))+2)
+		return fmt.Sprintf("$%.*f", digits, v)
+	}
+}
+
+// FormatCost shows a cost with its source; an unknown cost is "—", never $0.
+func FormatCost(c Cost) string {
+	if c.USD == nil || c.Source == CostUnknown {
+		return "— (unknown price)"
+	}
+	s := FormatUSD(*c.USD)
+	if c.Source == CostEstimated {
+		s = "~" + s
+	}
+	s += " " + string(c.Source)
+	if c.Simulated {
+		s += ", simulated"
+	}
+	return s
+}
+
+// FormatTokens shows a token count, marked with ~ when estimated.
+func FormatTokens(n int, exact bool) string {
+	if exact {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("~%d", n)
+}
