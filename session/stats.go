@@ -147,6 +147,12 @@ func (s *Stats) Cost(price *backends.Price) Cost {
 	if price == nil {
 		return Cost{Source: CostUnknown}
 	}
+	if s.Status == StatusError && s.Deltas == 0 && s.Usage == nil {
+		// Refused before any output (a bad key, a rate limit): providers do
+		// not bill such requests.
+		zero := 0.0
+		return Cost{USD: &zero, Source: CostEstimated, Simulated: price.Source == "simulated"}
+	}
 	v := price.Cost(s.Tokens())
 	src := CostEstimated
 	if s.Usage != nil {

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanout-dev/fanout/session"
+)
+
+// testEnv is an isolated environment: no keys, no config, no AWS files, no
+// instance metadata, and an Ollama address where nothing listens.
+func testEnv(t *testing.T, extra map[string]string) func(string) string {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"HOME":                        dir,
+		"XDG_CONFIG_HOME":             filepath.Join(dir, "config"),
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"OLLAMA_HOST":                 "127.0.0.1:1",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }
+}
+
+// runCLI runs fanout in-process and returns its exit status and output.
+func runCLI(t *testing.T, getenv func(string) string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
+	return code, out.String(), errOut.String()
+}
+
+func TestRunJSONOnDemoModels(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "", "run", "--json", "-m", "demo:swift", "-m", "demo:sage", "--max-tokens", "40", "Explain backpressure")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var rep session.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if rep.Prompt != "Explain backpressure" || len(rep.Results) != 2 {
+		t.Fatalf("report = %+v", rep)
+	}
+	for _, r := range rep.Results {
+		if r.Provider != "demo" || r.Text == "" || r.Error != nil || r.Status != session.StatusDone {
+			t.Errorf("%s: %+v", r.Model, r)
+		}
+		if r.TTFTMs == nil || r.TotalMs == nil || *r.TTFTMs <= 0 || *r.TTFTMs > *r.TotalMs {
+			t.Errorf("%s: ttft %v total %v", r.Model, r.TTFTMs, r.TotalMs)
+		}
+		if !r.Usage.Exact || r.Usage.Output == 0 || r.Usage.Output > 40 || r.Usage.Input == 0 {
+			t.Errorf("%s: usage %+v (max tokens 40)", r.Model, r.Usage)
+		}
+		if r.Cost.Source != session.CostComputed || r.Cost.USD == nil || !r.Cost.Simulated {
+			t.Errorf("%s: cost %+v, want a computed simulated cost", r.Model, r.Cost)
+		}
+	}
+	// The raw document carries the contract's field names.
+	for _, field := range []string{`"ttft_ms"`, `"total_ms"`, `"tokens_per_s"`, `"stop_reason"`, `"cached_input"`, `"cache_write"`, `"exact"`, `"source"`, `"usd"`} {
+		if !strings.Contains(out, field) {
+			t.Errorf("JSON lacks %s", field)
+		}
+	}
+}
+
+func TestRunPlainOutput(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "", "run", "-m", "demo:swift", "--max-tokens", "30", "hello there")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"── Swift (simulated) · demo:swift", "MODEL", "TTFT", "COST", "simulated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	// Not a terminal: progress is one line per milestone.
+	if !strings.Contains(errOut, "first token after") || !strings.Contains(errOut, "done in") {
+		t.Errorf("stderr progress:\n%s", errOut)
+	}
+}
+
+func TestRunEventsNDJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "a prompt from stdin\n", "run", "--events", "-m", "demo:swift", "--max-tokens", "10")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	types := map[string]int{}
+	for _, l := range lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("line is not JSON: %q", l)
+		}
+		for _, k := range []string{"pane", "t_ms", "type"} {
+			if _, ok := ev[k]; !ok {
+				t.Errorf("line lacks %s: %s", k, l)
+			}
+		}
+		types[ev["type"].(string)]++
+	}
+	if types["start"] != 1 || types["delta"] == 0 || types["done"] != 1 || types["usage"] < 1 {
+		t.Errorf("event types = %v", types)
+	}
+	if !strings.HasPrefix(lines[0], `{"t_ms":0,"pane":0,"type":"start"`) {
+		t.Errorf("first line = %s", lines[0])
+	}
+}
+
+func TestRunOneFailingModelDoesNotStopOthers(t *testing.T) {
+	code, out, _ := runCLI(t, testEnv(t, nil), "", "run", "--json", "-m", "openai:gpt-4o-mini", "-m", "demo:swift", "--max-tokens", "20", "hi")
+	if code != exitFail {
+		t.Errorf("exit %d, want %d when a model fails", code, exitFail)
+	}
+	var rep session.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if e := rep.Results[0].Error; e == nil || !strings.Contains(e.Message, "OPENAI_API_KEY") {
+		t.Errorf("missing key error = %+v, want it to name OPENAI_API_KEY", e)
+	}
+	if c := rep.Results[0].Cost; c.USD != nil && *c.USD != 0 {
+		t.Errorf("a failed request before any output must not cost anything: %+v", rep.Results[0].Cost)
+	}
+	if rep.Results[1].Status != session.StatusDone || rep.Results[1].Text == "" {
+		t.Errorf("demo model after a failing one: %+v", rep.Results[1])
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--bogus", "x"}, "flag provided but not defined"},
+		{[]string{"run", "-m", "nope", "x"}, `unknown model "nope"`},
+		{[]string{"run", "-m", "opnai:gpt", "x"}, `unknown provider "opnai"`},
+		{[]string{"run", "-m", "demo:nosuch", "x"}, "demo models:"},
+		{[]string{"run", "-m", "demo:swift"}, "no prompt"},
+		{[]string{"run", "--json", "--events", "x"}, "cannot be used together"},
+		{[]string{"run", "--config", "/nonexistent/fanout.toml", "x"}, "/nonexistent/fanout.toml"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, tc := range cases {
+		code, _, errOut := runCLI(t, testEnv(t, nil), "", tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestConfigErrorNamesFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte("[models.fast]\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\ntemprature = 0.3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, testEnv(t, nil), "", "run", "--config", path, "-m", "fast", "x")
+	if code != exitUsage || !strings.Contains(errOut, path+":4:") || !strings.Contains(errOut, "temprature") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestConfigDefaultsAndNames(t *testing.T) {
+	dir := t.TempDir()
+	cfgDir := filepath.Join(dir, "fanout")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "default = [\"quick\"]\n[models.quick]\nprovider = \"demo\"\nmodel = \"swift\"\nlabel = \"Quick one\"\nmax_tokens = 12\n"
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, testEnv(t, map[string]string{"XDG_CONFIG_HOME": dir}), "", "run", "--json", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep session.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Label != "Quick one" || rep.Results[0].Usage.Output > 12 {
+		t.Errorf("results = %+v", rep.Results)
+	}
+}
+
+func TestDefaultsToDemoWithNothingConfigured(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "", "run", "--json", "--max-tokens", "8", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep session.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) < 3 {
+		t.Fatalf("%d results, want the demo models", len(rep.Results))
+	}
+	for _, r := range rep.Results {
+		if r.Provider != "demo" {
+			t.Errorf("default model %s:%s on a machine with nothing configured", r.Provider, r.Model)
+		}
+	}
+}
+
+func TestModelsJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, map[string]string{"GROQ_API_KEY": "gsk_test_not_a_real_key_123456"}), "", "models", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var lines []modelLine
+	if err := json.Unmarshal([]byte(out), &lines); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]modelLine{}
+	for _, l := range lines {
+		byName[l.Name] = l
+	}
+	if l := byName["openai:gpt-4o-mini"]; l.Ready || l.Why != "set OPENAI_API_KEY" || l.Price == nil || l.Price.Input != 0.15 {
+		t.Errorf("openai line = %+v", l)
+	}
+	if l := byName["groq:qwen/qwen3-32b"]; !l.Ready {
+		t.Errorf("groq with its key set = %+v", l)
+	}
+	if l := byName["demo:swift"]; !l.Ready || l.Price == nil || l.Price.Source != "simulated" {
+		t.Errorf("demo line = %+v", l)
+	}
+	if strings.Contains(out, "gsk_test_not_a_real_key") {
+		t.Error("models output shows a key")
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	if code, out, _ := runCLI(t, testEnv(t, nil), "", "--version"); code != 0 || !strings.HasPrefix(out, "fanout ") {
+		t.Errorf("--version: %d %q", code, out)
+	}
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"models", "--help"}} {
+		code, out, errOut := runCLI(t, testEnv(t, nil), "", args...)
+		if code != 0 || !strings.Contains(out+errOut, "Usage") {
+			t.Errorf("%v: exit %d, output %q", args, code, out+errOut)
+		}
+	}
+}
