@@ -11,12 +11,24 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it, a binary built by `go install module@version` reports that version.
+var version = ""
+
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
 
 // Exit statuses: every model answered, some failed, bad usage.
 const (
@@ -49,8 +61,11 @@ Run 'fanout COMMAND --help' for a command's flags.
 `
 
 func main() {
+	// The first Ctrl+C cancels the run gracefully (partial answers are kept
+	// and printed); restoring the default handler then lets a second one
+	// kill the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	context.AfterFunc(ctx, stop)
 	os.Exit(cli(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
@@ -76,7 +91,7 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "models":
 		err = modelsCmd(ctx, e, args[1:])
 	case "--version", "-version", "version":
-		fmt.Fprintf(stdout, "fanout %s\n", version)
+		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":
 		fmt.Fprint(stdout, mainHelp)
 	case "":
