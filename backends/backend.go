@@ -73,7 +73,9 @@ type Options struct {
 	// HTTPClient, when set, is used instead of a fresh client. Its transport
 	// is wrapped with stall detection.
 	HTTPClient *http.Client
-	// Seed makes the demo models reproducible. Zero picks one per request.
+	// Seed varies the demo models' answers. The demo models are always
+	// reproducible: zero derives the seed from the model and the request
+	// alone, so the same prompt gets the same answer on the same schedule.
 	Seed int64
 }
 
