@@ -25,6 +25,7 @@ type progress struct {
 	// update, and the drawing state.
 	mu     *sync.Mutex
 	drawn  int // lines drawn by the last redraw
+	begun  time.Time
 	frame  int
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -39,6 +40,7 @@ func (p *progress) start(ctx context.Context) {
 	if !p.live {
 		return
 	}
+	p.begun = time.Now()
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.done = make(chan struct{})
 	go func() {
@@ -104,7 +106,7 @@ func (p *progress) redraw() {
 	}
 	for _, r := range p.results {
 		b.WriteString("\r\x1b[2K")
-		b.WriteString(progressLine(r, spinner[p.frame%len(spinner)]))
+		b.WriteString(progressLine(r, spinner[p.frame%len(spinner)], time.Since(p.begun)))
 		b.WriteByte('\n')
 	}
 	p.frame++
@@ -112,7 +114,8 @@ func (p *progress) redraw() {
 	io.WriteString(p.w, b.String())
 }
 
-func progressLine(r *session.Result, spin string) string {
+// progressLine is one model's line; elapsed is shown while it runs.
+func progressLine(r *session.Result, spin string, elapsed time.Duration) string {
 	s := &r.Stats
 	icon := spin
 	switch s.Status {
@@ -137,6 +140,11 @@ func progressLine(r *session.Result, spin string) string {
 	}
 	if tps, ok := s.TokensPerSecond(); ok {
 		line += fmt.Sprintf("  %.0f tok/s", tps)
+	}
+	if s.Ended() {
+		line += "  total " + session.FormatDuration(s.Total)
+	} else {
+		line += "  " + session.FormatDuration(elapsed.Truncate(100*time.Millisecond))
 	}
 	if s.Status == session.StatusError && s.Err != nil {
 		msg := s.Err.Message
