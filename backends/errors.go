@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,7 +69,7 @@ func StatusError(who string, status int, code, detail string, retryAfter time.Du
 		e.Retryable = true
 		msg = fmt.Sprintf("%s rate limited this request (%s)", who, tag)
 		if retryAfter > 0 {
-			msg += fmt.Sprintf("; retry after %s", retryAfter.Round(time.Second))
+			msg += fmt.Sprintf("; retry after %s", roundRetry(retryAfter))
 		} else {
 			msg += "; wait a moment and retry"
 		}
@@ -101,7 +103,7 @@ func TransportError(who, url string, err error, started bool) *Error {
 	case errors.As(err, &stall):
 		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: "stalled", Retryable: true}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, err), Code: "timeout", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, oneLine(Redact(err.Error()), 300)), Code: "timeout", Retryable: true}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: "connection_refused", Retryable: true}
 	case started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
@@ -133,17 +135,33 @@ func oneLine(s string, max int) string {
 }
 
 // parseRetryAfter reads a Retry-After header: delta-seconds or an HTTP date.
+// A value that is negative, not finite or absurdly large is ignored.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	var secs float64
-	if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && secs >= 0 && !strings.ContainsAny(v, " ,") {
-		return time.Duration(secs * float64(time.Second))
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs >= 0 && secs <= maxRetryAfter.Seconds() {
+			return time.Duration(secs * float64(time.Second))
+		}
+		return 0
 	}
-	if t, err := time.Parse(time.RFC1123, v); err == nil && t.After(now) {
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// maxRetryAfter bounds a Retry-After worth reporting; beyond it the value is
+// nonsense (and would overflow a Duration).
+const maxRetryAfter = 7 * 24 * time.Hour
+
+// roundRetry shows a retry delay in whole seconds, or in milliseconds when it
+// is under a second (retry-after-ms), so that it never reads "0s".
+func roundRetry(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
