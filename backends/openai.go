@@ -58,6 +58,10 @@ func newOpenAI(t Target, opts Options) Backend {
 	}
 
 	baseURL := t.BaseURL
+	if baseURL == "" && preset.Name == "ollama" {
+		// Ollama's own clients find it through OLLAMA_HOST; so do we.
+		baseURL = ollamaRoot(opts) + "/v1"
+	}
 	if baseURL == "" && preset.URLEnv != "" {
 		baseURL = strings.TrimSpace(opts.getenv(preset.URLEnv))
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -33,7 +34,11 @@ func FormatUSD(v float64) string {
 	default:
 		// Three significant digits.
 		digits := max(2, int(-math.Floor(math.Log10(v)))+2)
-		return fmt.Sprintf("$%.*f", digits, v)
+		out := strings.TrimRight(fmt.Sprintf("%.*f", digits, v), "0")
+		if strings.HasSuffix(out, ".") || len(out)-strings.IndexByte(out, '.') < 3 {
+			out = fmt.Sprintf("%.2f", v) // keep cents: $0.50, not $0.5
+		}
+		return "$" + out
 	}
 }
 
@@ -43,7 +48,7 @@ func FormatCost(c Cost) string {
 		return "— (unknown price)"
 	}
 	s := FormatUSD(*c.USD)
-	if c.Source == CostEstimated {
+	if c.Source == CostEstimated && *c.USD != 0 {
 		s = "~" + s
 	}
 	s += " " + string(c.Source)
