@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/fanout-dev/fanout/backends"
@@ -30,6 +32,8 @@ type modelLine struct {
 	Ready    bool            `json:"ready"`
 	Why      string          `json:"why"`
 	Price    *backends.Price `json:"price"`
+	// Placeholder marks a model part that is a blank to fill in.
+	Placeholder bool `json:"placeholder,omitempty"`
 }
 
 func modelsCmd(ctx context.Context, e env, args []string) error {
@@ -63,13 +67,24 @@ func modelsCmd(ctx context.Context, e env, args []string) error {
 	}
 	for _, a := range backends.Discover(ctx, opts) {
 		t := a.Target
-		l := modelLine{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "detected", Ready: a.Ready, Why: a.Why}
-		if t.Model != "MODEL" {
+		l := modelLine{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "detected", Ready: a.Ready, Why: a.Why, Placeholder: a.Placeholder}
+		if !a.Placeholder {
 			l.Price = c.price(t)
 		}
 		lines = append(lines, l)
 	}
 
+	// Ready models first; within each group, the order above: config,
+	// then providers, local servers and demo.
+	slices.SortStableFunc(lines, func(a, b modelLine) int {
+		if a.Ready == b.Ready {
+			return 0
+		}
+		if a.Ready {
+			return -1
+		}
+		return 1
+	})
 	if jsonOut {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -82,7 +97,7 @@ func modelsCmd(ctx context.Context, e env, args []string) error {
 		if !l.Ready {
 			ready = "no"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, ready, formatPrice(l.Price, l.Model == "MODEL"), l.Why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, ready, formatPrice(l.Price, l.Placeholder), l.Why)
 	}
 	return tw.Flush()
 }
@@ -97,9 +112,17 @@ func formatPrice(p *backends.Price, noModel bool) string {
 	case p.Source == "local":
 		return "free (local)"
 	}
-	s := fmt.Sprintf("$%g / $%g", p.Input, p.Output)
+	s := perMillion(p.Input) + " / " + perMillion(p.Output)
 	if p.Source == "simulated" {
 		s += " (simulated)"
 	}
 	return s
+}
+
+// perMillion shows a price per million tokens: $0.15, $3.00, $0.075.
+func perMillion(v float64) string {
+	if math.Round(v*100) == v*100 {
+		return fmt.Sprintf("$%.2f", v)
+	}
+	return fmt.Sprintf("$%g", v)
 }

@@ -20,6 +20,9 @@ type Available struct {
 	// Why says what makes it ready ("OPENAI_API_KEY is set", "local server")
 	// or, when it is not, what would ("set GROQ_API_KEY").
 	Why string
+	// Placeholder is true when Target.Model is not a real model id but a
+	// blank to fill in (MODEL, DEPLOYMENT).
+	Placeholder bool
 }
 
 // localProbeTimeout bounds the look for local servers, so that a machine
@@ -37,18 +40,27 @@ func Discover(ctx context.Context, opts Options) []Available {
 		if p.Local || p.KeyEnv == "" || p.KeyOptional {
 			continue // local servers are probed below, not assumed
 		}
-		model := p.DefaultModel
-		if model == "" {
+		// The catalog's suggested small model is kept current with each
+		// catwalk release; the preset's own default covers the rest.
+		model := catalogSmallModel(p.Catalog)
+		if p.Catalog == "" || model == "" {
+			model = p.DefaultModel
+		}
+		placeholder := model == "" || name == "azure"
+		switch {
+		case name == "azure":
+			model = "DEPLOYMENT" // Azure serves deployments, named by their owner
+		case model == "":
 			model = "MODEL"
 		}
 		t := Target{Name: name + ":" + model, Provider: name, Model: model, Label: model, KeyEnv: p.KeyEnv}
 		switch {
 		case opts.getenv(p.KeyEnv) == "":
-			out = append(out, Available{Target: t, Why: "set " + p.KeyEnv})
+			out = append(out, Available{Target: t, Why: "set " + p.KeyEnv, Placeholder: placeholder})
 		case p.URLEnv != "" && p.BaseURL == "" && opts.getenv(p.URLEnv) == "":
-			out = append(out, Available{Target: t, Why: "set " + p.URLEnv})
-		case p.DefaultModel == "":
-			out = append(out, Available{Target: t, Why: p.KeyEnv + " is set; name a model: -m " + name + ":MODEL"})
+			out = append(out, Available{Target: t, Why: "set " + p.URLEnv, Placeholder: placeholder})
+		case placeholder:
+			out = append(out, Available{Target: t, Why: p.KeyEnv + " is set; name a model: -m " + name + ":" + model, Placeholder: true})
 		default:
 			out = append(out, Available{Target: t, Ready: true, Why: p.KeyEnv + " is set"})
 		}
@@ -115,7 +127,7 @@ func discoverOllama(ctx context.Context, opts Options) []Available {
 	resp, err := client.Do(req)
 	if err != nil {
 		return []Available{{Target: Target{Name: "ollama:MODEL", Provider: "ollama", Model: "MODEL", Label: "ollama"},
-			Why: fmt.Sprintf("start Ollama (nothing answers at %s)", root)}}
+			Why: fmt.Sprintf("start Ollama (nothing answers at %s)", root), Placeholder: true}}
 	}
 	defer resp.Body.Close()
 	var tags struct {
@@ -137,7 +149,7 @@ func discoverOllama(ctx context.Context, opts Options) []Available {
 	slices.SortFunc(out, func(a, b Available) int { return strings.Compare(a.Target.Model, b.Target.Model) })
 	if len(out) == 0 {
 		out = append(out, Available{Target: Target{Name: "ollama:MODEL", Provider: "ollama", Model: "MODEL", Label: "ollama"},
-			Why: "Ollama runs but has no models: ollama pull llama3.2"})
+			Why: "Ollama runs but has no models: ollama pull llama3.2", Placeholder: true})
 	}
 	return out
 }

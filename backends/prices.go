@@ -133,14 +133,18 @@ func bedrockCatalogID(id string) (model, region string) {
 type priceIndex struct {
 	exact map[string]map[string]Price
 	fold  map[string]map[string]Price
+	// small is each provider's suggested small model, offered as the
+	// default when the provider is detected.
+	small map[string]string
 }
 
 // priceCatalog builds the index once: embedded.GetAll parses every provider's JSON
 // on each call, which is too slow to repeat per lookup.
 var priceCatalog = sync.OnceValue(func() *priceIndex {
-	ix := &priceIndex{exact: map[string]map[string]Price{}, fold: map[string]map[string]Price{}}
+	ix := &priceIndex{exact: map[string]map[string]Price{}, fold: map[string]map[string]Price{}, small: map[string]string{}}
 	for _, p := range embedded.GetAll() {
 		id := string(p.ID)
+		ix.small[id] = p.DefaultSmallModelID
 		exact, fold := map[string]Price{}, map[string]Price{}
 		for _, m := range p.Models {
 			key := m.ID
@@ -207,3 +211,7 @@ func catalogPrice(m catwalk.Model) Price {
 	}
 	return p
 }
+
+// catalogSmallModel is the catalog's suggested small model of a provider, ""
+// when it has none.
+func catalogSmallModel(provider string) string { return priceCatalog().small[provider] }

@@ -105,9 +105,10 @@ func (s *Stats) Tokens() backends.Usage {
 	return backends.Usage{Input: s.InputEst, Output: s.outputEst.Tokens()}
 }
 
-// UsageMissing reports a pane that finished without the provider ever
-// reporting usage: its token counts stay estimates.
-func (s *Stats) UsageMissing() bool { return s.Ended() && s.Usage == nil && s.Deltas > 0 }
+// UsageMissing reports a pane that finished its answer without the provider
+// ever reporting usage: its token counts stay estimates. (A cancelled or
+// failed pane was cut short; its missing usage says nothing of the server.)
+func (s *Stats) UsageMissing() bool { return s.Status == StatusDone && s.Usage == nil && s.Deltas > 0 }
 
 // TokensPerSecond is output tokens over the time between the first and the
 // last delta. ok is false until two deltas have arrived apart in time.
