@@ -54,6 +54,7 @@ func newBedrock(t Target, opts Options) Backend {
 type bedrockSession struct {
 	client   *bedrockruntime.Client
 	endpoint string   // for messages: where the requests go
+	region   string
 	secrets  []string // credential values to scrub from every message
 }
 
@@ -270,7 +271,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	if ep := client.Options().BaseEndpoint; ep != nil && *ep != "" {
 		endpoint = *ep
 	}
-	return &bedrockSession{client: client, endpoint: endpoint, secrets: secrets}, nil
+	return &bedrockSession{client: client, endpoint: endpoint, region: cfg.Region, secrets: secrets}, nil
 }
 
 // ownBodyTransport sends a copy of the request body that only net/http holds.
