@@ -53,7 +53,7 @@ func newBedrock(t Target, opts Options) Backend {
 // bedrockSession is what one Stream needs once configuration is resolved.
 type bedrockSession struct {
 	client   *bedrockruntime.Client
-	endpoint string   // for messages: where the requests go
+	endpoint string // for messages: where the requests go
 	region   string
 	secrets  []string // credential values to scrub from every message
 }
