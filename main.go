@@ -48,6 +48,7 @@ const mainHelp = `fanout streams one prompt to several language models at once a
 for each, time to first token, tokens/s, tokens, cost and total time.
 
 Usage:
+  fanout [-m MODEL]... [--theme NAME]         open the cockpit (the terminal UI)
   fanout run [-m MODEL]... [flags] [PROMPT]   stream a prompt without the UI
   fanout models [--json]                      list the models usable here
   fanout --version
@@ -94,11 +95,9 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":
 		fmt.Fprint(stdout, mainHelp)
-	case "":
-		fmt.Fprint(stderr, mainHelp)
-		return exitUsage
 	default:
-		err = usagef("unknown command %q\n\n%s", cmd, mainHelp)
+		// No command, or only flags: the cockpit.
+		err = cockpitCmd(ctx, e, args)
 	}
 	var ue *usageError
 	var fe failedError

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/themes"
+	"github.com/fanout-dev/fanout/ui"
+)
+
+const cockpitHelp = `Usage: fanout [-m MODEL]... [flags]
+
+Opens the cockpit: type a prompt and every model answers in its own pane,
+with live time to first token, tokens/s, tokens, cost and total time.
+Press ? inside for the keys.
+
+Flags:
+`
+
+// cockpitCmd opens the terminal UI.
+func cockpitCmd(ctx context.Context, e env, args []string) error {
+	var c common
+	var theme, system string
+	var maxTokens int
+	var temperature float64
+	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	c.register(fs)
+	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+joinNames(themes.Names()))
+	fs.StringVar(&system, "system", "", "system prompt")
+	fs.IntVar(&maxTokens, "max-tokens", 0, "cap on output tokens per model")
+	fs.Float64Var(&temperature, "temperature", -1, "sampling temperature (default: each model's own)")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), cockpitHelp); fs.PrintDefaults() }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unknown command %q\n\n%s", pos[0], mainHelp)
+	}
+	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+		return usagef("the cockpit needs a terminal; for scripts use: fanout run \"PROMPT\"")
+	}
+	if err := c.load(e); err != nil {
+		return err
+	}
+	if system == "" {
+		system = c.cfg.System
+	}
+	targets, err := c.targets(ctx, e)
+	if err != nil {
+		return err
+	}
+	opts := c.options(e)
+	uo := ui.Options{
+		Targets:   targets,
+		Open:      func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
+		Price:     c.price,
+		System:    system,
+		MaxTokens: maxTokens,
+		Theme:     theme,
+		NoColor:   e.getenv("NO_COLOR") != "",
+	}
+	if temperature >= 0 {
+		uo.Temperature = &temperature
+	}
+	m, err := ui.New(uo)
+	if err != nil {
+		return usagef("%s", err)
+	}
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("cockpit: %w", err)
+	}
+	return nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}

@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// key handles a key press.
+func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.cancel()
+		return m, tea.Quit
+	case m.showHelp && (key.Matches(msg, k.Help) || msg.String() == "esc" || msg.String() == "q"):
+		m.showHelp = false
+		return m, nil
+	case key.Matches(msg, k.Cancel) && m.running:
+		m.cancel()
+		m.status = "cancelled: partial answers kept"
+		return m, nil
+	case key.Matches(msg, k.Cancel) && m.zoomed:
+		m.zoomed = false
+		return m, nil
+	case key.Matches(msg, k.NewThread):
+		m.newConversation()
+		return m, nil
+	case key.Matches(msg, k.NextPane):
+		m.cycleFocus(1)
+		return m, nil
+	case key.Matches(msg, k.PrevPane):
+		m.cycleFocus(-1)
+		return m, nil
+	}
+	if m.focus < 0 {
+		return m.editorKey(msg)
+	}
+	return m.paneKey(msg)
+}
+
+// editorKey handles a key while the composer has focus.
+func (m *Model) editorKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Send):
+		return m, m.send()
+	case msg.String() == "up" && m.recallable():
+		m.recall(-1)
+		return m, nil
+	case msg.String() == "down" && m.historyPos < len(m.history):
+		m.recall(1)
+		return m, nil
+	case msg.String() == "?" && m.editor.Value() == "":
+		m.showHelp = true
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.editor, cmd = m.editor.Update(msg)
+	return m, cmd
+}
+
+// paneKey handles a key while a pane has focus.
+func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	p := m.panes[m.focus]
+	k := m.keys
+	s := msg.String()
+	switch {
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(msg, k.Zoom):
+		m.zoomed = !m.zoomed
+	case key.Matches(msg, k.FocusN):
+		if n := int(s[0] - '1'); n < len(m.panes) {
+			m.focus = n
+		}
+	case key.Matches(msg, k.Reasoning):
+		p.showReasoning = !p.showReasoning
+	case key.Matches(msg, k.Copy):
+		text := p.result.Text()
+		if text == "" {
+			m.status = "nothing to copy yet"
+			return m, nil
+		}
+		m.status = "copied " + p.target.Label + "'s answer"
+		return m, tea.SetClipboard(text)
+	case s == "up" || s == "k":
+		p.scroll++
+	case s == "down" || s == "j":
+		p.scroll = max(0, p.scroll-1)
+	case s == "pgup":
+		p.scroll += max(1, m.paneBodyHeight()-1)
+	case s == "pgdown":
+		p.scroll = max(0, p.scroll-max(1, m.paneBodyHeight()-1))
+	case s == "home":
+		p.scroll = 1 << 30 // clamped when drawn
+	case s == "end":
+		p.scroll = 0
+	case s == "enter" || s == "i" || s == "/":
+		m.focusEditor()
+	case msg.Text != "" && len([]rune(msg.Text)) == 1:
+		// Typing goes to the composer, wherever the focus was.
+		m.focusEditor()
+		var cmd tea.Cmd
+		m.editor, cmd = m.editor.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) wheel(msg tea.MouseWheelMsg) {
+	i := m.paneAt(msg.X, msg.Y)
+	if i < 0 {
+		return
+	}
+	p := m.panes[i]
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		p.scroll += 3
+	case tea.MouseWheelDown:
+		p.scroll = max(0, p.scroll-3)
+	}
+}
+
+func (m *Model) cycleFocus(step int) {
+	n := len(m.panes) + 1 // the panes and the composer
+	pos := (m.focus + 1 + step + n) % n
+	if pos == 0 {
+		m.focusEditor()
+		return
+	}
+	m.focus = pos - 1
+	m.editor.Blur()
+}
+
+func (m *Model) focusEditor() {
+	m.focus = -1
+	m.zoomed = false
+	m.editor.Focus()
+}
+
+func (m *Model) recallable() bool {
+	return len(m.history) > 0 && (m.editor.Value() == "" || m.historyPos < len(m.history))
+}
+
+// recall moves through earlier prompts.
+func (m *Model) recall(step int) {
+	m.historyPos = min(max(0, m.historyPos+step), len(m.history))
+	if m.historyPos == len(m.history) {
+		m.editor.SetValue("")
+		return
+	}
+	m.editor.SetValue(m.history[m.historyPos])
+}
+
+// send starts a turn: the composer's prompt goes to every pane, each with
+// its own conversation so far.
+func (m *Model) send() tea.Cmd {
+	prompt := strings.TrimSpace(m.editor.Value())
+	if prompt == "" || len(m.panes) == 0 {
+		return nil
+	}
+	if m.running {
+		m.status = "still streaming: esc cancels"
+		return nil
+	}
+	m.editor.Reset()
+	m.history = append(m.history, prompt)
+	m.historyPos = len(m.history)
+	m.prompt = prompt
+	m.turns++
+	m.status = ""
+
+	run := make([]session.Pane, len(m.panes))
+	for i, p := range m.panes {
+		p.reset()
+		req := m.request(p, prompt)
+		run[i] = session.Pane{Target: p.target, Backend: m.opts.Open(p.target), Request: req}
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	m.run++
+	m.cancelRun = cancel
+	m.running = true
+	m.current = newPump(m.run)
+	return m.current.start(ctx, run)
+}
+
+// request is what one pane sends for prompt: its conversation so far, then
+// the prompt.
+func (m *Model) request(p *pane, prompt string) backends.Request {
+	msgs := append(append([]backends.Message(nil), p.history...), backends.Message{Role: backends.RoleUser, Content: prompt})
+	return backends.Request{System: m.opts.System, Messages: msgs, Temperature: m.opts.Temperature, MaxTokens: m.opts.MaxTokens}
+}
+
+// cancel stops the run in flight; its panes end as cancelled and keep what
+// arrived.
+func (m *Model) cancel() {
+	if m.cancelRun != nil {
+		m.cancelRun(session.ErrCancelled)
+	}
+}
+
+// endRun closes a turn: each pane that answered keeps the exchange in its
+// conversation, so a follow-up carries it.
+func (m *Model) endRun() {
+	m.running = false
+	if m.cancelRun != nil {
+		m.cancelRun(nil)
+		m.cancelRun = nil
+	}
+	for _, p := range m.panes {
+		if p.result.Text() != "" {
+			p.history = append(p.history,
+				backends.Message{Role: backends.RoleUser, Content: m.prompt},
+				backends.Message{Role: backends.RoleAssistant, Content: p.result.Text()})
+		}
+	}
+}
+
+// newConversation forgets every pane's history.
+func (m *Model) newConversation() {
+	m.cancel()
+	m.run++ // late events of the cancelled run are dropped
+	m.running = false
+	for _, p := range m.panes {
+		p.history = nil
+		p.reset()
+		p.result.Stats = session.Stats{}
+	}
+	m.turns = 0
+	m.prompt = ""
+	m.status = "new conversation"
+	m.focusEditor()
+}

@@ -1,0 +1,167 @@
+// Package ui is fanout's cockpit: one prompt, streamed to several models in
+// panes side by side, each with its own live stats. One root model owns all
+// state; panes are plain structs that render. Nothing in Update does IO or
+// renders markdown: streams run in goroutines (see pump) and rendering
+// happens in View, incrementally.
+package ui
+
+import (
+	"context"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/themes"
+	"github.com/fanout-dev/fanout/ui/markdown"
+)
+
+// Options configure a cockpit.
+type Options struct {
+	Targets []backends.Target
+	// Open returns the backend of a target; Price its price (nil: unknown).
+	Open  func(backends.Target) backends.Backend
+	Price func(backends.Target) *backends.Price
+	// System, Temperature and MaxTokens go with every prompt.
+	System      string
+	Temperature *float64
+	MaxTokens   int
+	// Theme is a theme name; "" or "auto" follows the terminal background.
+	Theme string
+	// NoColor draws without colour (NO_COLOR).
+	NoColor bool
+}
+
+// Model is the cockpit's root model.
+type Model struct {
+	opts   Options
+	keys   keyMap
+	help   help.Model
+	spin   spinner.Model
+	editor textarea.Model
+	theme  themes.Theme
+	// themeFixed is set when the user chose a theme: the terminal
+	// background then does not change it.
+	themeFixed bool
+	md         *markdown.Renderer
+
+	panes []*pane
+	// focus is the focused pane, or -1 for the composer.
+	focus    int
+	zoomed   bool
+	showHelp bool
+
+	width, height int
+
+	// The run in flight, if any.
+	run       int
+	current   *pump
+	running   bool
+	cancelRun context.CancelCauseFunc
+	prompt    string // the prompt of the current turn
+	turns     int
+
+	history    []string // earlier prompts, oldest first
+	historyPos int      // index into history while recalling; len(history) when not
+	status     string   // a one-line notice (copied, cancelled…)
+}
+
+// New builds a cockpit. Its theme follows the terminal background once the
+// program reports it, unless opts names one.
+func New(opts Options) (*Model, error) {
+	m := &Model{opts: opts, keys: defaultKeys(), focus: -1, md: markdown.NewRenderer()}
+	name := opts.Theme
+	switch {
+	case opts.NoColor:
+		m.theme, m.themeFixed = themes.NoColor(), true
+	default:
+		th, err := themes.Get(name, true)
+		if err != nil {
+			return nil, err
+		}
+		m.theme = th
+		m.themeFixed = name != "" && name != themes.Auto
+	}
+	m.help = help.New()
+	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m.editor = textarea.New()
+	m.editor.Placeholder = "Ask every model… (enter sends, ctrl+j for a new line)"
+	m.editor.ShowLineNumbers = false
+	m.editor.Prompt = "┃ "
+	m.editor.SetHeight(3)
+	m.editor.CharLimit = 64 << 10
+	// Enter sends; ctrl+j and alt+enter insert a newline.
+	m.editor.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("ctrl+j", "alt+enter"))
+	m.editor.Focus()
+	for _, t := range opts.Targets {
+		m.panes = append(m.panes, newPane(t, m.price(t), m.md))
+	}
+	m.applyTheme()
+	return m, nil
+}
+
+func (m *Model) price(t backends.Target) *backends.Price {
+	if m.opts.Price == nil {
+		return nil
+	}
+	return m.opts.Price(t)
+}
+
+func (m *Model) applyTheme() {
+	m.help.Styles = help.DefaultStyles(m.theme.Dark)
+	m.md.Clear()
+}
+
+// Init asks the terminal for its background colour, to pick a dark or light
+// theme.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.spin.Tick, textarea.Blink)
+}
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layoutEditor()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if !m.themeFixed {
+			if th, err := themes.Get(themes.Auto, msg.IsDark()); err == nil && th.Name != m.theme.Name {
+				m.theme = th
+				m.applyTheme()
+			}
+		}
+		return m, nil
+	case eventsMsg:
+		if msg.run != m.run {
+			return m, nil // a late batch of a run that was replaced
+		}
+		for _, ev := range msg.events {
+			if ev.Pane >= 0 && ev.Pane < len(m.panes) {
+				m.panes[ev.Pane].apply(ev)
+			}
+		}
+		return m, m.current.next
+	case runEndedMsg:
+		if msg.run == m.run {
+			m.endRun()
+		}
+		return m, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tea.MouseWheelMsg:
+		m.wheel(msg)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	var cmd tea.Cmd
+	m.editor, cmd = m.editor.Update(msg)
+	return m, cmd
+}

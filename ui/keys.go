@@ -1,0 +1,48 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap lists every key of the cockpit; the help view is built from it.
+type keyMap struct {
+	Send, Newline, History             key.Binding
+	NextPane, PrevPane, FocusN         key.Binding
+	Zoom, Scroll, Page, Ends           key.Binding
+	Reasoning, Copy, Cancel, NewThread key.Binding
+	Help, Quit                         key.Binding
+}
+
+func defaultKeys() keyMap {
+	return keyMap{
+		Send:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send to every model")),
+		Newline:   key.NewBinding(key.WithKeys("ctrl+j", "alt+enter"), key.WithHelp("ctrl+j/alt+enter", "new line")),
+		History:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "earlier prompts (empty composer)")),
+		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		FocusN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1–9", "focus pane")),
+		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom pane")),
+		Scroll:    key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓/wheel", "scroll pane")),
+		Page:      key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "top/follow")),
+		Reasoning: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "show/hide thinking")),
+		Copy:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy answer")),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel streams")),
+		NewThread: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "new conversation")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// ShortHelp is the one-line help under the composer.
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Send, k.NextPane, k.Zoom, k.Cancel, k.Help, k.Quit}
+}
+
+// FullHelp is the ? view, in columns.
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Send, k.Newline, k.History, k.NewThread},
+		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom},
+		{k.Scroll, k.Page, k.Ends, k.Reasoning},
+		{k.Copy, k.Cancel, k.Help, k.Quit},
+	}
+}

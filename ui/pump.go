@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// frame is the shortest time between two deliveries of streamed text: the
+// UI redraws at most this often, whatever the token rate.
+const frame = time.Second / 60
+
+// eventsMsg carries every event that arrived since the last delivery, in
+// arrival order.
+type eventsMsg struct {
+	run    int
+	events []session.Event
+}
+
+// runEndedMsg says every pane of a run has ended and all its events have
+// been delivered.
+type runEndedMsg struct{ run int }
+
+// pump gathers the events of one run from the pane goroutines and hands
+// them to the program in batches: at most one message per frame, except that
+// a Done or an Error is delivered at once. The pane goroutines never block
+// on the UI, so a slow frame never delays the timestamps of the stream.
+type pump struct {
+	run int
+
+	mu       sync.Mutex
+	pending  []session.Event
+	urgent   bool
+	finished bool
+	wake     chan struct{} // capacity 1: "something is pending"
+	last     time.Time     // last delivery
+}
+
+func newPump(run int) *pump {
+	return &pump{run: run, wake: make(chan struct{}, 1)}
+}
+
+func (p *pump) push(ev session.Event) {
+	p.mu.Lock()
+	p.pending = append(p.pending, ev)
+	if ev.Type == backends.EventDone || ev.Type == backends.EventError {
+		p.urgent = true
+	}
+	p.mu.Unlock()
+	p.signal()
+}
+
+func (p *pump) finish() {
+	p.mu.Lock()
+	p.finished = true
+	p.mu.Unlock()
+	p.signal()
+}
+
+func (p *pump) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// start runs the panes in the background. Every pane goroutine ends with
+// ctx; the returned command delivers the first batch.
+func (p *pump) start(ctx context.Context, panes []session.Pane) tea.Cmd {
+	go func() {
+		session.Run(ctx, panes, p.push)
+		p.finish()
+	}()
+	return p.next
+}
+
+// next waits for the next batch. It is re-issued after every delivery, so
+// exactly one is outstanding while the run lasts, and it returns once the
+// run has finished and everything is delivered.
+func (p *pump) next() tea.Msg {
+	for {
+		<-p.wake
+		p.mu.Lock()
+		if !p.urgent && len(p.pending) > 0 {
+			if wait := frame - time.Since(p.last); wait > 0 {
+				// Not due yet: let more tokens gather until the frame.
+				p.mu.Unlock()
+				timer := time.NewTimer(wait)
+				select {
+				case <-timer.C:
+				case <-p.wake: // a Done may have arrived: re-check now
+					timer.Stop()
+				}
+				p.signal()
+				continue
+			}
+		}
+		if len(p.pending) > 0 {
+			batch := p.pending
+			p.pending, p.urgent, p.last = nil, false, time.Now()
+			p.mu.Unlock()
+			return eventsMsg{run: p.run, events: batch}
+		}
+		done := p.finished
+		p.mu.Unlock()
+		if done {
+			return runEndedMsg{run: p.run}
+		}
+	}
+}

@@ -1,0 +1,350 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// Smallest useful terminal; below it the cockpit says so instead of drawing.
+const (
+	minWidth  = 40
+	minHeight = 12
+	// minPaneWidth is the narrowest pane worth drawing side by side.
+	minPaneWidth = 34
+	// editorRows is the composer's height, its border and the line of
+	// estimates under it.
+	editorRows = 3 + 2 + 1
+)
+
+// View draws the whole screen.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "fanout"
+	v.SetContent(m.render())
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width == 0 {
+		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("Terminal too small: %d×%d.\nfanout needs at least %d×%d.", m.width, m.height, minWidth, minHeight)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+	}
+	if m.showHelp {
+		return m.renderHelp()
+	}
+	title := m.renderTitle()
+	bottom := m.renderBottom()
+	gridHeight := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
+	grid := m.renderGrid(m.width, gridHeight)
+	return lipgloss.JoinVertical(lipgloss.Left, title, grid, bottom)
+}
+
+func (m *Model) fg(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+
+func (m *Model) renderTitle() string {
+	th := m.theme
+	left := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("fanout")
+	info := fmt.Sprintf(" %d model", len(m.panes))
+	if len(m.panes) != 1 {
+		info += "s"
+	}
+	if m.turns > 1 {
+		info += fmt.Sprintf(" · turn %d", m.turns)
+	}
+	if m.running {
+		info += " · " + m.spin.View() + " streaming"
+	}
+	right := m.status
+	line := left + m.fg(th.Muted).Render(info)
+	if right != "" {
+		gap := m.width - lipgloss.Width(line) - lipgloss.Width(right) - 1
+		if gap > 0 {
+			line += strings.Repeat(" ", gap) + m.fg(th.Subtle).Render(right)
+		}
+	}
+	return lipgloss.NewStyle().MaxWidth(m.width).Render(line)
+}
+
+// layout returns the columns and rows of the grid for n panes in a w×h area.
+func layout(n, w, h int) (cols, rows int) {
+	switch {
+	case n <= 1:
+		cols, rows = 1, 1
+	case n <= 3:
+		cols, rows = n, 1
+	case n == 4:
+		cols, rows = 2, 2
+	case n <= 6:
+		cols, rows = 3, 2
+	default:
+		cols, rows = 4, 2
+	}
+	for cols > 1 && w/cols < minPaneWidth {
+		cols--
+	}
+	// Short terminals stack fewer rows; the rest is paged.
+	for rows > 1 && h/rows < 8 {
+		rows--
+	}
+	return cols, rows
+}
+
+// visible returns the panes shown on the page that holds the focused pane.
+func (m *Model) visible(w, h int) (first, count, cols, rows int) {
+	cols, rows = layout(len(m.panes), w, h)
+	per := cols * rows
+	focus := max(0, m.focus)
+	first = (focus / per) * per
+	count = min(per, len(m.panes)-first)
+	return first, count, cols, rows
+}
+
+func (m *Model) renderGrid(w, h int) string {
+	if len(m.panes) == 0 {
+		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.fg(m.theme.Muted).Render("No models. Start fanout with -m provider:model."))
+	}
+	if m.zoomed && m.focus >= 0 {
+		return m.renderPane(m.focus, w, h)
+	}
+	first, count, cols, rows := m.visible(w, h)
+	pageLine := ""
+	if len(m.panes) > cols*rows {
+		pages := (len(m.panes) + cols*rows - 1) / (cols * rows)
+		pageLine = m.fg(m.theme.Muted).Render(fmt.Sprintf(" page %d/%d · tab moves between panes", first/(cols*rows)+1, pages))
+		h--
+	}
+	var rowStrs []string
+	for r := 0; r < rows; r++ {
+		rh := h / rows
+		if r == rows-1 {
+			rh = h - rh*(rows-1)
+		}
+		var cells []string
+		for c := 0; c < cols; c++ {
+			i := first + r*cols + c
+			cw := w / cols
+			if c == cols-1 {
+				cw = w - cw*(cols-1)
+			}
+			if i >= first+count {
+				cells = append(cells, lipgloss.NewStyle().Width(cw).Height(rh).Render(""))
+				continue
+			}
+			cells = append(cells, m.renderPane(i, cw, rh))
+		}
+		rowStrs = append(rowStrs, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
+	}
+	grid := lipgloss.JoinVertical(lipgloss.Left, rowStrs...)
+	if pageLine != "" {
+		grid = lipgloss.JoinVertical(lipgloss.Left, grid, pageLine)
+	}
+	return grid
+}
+
+// paneBodyHeight is the body height of a pane in the current layout, for
+// paging keys.
+func (m *Model) paneBodyHeight() int {
+	h := m.height - 1 - editorRows - 1
+	if !m.zoomed {
+		_, _, _, rows := m.visible(m.width, h)
+		h /= rows
+	}
+	return max(1, h-4)
+}
+
+// paneAt finds the pane under a screen cell, or -1.
+func (m *Model) paneAt(x, y int) int {
+	if len(m.panes) == 0 {
+		return -1
+	}
+	gridTop, gridH := 1, m.height-1-editorRows-1
+	if y < gridTop || y >= gridTop+gridH {
+		return -1
+	}
+	if m.zoomed && m.focus >= 0 {
+		return m.focus
+	}
+	first, count, cols, rows := m.visible(m.width, gridH)
+	c := min(cols-1, x/(m.width/cols))
+	r := min(rows-1, (y-gridTop)/(gridH/rows))
+	i := first + r*cols + c
+	if i >= first+count {
+		return -1
+	}
+	return i
+}
+
+func (m *Model) statusColor(s session.Status) color.Color {
+	switch s {
+	case session.StatusStreaming:
+		return m.theme.Streaming
+	case session.StatusDone:
+		return m.theme.Done
+	case session.StatusCancelled:
+		return m.theme.Cancelled
+	case session.StatusError:
+		return m.theme.Error
+	}
+	return m.theme.Waiting
+}
+
+// renderPane draws pane i in a w×h box: border, header, body, stats.
+func (m *Model) renderPane(i, w, h int) string {
+	p := m.panes[i]
+	th := m.theme
+	focused := i == m.focus
+	border := th.BorderUnfocused
+	if focused {
+		border = th.BorderFocused
+	}
+	innerW, innerH := max(1, w-2), max(1, h-2)
+
+	st := &p.result.Stats
+	status := string(st.Status)
+	switch st.Status {
+	case "":
+		status = "ready"
+	case session.StatusWaiting:
+		status = m.spin.View() + " waiting"
+	case session.StatusStreaming:
+		status = m.spin.View() + " streaming"
+	case session.StatusDone:
+		status = "✓ done"
+		if st.StopReason == backends.StopMaxTokens {
+			status = "✓ cut at max tokens"
+		}
+	case session.StatusCancelled:
+		status = "■ cancelled"
+	case session.StatusError:
+		status = "✗ error"
+	}
+	num := fmt.Sprintf("%d ", i+1)
+	label := lipgloss.NewStyle().Bold(true).Foreground(th.Text).Render(p.target.Label)
+	prov := m.fg(th.Muted).Render(" · " + p.target.Provider)
+	right := m.fg(m.statusColor(st.Status)).Render(status)
+	left := m.fg(th.Subtle).Render(num) + label + prov
+	if lipgloss.Width(left)+lipgloss.Width(right)+1 > innerW {
+		left = lipgloss.NewStyle().MaxWidth(max(1, innerW-lipgloss.Width(right)-1)).Render(left)
+	}
+	header := left + strings.Repeat(" ", max(1, innerW-lipgloss.Width(left)-lipgloss.Width(right))) + right
+
+	footer := m.fg(th.Muted).Render(truncate(statsLine(p), innerW))
+	bodyH := max(0, innerH-2)
+	body := m.paneBody(p, innerW, bodyH)
+
+	content := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
+	return lipgloss.NewStyle().
+		Border(lipgloss.RoundedBorder()).BorderForeground(border).
+		Width(w).Height(h).MaxHeight(h).
+		Render(content)
+}
+
+// paneBody returns exactly h rows of the pane's body, scrolled. Only the
+// visible rows are copied out of the rendered answer.
+func (m *Model) paneBody(p *pane, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	var lines []string
+	if p.idle() {
+		lines = []string{m.fg(m.theme.Subtle).Render(p.target.Provider + ":" + p.target.Model)}
+		if p.price != nil {
+			lines = append(lines, m.fg(m.theme.Subtle).Render(priceLine(p.price)))
+		} else {
+			lines = append(lines, m.fg(m.theme.Subtle).Render("price unknown"))
+		}
+	} else {
+		lines = p.bodyLines(w, m.theme)
+	}
+	maxScroll := max(0, len(lines)-h)
+	p.scroll = min(p.scroll, maxScroll)
+	end := len(lines) - p.scroll
+	start := max(0, end-h)
+	view := lines[start:end]
+	out := make([]string, h)
+	for i := range out {
+		if i < len(view) {
+			out[i] = lipgloss.NewStyle().MaxWidth(w).Render(view[i])
+		}
+	}
+	if p.scroll > 0 && h > 0 {
+		out[h-1] = m.fg(m.theme.Accent).Render(truncate(fmt.Sprintf("↓ %d more lines · end follows", p.scroll), w))
+	}
+	return strings.Join(out, "\n")
+}
+
+// statsLine is a pane's live stats: TTFT, speed, tokens, cost, total.
+func statsLine(p *pane) string {
+	s := &p.result.Stats
+	if s.Status == "" {
+		return ""
+	}
+	var parts []string
+	if d, ok := s.TTFT(); ok {
+		parts = append(parts, "ttft "+session.FormatDuration(d))
+	} else {
+		parts = append(parts, "ttft —")
+	}
+	if v, ok := s.TokensPerSecond(); ok {
+		parts = append(parts, fmt.Sprintf("%.0f tok/s", v))
+	}
+	u := s.Tokens()
+	exact := s.Usage != nil
+	parts = append(parts, fmt.Sprintf("in %s out %s", session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact)))
+	parts = append(parts, costShort(p.result.Cost()))
+	if s.Ended() {
+		parts = append(parts, session.FormatDuration(s.Total))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// costShort is a cost for a pane footer: "$0.0012", "~$0.0012 est", "—".
+func costShort(c session.Cost) string {
+	if c.USD == nil || c.Source == session.CostUnknown {
+		return "cost —"
+	}
+	s := session.FormatUSD(*c.USD)
+	switch c.Source {
+	case session.CostEstimated:
+		s = "~" + s + " est"
+	case session.CostBilled:
+		s += " billed"
+	}
+	if c.Simulated {
+		s += " (sim)"
+	}
+	return s
+}
+
+func priceLine(p *backends.Price) string {
+	switch p.Source {
+	case backends.PriceSourceLocal:
+		return "free (local model)"
+	case backends.PriceSourceSimulated:
+		return fmt.Sprintf("$%g in / $%g out per 1M (simulated)", p.Input, p.Output)
+	}
+	return fmt.Sprintf("$%g in / $%g out per 1M tokens", p.Input, p.Output)
+}
+
+func truncate(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r))+1 > w {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
