@@ -12,6 +12,11 @@ import (
 )
 
 func (m *Model) layoutEditor() {
+	if m.height >= tallEditor {
+		m.editor.SetHeight(3)
+	} else {
+		m.editor.SetHeight(1)
+	}
 	m.editor.SetWidth(max(10, m.width-2))
 	m.help.SetWidth(m.width)
 }
@@ -133,7 +138,7 @@ func (m *Model) summary() string {
 			es []entry
 		}{{"first", ttft}, {"fastest", speed}, {"cheapest", cost}} {
 			if len(it.es) > 0 {
-				out = append(out, muted.Render(it.n+" ")+best.Render(it.es[0].label))
+				out = append(out, muted.Render(it.n+" ")+best.Render("★ "+it.es[0].label))
 			}
 		}
 		line = truncate(" "+strings.Join(out, muted.Render(" · ")), m.width)

@@ -40,9 +40,8 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp is the ? view, in columns.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Send, k.Newline, k.History, k.NewThread},
-		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom},
-		{k.Scroll, k.Page, k.Ends, k.Reasoning},
-		{k.Copy, k.Cancel, k.Help, k.Quit},
+		{k.Send, k.Newline, k.History, k.NewThread, k.Cancel},
+		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom, k.Help},
+		{k.Scroll, k.Page, k.Ends, k.Reasoning, k.Copy, k.Quit},
 	}
 }

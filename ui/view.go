@@ -18,10 +18,14 @@ const (
 	minHeight = 12
 	// minPaneWidth is the narrowest pane worth drawing side by side.
 	minPaneWidth = 34
-	// editorRows is the composer's height, its border and the line of
-	// estimates under it.
-	editorRows = 3 + 2 + 1
+	// tallEditor is the height from which the composer gets three lines
+	// instead of one.
+	tallEditor = 30
 )
+
+// bottomRows is the height of everything under the grid except the
+// summary: the composer, its borders, the estimates and the help line.
+func (m *Model) bottomRows() int { return m.editor.Height() + 2 + 1 + 1 }
 
 // View draws the whole screen.
 func (m *Model) View() tea.View {
@@ -118,11 +122,12 @@ func (m *Model) renderGrid(w, h int) string {
 	if m.zoomed && m.focus >= 0 {
 		return m.renderPane(m.focus, w, h)
 	}
-	first, count, cols, rows := m.visible(w, h)
-	pageLine := ""
+	first, count, cols, rows := m.visible(w, h-1)
+	tabs := ""
 	if len(m.panes) > cols*rows {
-		pages := (len(m.panes) + cols*rows - 1) / (cols * rows)
-		pageLine = m.fg(m.theme.Muted).Render(fmt.Sprintf(" page %d/%d · tab moves between panes", first/(cols*rows)+1, pages))
+		// Not every pane fits: a tab strip shows them all, with the ones on
+		// screen highlighted.
+		tabs = m.renderTabs(first, count, w)
 		h--
 	}
 	var rowStrs []string
@@ -147,16 +152,54 @@ func (m *Model) renderGrid(w, h int) string {
 		rowStrs = append(rowStrs, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
 	grid := lipgloss.JoinVertical(lipgloss.Left, rowStrs...)
-	if pageLine != "" {
-		grid = lipgloss.JoinVertical(lipgloss.Left, grid, pageLine)
+	if tabs != "" {
+		grid = lipgloss.JoinVertical(lipgloss.Left, tabs, grid)
 	}
 	return grid
+}
+
+// renderTabs is one line naming every pane with its status; the panes on
+// screen are highlighted.
+func (m *Model) renderTabs(first, count, w int) string {
+	th := m.theme
+	var parts []string
+	for i, p := range m.panes {
+		icon := statusIcon(p.result.Stats.Status, m.spin.View())
+		label := p.target.Label
+		if r := []rune(label); len(r) > 12 {
+			label = string(r[:11]) + "…"
+		}
+		tab := fmt.Sprintf(" %d %s %s ", i+1, label, icon)
+		style := lipgloss.NewStyle().Foreground(th.Subtle)
+		if i >= first && i < first+count {
+			style = style.Foreground(th.Text)
+		}
+		if i == m.focus {
+			style = style.Bold(true).Foreground(th.Accent)
+		}
+		parts = append(parts, style.Render(tab))
+	}
+	return truncate(strings.Join(parts, m.fg(th.Subtle).Render("│")), w)
+}
+
+func statusIcon(s session.Status, spin string) string {
+	switch s {
+	case session.StatusWaiting, session.StatusStreaming:
+		return spin
+	case session.StatusDone:
+		return "✓"
+	case session.StatusCancelled:
+		return "■"
+	case session.StatusError:
+		return "✗"
+	}
+	return "·"
 }
 
 // paneBodyHeight is the body height of a pane in the current layout, for
 // paging keys.
 func (m *Model) paneBodyHeight() int {
-	h := m.height - 1 - editorRows - 1
+	h := m.height - 1 - m.bottomRows()
 	if !m.zoomed {
 		_, _, _, rows := m.visible(m.width, h)
 		h /= rows
@@ -169,7 +212,7 @@ func (m *Model) paneAt(x, y int) int {
 	if len(m.panes) == 0 {
 		return -1
 	}
-	gridTop, gridH := 1, m.height-1-editorRows-1
+	gridTop, gridH := 1, m.height-1-m.bottomRows()
 	if y < gridTop || y >= gridTop+gridH {
 		return -1
 	}
@@ -240,7 +283,11 @@ func (m *Model) renderPane(i, w, h int) string {
 	}
 	header := left + strings.Repeat(" ", max(1, innerW-lipgloss.Width(left)-lipgloss.Width(right))) + right
 
-	footer := m.fg(th.Muted).Render(truncate(statsLine(p), innerW))
+	stats := statsLine(p, false)
+	if lipgloss.Width(stats) > innerW {
+		stats = statsLine(p, true)
+	}
+	footer := m.fg(th.Muted).Render(truncate(stats, innerW))
 	bodyH := max(0, innerH-2)
 	body := m.paneBody(p, innerW, bodyH)
 
@@ -285,25 +332,42 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 	return strings.Join(out, "\n")
 }
 
-// statsLine is a pane's live stats: TTFT, speed, tokens, cost, total.
-func statsLine(p *pane) string {
+// statsLine is a pane's live stats: TTFT, speed, tokens, cost, total;
+// compact drops the labels and the input tokens, for narrow panes.
+func statsLine(p *pane, compact bool) string {
 	s := &p.result.Stats
 	if s.Status == "" {
 		return ""
 	}
 	var parts []string
+	ttft := "—"
 	if d, ok := s.TTFT(); ok {
-		parts = append(parts, "ttft "+session.FormatDuration(d))
+		ttft = session.FormatDuration(d)
+	}
+	if compact {
+		parts = append(parts, ttft)
 	} else {
-		parts = append(parts, "ttft —")
+		parts = append(parts, "ttft "+ttft)
 	}
 	if v, ok := s.TokensPerSecond(); ok {
-		parts = append(parts, fmt.Sprintf("%.0f tok/s", v))
+		if compact {
+			parts = append(parts, fmt.Sprintf("%.0ft/s", v))
+		} else {
+			parts = append(parts, fmt.Sprintf("%.0f tok/s", v))
+		}
 	}
 	u := s.Tokens()
 	exact := s.Usage != nil
-	parts = append(parts, fmt.Sprintf("in %s out %s", session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact)))
-	parts = append(parts, costShort(p.result.Cost()))
+	if compact {
+		parts = append(parts, session.FormatTokens(u.Output, exact)+" tok")
+	} else {
+		parts = append(parts, fmt.Sprintf("in %s out %s", session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact)))
+	}
+	c := costShort(p.result.Cost())
+	if compact {
+		c = strings.TrimSuffix(strings.TrimSuffix(c, " (sim)"), " est")
+	}
+	parts = append(parts, c)
 	if s.Ended() {
 		parts = append(parts, session.FormatDuration(s.Total))
 	}

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
+)
+
+// silent is a backend that never answers: views in these tests are driven
+// by feeding events to Update, the way the pump delivers them.
+type silent struct{}
+
+func (silent) Stream(ctx context.Context, _ backends.Request) iter.Seq[backends.Event] {
+	return func(yield func(backends.Event) bool) { <-ctx.Done() }
+}
+
+var testModels = []string{"demo:swift", "demo:sage", "demo:ponder", "demo:spark"}
+
+func targets(t *testing.T, n int) []backends.Target {
+	t.Helper()
+	var out []backends.Target
+	for i := range n {
+		tg, err := backends.ParseSpec(testModels[i%len(testModels)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i >= len(testModels) {
+			tg.Label = fmt.Sprintf("%s #%d", tg.Label, i/len(testModels)+1)
+		}
+		out = append(out, tg)
+	}
+	return out
+}
+
+// newTestModel is a cockpit of n demo targets at w×h, without colour.
+func newTestModel(t *testing.T, n, w, h int, theme string) *Model {
+	t.Helper()
+	book := backends.NewPriceBook(nil)
+	m, err := New(Options{
+		Targets: targets(t, n),
+		Open:    func(backends.Target) backends.Backend { return silent{} },
+		Price: func(tg backends.Target) *backends.Price {
+			if p, ok := book.Lookup(tg); ok {
+				return &p
+			}
+			return nil
+		},
+		Theme:   theme,
+		NoColor: theme == "",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+const answer = "## Backpressure\n\nWhen a producer outpaces its consumer, **something** has to give:\n\n" +
+	"- buffer (and bound it)\n- drop (and count it)\n- slow the producer down\n\n" +
+	"```go\nfor msg := range in {\n\tout <- msg // blocks when full\n}\n```\n\n" +
+	"| strategy | latency | loss |\n|---|---|---|\n| buffer | grows | none |\n| drop | flat | some |\n\n" +
+	"That is the whole trick.\n"
+
+// turn starts a turn on the model by hand and feeds each pane the events
+// of a stream, cut at frac of the answer (1 = finished).
+func turn(m *Model, frac float64, failPane int) {
+	m.editor.SetValue("Explain backpressure")
+	m.prompt, m.turns, m.running = "Explain backpressure", m.turns+1, true
+	m.history = append(m.history, m.prompt)
+	for _, p := range m.panes {
+		p.reset()
+	}
+	var evs []session.Event
+	for i := range m.panes {
+		at := func(ms int, ev backends.Event) {
+			evs = append(evs, session.Event{Pane: i, T: time.Duration(ms+40*i) * time.Millisecond, Event: ev})
+		}
+		at(0, backends.UsageEvent(backends.Usage{Input: 12}))
+		if i == failPane {
+			at(300, backends.ErrorEvent(&backends.Error{Message: "openai rate limited this request (429 rate_limit_exceeded); retry after 20s", Status: 429, Code: "rate_limit_exceeded", Retryable: true}))
+			continue
+		}
+		if i == 2 {
+			at(100, backends.DeltaEvent(backends.KindReasoning, "Let me think about producers and consumers."))
+		}
+		text := answer[:int(float64(len(answer))*frac)]
+		for j, piece := range strings.SplitAfter(text, " ") {
+			at(150+10*j, backends.DeltaEvent(backends.KindAnswer, piece))
+		}
+		if frac >= 1 {
+			at(900, backends.UsageEvent(backends.Usage{Input: 12, Output: 80, Exact: true}))
+			at(910, backends.DoneEvent(backends.StopEnd, 0))
+		}
+	}
+	m.editor.Reset()
+	m.Update(eventsMsg{run: m.run, events: evs})
+	if frac >= 1 {
+		m.Update(runEndedMsg{run: m.run})
+	}
+}
+
+// screen is the model's view as plain text, as an Ascii terminal shows it.
+func screen(m *Model) string { return ansi.Strip(m.render()) }
+
+func TestGoldenViews(t *testing.T) {
+	cases := []struct {
+		name         string
+		panes, w, h  int
+		frac         float64
+		fail         int
+		focus        int
+		zoom, help   bool
+	}{
+		{name: "empty", panes: 3, w: 120, h: 36, fail: -1, focus: -1},
+		{name: "one_midstream", panes: 1, w: 100, h: 30, frac: 0.5, fail: -1, focus: -1},
+		{name: "two_done", panes: 2, w: 140, h: 40, frac: 1, fail: -1, focus: -1},
+		{name: "four_midstream", panes: 4, w: 160, h: 50, frac: 0.4, fail: -1, focus: 1},
+		{name: "four_done", panes: 4, w: 160, h: 50, frac: 1, fail: -1, focus: -1},
+		{name: "eight_midstream", panes: 8, w: 200, h: 50, frac: 0.3, fail: -1, focus: -1},
+		{name: "eight_done", panes: 8, w: 200, h: 50, frac: 1, fail: -1, focus: -1},
+		{name: "error_pane", panes: 2, w: 120, h: 30, frac: 1, fail: 0, focus: -1},
+		{name: "zoom", panes: 3, w: 120, h: 36, frac: 1, fail: -1, focus: 2, zoom: true},
+		{name: "help", panes: 3, w: 120, h: 36, fail: -1, focus: -1, help: true},
+		{name: "narrow_80x24", panes: 3, w: 80, h: 24, frac: 0.6, fail: -1, focus: -1},
+		{name: "too_small", panes: 3, w: 30, h: 10, fail: -1, focus: -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestModel(t, tc.panes, tc.w, tc.h, "")
+			if tc.frac > 0 || tc.fail >= 0 {
+				turn(m, tc.frac, tc.fail)
+			}
+			m.focus, m.zoomed, m.showHelp = tc.focus, tc.zoom, tc.help
+			out := screen(m)
+			if tc.w >= minWidth && tc.h >= minHeight {
+				assertFits(t, out, tc.w, tc.h)
+			}
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+func TestGoldenThemes(t *testing.T) {
+	for _, name := range themes.Names() {
+		t.Run(name, func(t *testing.T) {
+			m := newTestModel(t, 2, 100, 30, name)
+			turn(m, 1, -1)
+			golden.RequireEqualEscape(t, []byte(m.render()), true)
+		})
+	}
+}
+
+// assertFits checks the screen is exactly w×h: no line too wide, none
+// missing, so nothing wraps or scrolls on a real terminal.
+func assertFits(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d wide, want at most %d: %q", i, lw, w, l)
+		}
+	}
+}
