@@ -53,6 +53,9 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if system == "" {
 		system = c.cfg.System
 	}
+	if theme == "" {
+		theme = c.cfg.Theme
+	}
 	targets, err := c.targets(ctx, e)
 	if err != nil {
 		return err
@@ -70,6 +73,7 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if temperature >= 0 {
 		uo.Temperature = &temperature
 	}
+	uo.Choices = choices(ctx, &c, opts)
 	m, err := ui.New(uo)
 	if err != nil {
 		return usagef("%s", err)
@@ -79,6 +83,21 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("cockpit: %w", err)
 	}
 	return nil
+}
+
+// choices are the models the cockpit's picker offers: the config's, and
+// every ready model discovered here.
+func choices(ctx context.Context, c *common, opts backends.Options) []ui.Choice {
+	var out []ui.Choice
+	for _, name := range c.cfg.Order {
+		out = append(out, ui.Choice{Target: c.cfg.Models[name], Note: "from the config"})
+	}
+	for _, a := range backends.Discover(ctx, opts) {
+		if a.Ready {
+			out = append(out, ui.Choice{Target: a.Target, Note: a.Why})
+		}
+	}
+	return out
 }
 
 func joinNames(names []string) string {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 // Config is a loaded config file. The zero value is an empty config.
@@ -34,6 +35,8 @@ type Config struct {
 	Timeout      time.Duration
 	// System is the default system prompt.
 	System string
+	// Theme is the cockpit's colour theme; empty follows the terminal.
+	Theme string
 
 	defaultLine int
 }
@@ -140,6 +143,16 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 			c.StallTimeout = d
 		}
 		return nil
+	case "theme":
+		if len(e.path) != 1 {
+			break
+		}
+		s, ok := e.val.v.(string)
+		if !ok || (s != themes.Auto && !slices.Contains(themes.Names(), s)) {
+			return fmt.Errorf("theme: want one of auto, %s", strings.Join(themes.Names(), ", "))
+		}
+		c.Theme = s
+		return nil
 	case "system":
 		if len(e.path) != 1 {
 			break
@@ -161,7 +174,7 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 		}
 		return c.setPrice(e.path[1], e.path[2], e.val)
 	}
-	return fmt.Errorf("unknown setting %s (known: default, system, timeout, stall_timeout, [models.NAME], [prices.NAME])", name)
+	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, [models.NAME], [prices.NAME])", name)
 }
 
 func (c *Config) setModel(model, key string, v value, line int, modelLines map[string]int) error {

@@ -87,6 +87,7 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"duplicate key", "[models.x]\nprovider = \"openai\"\nprovider = \"groq\"\n", 3, "already set on line 2"},
 		{"bad default", "default = [\"nosuch\"]\n", 1, `unknown model "nosuch"`},
 		{"inline table", "[models.x]\nparams = { a = 1 }\n", 2, "inline tables"},
+		{"bad theme", "theme = \"solarized\"\n", 1, "theme: want one of auto, dark"},
 		{"negative price", "[prices.x]\ninput = -1\n", 2, "0 or more"},
 		{"unknown price key", "[prices.x]\nin = 1\n", 2, "unknown setting"},
 		{"two values on a line", "timeout = \"1s\" stall_timeout = \"2s\"\n", 1, "one key = value per line"},

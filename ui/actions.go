@@ -21,6 +21,15 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case m.showHelp && (key.Matches(msg, k.Help) || msg.String() == "esc" || msg.String() == "q"):
 		m.showHelp = false
 		return m, nil
+	case m.picker != nil:
+		cmd, done, apply := m.picker.key(msg)
+		if apply {
+			m.applyPicker()
+		}
+		if done {
+			m.picker = nil
+		}
+		return m, cmd
 	case key.Matches(msg, k.Cancel) && m.running:
 		m.cancel()
 		m.status = "cancelled: partial answers kept"
@@ -78,6 +87,12 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if n := int(s[0] - '1'); n < len(m.panes) {
 			m.focus = n
 		}
+	case key.Matches(msg, k.Models):
+		if m.running {
+			m.status = "esc cancels the run first; then m changes the models"
+			return m, nil
+		}
+		m.openPicker()
 	case key.Matches(msg, k.Reasoning):
 		p.showReasoning = !p.showReasoning
 	case key.Matches(msg, k.Copy):

@@ -33,6 +33,8 @@ type Options struct {
 	Theme string
 	// NoColor draws without colour (NO_COLOR).
 	NoColor bool
+	// Choices are the models the picker (m) offers.
+	Choices []Choice
 }
 
 // Model is the cockpit's root model.
@@ -53,6 +55,7 @@ type Model struct {
 	focus    int
 	zoomed   bool
 	showHelp bool
+	picker   *picker // the model picker, while open
 
 	width, height int
 

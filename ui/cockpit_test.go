@@ -115,12 +115,12 @@ func screen(m *Model) string { return ansi.Strip(m.render()) }
 
 func TestGoldenViews(t *testing.T) {
 	cases := []struct {
-		name         string
-		panes, w, h  int
-		frac         float64
-		fail         int
-		focus        int
-		zoom, help   bool
+		name        string
+		panes, w, h int
+		frac        float64
+		fail        int
+		focus       int
+		zoom, help  bool
 	}{
 		{name: "empty", panes: 3, w: 120, h: 36, fail: -1, focus: -1},
 		{name: "one_midstream", panes: 1, w: 100, h: 30, frac: 0.5, fail: -1, focus: -1},
@@ -173,5 +173,61 @@ func assertFits(t *testing.T, out string, w, h int) {
 		if lw := ansi.StringWidth(l); lw > w {
 			t.Errorf("line %d is %d wide, want at most %d: %q", i, lw, w, l)
 		}
+	}
+}
+
+func keyPress(s string) tea.KeyPressMsg {
+	switch s {
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	}
+	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
+}
+
+func TestPickerAddsAndRemovesPanes(t *testing.T) {
+	m := newTestModel(t, 2, 120, 36, "")
+	spark, _ := backends.ParseSpec("demo:spark")
+	m.opts.Choices = []Choice{{Target: spark, Note: "simulated"}}
+	m.panes[0].history = []backends.Message{{Role: backends.RoleUser, Content: "kept"}}
+	for _, k := range []string{"tab", "m", "s", "p", "a", "space", "enter"} {
+		m.Update(keyPress(k))
+	}
+	if m.picker != nil || len(m.panes) != 3 || m.panes[2].target.Name != "demo:spark" {
+		t.Fatalf("after adding spark: picker open %v, panes %d", m.picker != nil, len(m.panes))
+	}
+	if len(m.panes[0].history) != 1 {
+		t.Error("a pane that stays lost its conversation")
+	}
+	// Remove the first pane (demo:swift): the filter is empty, the cursor
+	// is on the first choice.
+	for _, k := range []string{"m", "space", "enter"} {
+		m.Update(keyPress(k))
+	}
+	if len(m.panes) != 2 || m.panes[0].target.Name != "demo:sage" {
+		t.Errorf("after removing swift: %d panes, first %s", len(m.panes), m.panes[0].target.Name)
+	}
+	if !strings.Contains(screen(m), "2 models") {
+		t.Error("the title does not show the new model count")
+	}
+}
+
+func TestTooManyModelsRefused(t *testing.T) {
+	m := newTestModel(t, 8, 200, 50, "")
+	spark, _ := backends.ParseSpec("demo:spark")
+	spark.Name = "demo:spark-extra"
+	m.opts.Choices = []Choice{{Target: spark}}
+	for _, k := range []string{"tab", "m", "e", "x", "t", "r", "a", "space"} {
+		m.Update(keyPress(k))
+	}
+	if m.picker == nil || !strings.Contains(m.picker.notice, "at most 8") {
+		t.Errorf("a ninth model: notice %q", m.picker.notice)
 	}
 }

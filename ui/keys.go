@@ -8,7 +8,7 @@ type keyMap struct {
 	NextPane, PrevPane, FocusN         key.Binding
 	Zoom, Scroll, Page, Ends           key.Binding
 	Reasoning, Copy, Cancel, NewThread key.Binding
-	Help, Quit                         key.Binding
+	Help, Quit, Models                 key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -27,6 +27,7 @@ func defaultKeys() keyMap {
 		Copy:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy answer")),
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel streams")),
 		NewThread: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "new conversation")),
+		Models:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "pick models")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
@@ -41,7 +42,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Send, k.Newline, k.History, k.NewThread, k.Cancel},
-		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom, k.Help},
+		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom, k.Models, k.Help},
 		{k.Scroll, k.Page, k.Ends, k.Reasoning, k.Copy, k.Quit},
 	}
 }

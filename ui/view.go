@@ -48,6 +48,9 @@ func (m *Model) render() string {
 	if m.showHelp {
 		return m.renderHelp()
 	}
+	if m.picker != nil {
+		return m.renderPicker(m.width, m.height)
+	}
 	title := m.renderTitle()
 	bottom := m.renderBottom()
 	gridHeight := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
