@@ -35,8 +35,16 @@ func (m *Model) renderBottom() string {
 	}
 	editor := lipgloss.NewStyle().Border(lipgloss.RoundedBorder(), true, false, true, false).
 		BorderForeground(borderColor).Width(m.width).Render(m.editor.View())
-	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.estimates(), m.width)), m.help.ShortHelpView(m.keys.ShortHelp()))
+	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.estimates(), m.width)), m.shortHelp())
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
+}
+
+// shortHelp is the help line for what has focus.
+func (m *Model) shortHelp() string {
+	if m.focus >= 0 {
+		return m.help.ShortHelpView(m.keys.paneHelp())
+	}
+	return m.help.ShortHelpView(m.keys.ShortHelp())
 }
 
 // estimates shows, before sending, the prompt's estimated input tokens and

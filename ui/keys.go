@@ -33,9 +33,14 @@ func defaultKeys() keyMap {
 	}
 }
 
-// ShortHelp is the one-line help under the composer.
+// ShortHelp is the one-line help under the composer, when it has focus.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Send, k.NextPane, k.Zoom, k.Cancel, k.Help, k.Quit}
+	return []key.Binding{k.Send, k.NextPane, k.Cancel, k.Help, k.Quit}
+}
+
+// paneHelp is the one-line help while a pane has focus.
+func (k keyMap) paneHelp() []key.Binding {
+	return []key.Binding{k.NextPane, k.Zoom, k.Scroll, k.Copy, k.Reasoning, k.Models, k.Cancel, k.Help}
 }
 
 // FullHelp is the ? view, in columns.
