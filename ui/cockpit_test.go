@@ -121,9 +121,13 @@ func TestGoldenViews(t *testing.T) {
 		fail        int
 		focus       int
 		zoom, help  bool
+		reasoning   bool
 	}{
 		{name: "empty", panes: 3, w: 120, h: 36, fail: -1, focus: -1},
 		{name: "one_midstream", panes: 1, w: 100, h: 30, frac: 0.5, fail: -1, focus: -1},
+		{name: "reasoning_open", panes: 3, w: 150, h: 36, frac: 1, fail: -1, focus: 2, reasoning: true},
+		{name: "one_done", panes: 1, w: 100, h: 30, frac: 1, fail: -1, focus: 0},
+		{name: "two_midstream", panes: 2, w: 140, h: 40, frac: 0.7, fail: -1, focus: -1},
 		{name: "two_done", panes: 2, w: 140, h: 40, frac: 1, fail: -1, focus: -1},
 		{name: "four_midstream", panes: 4, w: 160, h: 50, frac: 0.4, fail: -1, focus: 1},
 		{name: "four_done", panes: 4, w: 160, h: 50, frac: 1, fail: -1, focus: -1},
@@ -142,6 +146,9 @@ func TestGoldenViews(t *testing.T) {
 				turn(m, tc.frac, tc.fail)
 			}
 			m.focus, m.zoomed, m.showHelp = tc.focus, tc.zoom, tc.help
+			if tc.reasoning {
+				m.panes[tc.focus].showReasoning = true
+			}
 			out := screen(m)
 			if tc.w >= minWidth && tc.h >= minHeight {
 				assertFits(t, out, tc.w, tc.h)

@@ -24,6 +24,10 @@ type pane struct {
 	reasoning strings.Builder
 	// showReasoning expands the reasoning block above the answer.
 	showReasoning bool
+	// reasoningLines caches the wrapped reasoning for reasoningKey, so a
+	// frame does not re-wrap text that has not changed.
+	reasoningLines []string
+	reasoningKey   reasoningKey
 
 	// scroll is how many rows the view is scrolled up from the bottom;
 	// zero follows new text as it arrives.
@@ -39,6 +43,7 @@ func (p *pane) reset() {
 	p.result = &session.Result{Target: p.target, Price: p.price}
 	p.answer.Reset()
 	p.reasoning.Reset()
+	p.reasoningLines = nil
 	p.scroll = 0
 }
 
@@ -64,10 +69,15 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
 	if r := p.reasoning.String(); r != "" {
 		if p.showReasoning {
-			lines = append(lines, muted.Render("▾ thinking"))
-			for _, l := range strings.Split(wrap(strings.TrimSpace(r), width-2), "\n") {
-				lines = append(lines, muted.Render("│ "+l))
+			if key := (reasoningKey{len(r), width, th.Name}); key != p.reasoningKey || p.reasoningLines == nil {
+				p.reasoningLines = p.reasoningLines[:0]
+				for _, l := range strings.Split(wrap(strings.TrimSpace(r), width-2), "\n") {
+					p.reasoningLines = append(p.reasoningLines, muted.Render("│ "+l))
+				}
+				p.reasoningKey = key
 			}
+			lines = append(lines, muted.Render("▾ thinking"))
+			lines = append(lines, p.reasoningLines...)
 		} else {
 			lines = append(lines, muted.Render(fmt.Sprintf("▸ thinking · %s (r to show)", session.FormatTokens(backends.EstimateTokens(r), false)+" tok")))
 		}
@@ -86,6 +96,12 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(" ■ cancelled: the answer above is partial"))
 	}
 	return lines
+}
+
+// reasoningKey says what the wrapped reasoning was built for.
+type reasoningKey struct {
+	length, width int
+	theme         string
 }
 
 // wrap breaks s into lines no wider than width, at spaces where it can.
