@@ -189,14 +189,17 @@ func (m *Model) openPicker() {
 // applyPicker replaces the panes with the picker's selection. Panes that
 // stay keep their conversation and their answer.
 func (m *Model) applyPicker() {
-	old := map[string]*pane{}
+	// The same model may be on screen twice (to compare runs of one
+	// model): each stays matched to its own pane.
+	old := map[string][]*pane{}
 	for _, p := range m.panes {
-		old[p.target.Name] = p
+		old[p.target.Name] = append(old[p.target.Name], p)
 	}
 	var panes []*pane
 	for _, t := range m.picker.targets() {
-		if p, ok := old[t.Name]; ok {
-			panes = append(panes, p)
+		if ps := old[t.Name]; len(ps) > 0 {
+			panes = append(panes, ps[0])
+			old[t.Name] = ps[1:]
 			continue
 		}
 		panes = append(panes, newPane(t, m.price(t), m.md))
