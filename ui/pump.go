@@ -103,6 +103,11 @@ func (p *pump) next() tea.Msg {
 		if len(p.pending) > 0 {
 			batch := p.pending
 			p.pending, p.urgent, p.last = nil, false, time.Now()
+			if p.finished {
+				// finish's wake-up may have been merged into the one this
+				// batch used: leave one for the runEndedMsg.
+				p.signal()
+			}
 			p.mu.Unlock()
 			return eventsMsg{run: p.run, events: batch}
 		}
