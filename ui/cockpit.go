@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui/markdown"
 )
@@ -35,6 +36,8 @@ type Options struct {
 	NoColor bool
 	// Choices are the models the picker (m) offers.
 	Choices []Choice
+	// Sessions is where runs are recorded; nil records nothing.
+	Sessions *session.Store
 }
 
 // Model is the cockpit's root model.
