@@ -41,6 +41,7 @@ type Recorder struct {
 	w       *bufio.Writer
 	timer   *time.Timer // armed while the buffer holds unflushed events
 	err     error
+	closed  bool
 	turn    int
 	results []*Result // the current turn, folded for its footer
 	total   Cost
@@ -99,7 +100,7 @@ func (r *Recorder) Err() error {
 func (r *Recorder) Turn(prompt string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
+	if r.err != nil || r.closed {
 		return
 	}
 	r.turn++
@@ -172,6 +173,7 @@ func (r *Recorder) EndTurn() {
 func (r *Recorder) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	if r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
@@ -256,7 +258,7 @@ func (r *Recorder) write(v any) {
 }
 
 func (r *Recorder) flush() {
-	if r.err != nil || r.w == nil {
+	if r.err != nil || r.w == nil || r.f == nil {
 		return
 	}
 	if err := r.w.Flush(); err != nil {
