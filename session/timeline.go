@@ -39,13 +39,19 @@ type Milestone struct {
 }
 
 // Timeline lays a session's turns end to end on one clock, for replay.
-// Events keep the order they were recorded in; an event's time on the clock
-// is its turn's start plus its offset. It is built as the file is read, so
-// a replay can start before the whole file is loaded.
+// An event's time on the clock is its turn's start plus its offset. Cues
+// are kept sorted by time; events of equal time keep the order they were
+// recorded in, and so do the events of one pane. It is built as the file is
+// read, so a replay can start before the whole file is loaded.
 type Timeline struct {
 	Prompts    []string
 	Cues       []Cue
 	Milestones []Milestone // sorted by time
+	// Disturbed is the lowest index a cue was inserted at, other than at
+	// the end, since it was last reset to -1: a player that had played
+	// past it must rebuild. Recorded files are in arrival order, so this
+	// only happens when the panes' goroutines raced by microseconds.
+	Disturbed int
 	starts     []time.Duration
 	turnEnd    time.Duration // the latest event of the last turn
 	firstSeen  map[[2]int]bool
@@ -53,7 +59,7 @@ type Timeline struct {
 
 // NewTimeline starts a timeline whose first turn asks prompt.
 func NewTimeline(prompt string) *Timeline {
-	tl := &Timeline{firstSeen: map[[2]int]bool{}}
+	tl := &Timeline{firstSeen: map[[2]int]bool{}, Disturbed: -1}
 	tl.startTurn(prompt)
 	return tl
 }
@@ -79,7 +85,7 @@ func (tl *Timeline) Add(e Entry) {
 		turn := len(tl.starts) - 1
 		at := tl.starts[turn] + e.Event.T
 		tl.turnEnd = max(tl.turnEnd, e.Event.T)
-		tl.Cues = append(tl.Cues, Cue{At: at, Turn: turn, Event: e.Event})
+		tl.insert(Cue{At: at, Turn: turn, Event: e.Event})
 		key := [2]int{turn, e.Event.Pane}
 		switch e.Event.Type {
 		case backends.EventDelta:
@@ -93,6 +99,22 @@ func (tl *Timeline) Add(e Entry) {
 			tl.milestone(Milestone{At: at, Pane: e.Event.Pane, Kind: MilestoneError})
 		}
 	}
+}
+
+// insert puts c after every cue not later than it.
+func (tl *Timeline) insert(c Cue) {
+	i := len(tl.Cues)
+	for i > 0 && tl.Cues[i-1].At > c.At {
+		i--
+	}
+	tl.Cues = append(tl.Cues, Cue{})
+	if i < len(tl.Cues)-1 {
+		copy(tl.Cues[i+1:], tl.Cues[i:])
+		if tl.Disturbed < 0 || i < tl.Disturbed {
+			tl.Disturbed = i
+		}
+	}
+	tl.Cues[i] = c
 }
 
 func (tl *Timeline) milestone(m Milestone) {
@@ -110,9 +132,8 @@ func (tl *Timeline) End() time.Duration {
 // TurnStart is when a turn (0-based) begins on the clock.
 func (tl *Timeline) TurnStart(turn int) time.Duration { return tl.starts[turn] }
 
-// Until is the number of cues played by time t: cues are played in file
-// order while their time has come, so playing straight to t and seeking to
-// t give the same prefix.
+// Until is the number of cues played by time t, counting on from the
+// cue at index from.
 func (tl *Timeline) Until(from int, t time.Duration) int {
 	i := from
 	for i < len(tl.Cues) && tl.Cues[i].At <= t {
@@ -153,4 +174,10 @@ func (f *File) Timeline() *Timeline {
 		}
 	}
 	return tl
+}
+
+// TurnAt is the turn (0-based) playing at time t.
+func (tl *Timeline) TurnAt(t time.Duration) int {
+	i := sort.Search(len(tl.starts), func(i int) bool { return tl.starts[i] > t })
+	return max(0, i-1)
 }

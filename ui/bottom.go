@@ -29,6 +29,9 @@ func (m *Model) renderBottom() string {
 	if s := m.summary(); s != "" {
 		parts = append(parts, s)
 	}
+	if m.replay != nil {
+		return lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...)
+	}
 	borderColor := th.BorderUnfocused
 	if m.focus < 0 {
 		borderColor = th.BorderFocused
@@ -79,7 +82,7 @@ func (m *Model) estimates() string {
 // summary ranks the panes once every one has ended: first token, speed,
 // cost and length, with the best of each marked.
 func (m *Model) summary() string {
-	if m.running || len(m.panes) < 2 {
+	if m.streaming() || len(m.panes) < 2 {
 		return ""
 	}
 	type entry struct {
@@ -165,8 +168,10 @@ func (m *Model) renderHelp() string {
 	intro := m.fg(th.Muted).Render("Tab moves between the composer and the panes. In a pane, letters are commands;\nin the composer they type. Esc cancels the streams in flight.")
 	m.help.ShowAll = true
 	body := m.help.View(m.keys)
+	replay := m.help.View(replayKeys{m.keys})
 	m.help.ShowAll = false
 	foot := m.fg(th.Subtle).Render("? or esc closes this help")
-	content := lipgloss.JoinVertical(lipgloss.Left, title, "", intro, "", body, "", foot)
+	replayTitle := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("replaying a session")
+	content := lipgloss.JoinVertical(lipgloss.Left, title, "", intro, "", body, "", replayTitle, replay, "", foot)
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, content)
 }
