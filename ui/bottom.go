@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+
+	"charm.land/bubbles/v2/key"
 	"slices"
 	"strings"
 
@@ -44,10 +46,19 @@ func (m *Model) renderBottom() string {
 
 // shortHelp is the help line for what has focus.
 func (m *Model) shortHelp() string {
-	if m.focus >= 0 {
-		return m.help.ShortHelpView(m.keys.paneHelp())
+	switch {
+	case m.focus >= 0:
+		return m.helpLine(m.keys.paneHelp())
+	case m.replay != nil:
+		return m.helpLine(m.keys.replayHelp())
 	}
-	return m.help.ShortHelpView(m.keys.ShortHelp())
+	return m.helpLine(m.keys.ShortHelp())
+}
+
+// helpLine is a one-line help cut to the screen: bubbles' help lets the
+// last item overflow when its ellipsis does not fit.
+func (m *Model) helpLine(bindings []key.Binding) string {
+	return truncate(m.help.ShortHelpView(bindings), m.width)
 }
 
 // estimates shows, before sending, the prompt's estimated input tokens and

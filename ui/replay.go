@@ -176,6 +176,7 @@ func (m *Model) replayChunk(msg replayChunkMsg) tea.Cmd {
 		r.tl.Disturbed = -1
 		if d < r.cursor {
 			m.rebuild() // a cue landed among those already played
+			m.playTo(r.pos)
 		}
 	}
 	if msg.err != nil {

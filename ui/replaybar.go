@@ -34,7 +34,7 @@ func (m *Model) renderReplayBar() string {
 
 	state := "▶"
 	switch {
-	case r.paused && r.loaded && r.pos >= r.tl.End():
+	case r.loaded && r.pos >= r.tl.End():
 		state = "■"
 	case r.paused:
 		state = "❚❚"
@@ -60,11 +60,7 @@ func (m *Model) renderReplayBar() string {
 	}
 	framed := lipgloss.NewStyle().Border(lipgloss.RoundedBorder(), true, false, true, false).
 		BorderForeground(border).Width(m.width).Render(line + "\n" + prompt)
-	help := m.help.ShortHelpView(m.keys.replayHelp())
-	if m.focus >= 0 {
-		help = m.help.ShortHelpView(m.keys.paneHelp())
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, framed, help)
+	return lipgloss.JoinVertical(lipgloss.Left, framed, m.shortHelp())
 }
 
 // progressBar shows how far the replay is, with a mark at each milestone.
