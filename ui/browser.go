@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
@@ -33,9 +34,10 @@ func (it sessionItem) Description() string {
 	if it.s.Turns > 1 {
 		parts = append(parts, fmt.Sprintf("%d turns", it.s.Turns))
 	}
-	parts = append(parts, session.FormatCost(it.s.Total))
+	parts = append(parts, costShort(it.s.Total))
 	if it.s.Winner != "" && it.s.WinnerTTFT != nil {
-		parts = append(parts, fmt.Sprintf("first: %s %gms", it.s.Winner, *it.s.WinnerTTFT))
+		ttft := time.Duration(*it.s.WinnerTTFT * float64(time.Millisecond))
+		parts = append(parts, "first: "+it.s.Winner+" "+session.FormatDuration(ttft))
 	}
 	if !it.s.Complete {
 		parts = append(parts, "cut short")
@@ -87,7 +89,7 @@ func (m *Model) openBrowser() tea.Cmd {
 	d.Styles.SelectedTitle = d.Styles.SelectedTitle.Foreground(m.theme.Accent).BorderForeground(m.theme.Accent)
 	d.Styles.SelectedDesc = d.Styles.SelectedDesc.Foreground(m.theme.Muted).BorderForeground(m.theme.Accent)
 	l := list.New(nil, d, m.width, max(4, m.height-1))
-	l.Title = "Sessions · " + m.opts.Sessions.Dir
+	l.Title = "Sessions" // not the folder: over SSH it is the server's
 	l.Styles = list.DefaultStyles(m.theme.Dark)
 	l.Styles.Title = l.Styles.Title.Background(m.theme.Accent)
 	l.SetStatusBarItemName("session", "sessions")

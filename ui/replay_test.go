@@ -212,3 +212,31 @@ func TestReplayOfATornFile(t *testing.T) {
 		t.Errorf("status %q does not say the file was cut short", m.status)
 	}
 }
+
+// In a replay, m picks the models and enter re-runs the session on them.
+func TestReplayRerunOnPickedModels(t *testing.T) {
+	path := scriptedSession(t, t.TempDir())
+	m, _ := replayModel(t, path, 120, 36)
+	spark, _ := backends.ParseSpec("demo:spark")
+	m.opts.Choices = []Choice{{Target: spark, Note: "simulated"}}
+	// Drop the first model (the cursor starts on it), add spark.
+	for _, k := range []string{"m", "space", "s", "p", "a", "r", "k", "space", "enter"} {
+		m.Update(keyPress(k))
+	}
+	if m.replay != nil {
+		t.Fatal("still replaying after the picker")
+	}
+	var names []string
+	for _, p := range m.panes {
+		names = append(names, p.target.Name)
+	}
+	if strings.Join(names, ",") != "demo:sage,demo:ponder,demo:spark" {
+		t.Errorf("re-run panes %v", names)
+	}
+	if !m.running || m.prompt != "Explain backpressure" || len(m.queue) != 1 || m.queue[0] != "And in Go?" {
+		t.Errorf("re-run: running %v, prompt %q, queue %q", m.running, m.prompt, m.queue)
+	}
+	if m.rerunOf == "" || m.params.system != "" {
+		t.Errorf("re-run of %q", m.rerunOf)
+	}
+}
