@@ -79,7 +79,7 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	rd := &Reader{path: name, r: bufio.NewReaderSize(r, 64<<10), turn: 1}
 	raw, last, err := rd.readLine()
 	if err == io.EOF {
-		return nil, rd.errorf(0, "the file is empty: not a fanout session")
+		return nil, rd.errorf(1, "the file is empty: not a fanout session")
 	}
 	if err != nil {
 		return nil, err
