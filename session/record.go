@@ -219,7 +219,9 @@ func (r *Recorder) create() error {
 		return fmt.Errorf("create sessions folder %s: %w", dir, err)
 	}
 	base := r.header.Created.Local().Format("20060102-150405")
-	if s := slug(r.header.Prompt); s != "" {
+	// The name is made from the scrubbed prompt: a key pasted into a
+	// prompt must not end up in a file name, where no scrubbing reaches.
+	if s := slug(r.scrubValue(r.header.Prompt).(string)); s != "" {
 		base += "-" + s
 	}
 	for n := 1; n < 1000; n++ {

@@ -80,6 +80,9 @@ func TestRecorderScrubsSecrets(t *testing.T) {
 			t.Errorf("the file holds %q:\n%s", leak, raw)
 		}
 	}
+	if name := filepath.Base(rec.Path()); !strings.HasSuffix(name, "-my-key-is-redacted-and-redacted"+Ext) {
+		t.Errorf("file name %s: the name is made from the prompt, and must not hold the key either", name)
+	}
 	f, err := Load(rec.Path())
 	if err != nil {
 		t.Fatalf("scrubbing broke the file: %v\n%s", err, raw)
