@@ -424,3 +424,22 @@ func TestSecretValues(t *testing.T) {
 		t.Errorf("secretValues = %q, want %q", got, want)
 	}
 }
+
+func TestSessionCommandsHelp(t *testing.T) {
+	for _, args := range [][]string{{"sessions", "--help"}, {"replay", "--help"}, {"export", "--help"}} {
+		code, out, errOut := runCLI(t, testEnv(t, nil), "", args...)
+		if code != exitOK || !strings.Contains(out+errOut, "Usage: fanout "+args[0]) || !strings.Contains(out+errOut, "-sessions-dir") {
+			t.Errorf("%v: exit %d, output %q", args, code, out+errOut)
+		}
+	}
+	_, out, _ := runCLI(t, testEnv(t, nil), "", "--help")
+	for _, cmd := range []string{"fanout sessions", "fanout replay", "fanout export"} {
+		if !strings.Contains(out, cmd) {
+			t.Errorf("main help lacks %s", cmd)
+		}
+	}
+	_, _, errOut := runCLI(t, testEnv(t, nil), "", "run", "--help")
+	if !strings.Contains(errOut, "-no-save") || !strings.Contains(errOut, "-sessions-dir") {
+		t.Errorf("run --help lacks the session flags:\n%s", errOut)
+	}
+}
