@@ -93,7 +93,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		results[i] = &session.Result{Target: t, Price: o.price(t)}
 		header.Targets = append(header.Targets, session.NewTargetRecord(t, results[i].Price))
 	}
-	store, err := o.store(e)
+	store, err := o.store(e, targets...)
 	if err != nil {
 		return err
 	}

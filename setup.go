@@ -148,12 +148,18 @@ func (c *common) sessions(e env) *session.Store {
 }
 
 // store is where a command that runs models records them; nil with
-// --no-save. The config must be loaded.
-func (c *common) store(e env) (*session.Store, error) {
+// --no-save. Its secrets cover every model of the config and every
+// provider's key variable; targets adds the keys and base URLs of models
+// given otherwise. The config must be loaded.
+func (c *common) store(e env, targets ...backends.Target) (*session.Store, error) {
 	if c.noSave {
 		return nil, nil
 	}
-	return c.sessions(e), nil
+	s := c.sessions(e)
+	if len(targets) > 0 {
+		s.Secrets = append(s.Secrets, secretValues(e.getenv, nil, targets)...)
+	}
+	return s, nil
 }
 
 // keyEnvSuffixes mark the environment variables whose values are treated
