@@ -10,7 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
-	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui"
 )
@@ -73,15 +72,24 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 // config: the models, their prices, the picker's choices, where sessions go.
 func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Target) ui.Options {
 	opts := c.options(e)
-	return ui.Options{
+	uo := ui.Options{
 		Targets:  targets,
 		Open:     func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
 		Price:    c.price,
 		Theme:    c.cfg.Theme,
 		NoColor:  e.getenv("NO_COLOR") != "",
 		Choices:  choices(ctx, c, opts),
-		Sessions: &session.Store{Dir: session.DefaultDir(e.getenv), App: appVersion()},
+		Sessions: c.sessions(e),
+		NoSave:   c.noSave,
 	}
+	// Every model the cockpit may run, the picker's too, has its key kept
+	// out of the session files.
+	all := append([]backends.Target(nil), targets...)
+	for _, ch := range uo.Choices {
+		all = append(all, ch.Target)
+	}
+	uo.Sessions.Secrets = append(uo.Sessions.Secrets, secretValues(e.getenv, nil, all)...)
+	return uo
 }
 
 // runCockpit runs the cockpit until the user quits, then closes its

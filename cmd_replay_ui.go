@@ -4,12 +4,13 @@ import (
 	"context"
 	"os"
 
+	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
 )
 
 // replayUI plays the session at path in the cockpit, on its own schedule
 // scaled by speed, through the same UI as a live run.
-func replayUI(ctx context.Context, e env, c *common, path string, speed float64) error {
+func replayUI(ctx context.Context, e env, c *common, path string, speed float64, theme string) error {
 	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 		return usagef("replay in the cockpit needs a terminal; for scripts use: fanout replay --json %s", path)
 	}
@@ -17,7 +18,16 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64)
 	if err != nil {
 		return err
 	}
+	var recorded []backends.Target
+	for _, t := range rd.Header().Targets {
+		recorded = append(recorded, t.Target())
+	}
 	uo := cockpitOptions(ctx, e, c, nil)
+	// r re-runs the recorded models: their keys stay out of the new file.
+	uo.Sessions.Secrets = append(uo.Sessions.Secrets, secretValues(e.getenv, nil, recorded)...)
 	uo.Replay, uo.ReplaySpeed = rd, speed
+	if theme != "" {
+		uo.Theme = theme
+	}
 	return runCockpit(ctx, uo)
 }

@@ -87,9 +87,20 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	opts := o.options(e)
 	panes := make([]session.Pane, len(targets))
 	results := make([]*session.Result, len(targets))
+	header := session.Header{System: o.system, Temperature: req.Temperature, MaxTokens: o.maxTokens}
 	for i, t := range targets {
 		panes[i] = session.Pane{Target: t, Backend: backends.Open(t, opts), Request: req}
 		results[i] = &session.Result{Target: t, Price: o.price(t)}
+		header.Targets = append(header.Targets, session.NewTargetRecord(t, results[i].Price))
+	}
+	store, err := o.store(e, targets...)
+	if err != nil {
+		return err
+	}
+	var rec *session.Recorder
+	if store != nil {
+		rec = store.NewRecorder(header)
+		rec.Turn(prompt)
 	}
 
 	runCtx, cancel := context.WithCancelCause(context.Background())
@@ -121,6 +132,9 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		results[ev.Pane].Apply(ev)
+		if rec != nil {
+			rec.Record(ev)
+		}
 		if o.events {
 			_ = enc.Encode(ev)
 		}
@@ -130,6 +144,12 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	})
 	if progress != nil {
 		progress.stop()
+	}
+	if rec != nil {
+		rec.EndTurn()
+		// Where the session went is news for a person at a terminal or
+		// reading the progress lines, not for a script parsing stdout.
+		endRecording(e, rec, isTerminal(e.stderr) || progress != nil)
 	}
 
 	switch {

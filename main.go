@@ -51,12 +51,17 @@ Usage:
   fanout [-m MODEL]... [--theme NAME]         open the cockpit (the terminal UI)
   fanout run [-m MODEL]... [flags] [PROMPT]   stream a prompt without the UI
   fanout models [--json]                      list the models usable here
+  fanout sessions [--json]                    list the recorded runs, newest first
+  fanout replay [--speed X] FILE|ID           replay a recorded run (--json: its results)
+  fanout export [--format md|json] FILE|ID    a recorded run as Markdown or JSON
   fanout --version
 
 A MODEL is provider:model (openai:gpt-4o-mini, bedrock:us.anthropic.claude-
 haiku-4-5-20251001-v1:0, ollama:llama3.2, demo:swift) or a name from the
 config file ($XDG_CONFIG_HOME/fanout/config.toml). With no keys and no
-config, fanout uses its simulated demo models.
+config, fanout uses its simulated demo models. Every run is recorded in
+$XDG_DATA_HOME/fanout/sessions (--no-save: not this one); an ID is a name
+from 'fanout sessions', or its start.
 
 Run 'fanout COMMAND --help' for a command's flags.
 `
@@ -76,11 +81,28 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// environ lists the environment as "NAME=value", for what must look at
+	// every variable (the secrets kept out of session files); nil is the
+	// process's own.
+	environ func() []string
+}
+
+// environment is the "NAME=value" list of the environment.
+func (e env) environment() []string {
+	if e.environ == nil {
+		return os.Environ()
+	}
+	return e.environ()
 }
 
 // cli runs one command line and returns the exit status.
 func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return dispatch(ctx, env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}, args)
+}
+
+// dispatch runs the command in args with e.
+func dispatch(ctx context.Context, e env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	var err error
 	cmd := ""
 	if len(args) > 0 {
@@ -91,6 +113,12 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runCmd(ctx, e, args[1:])
 	case "models":
 		err = modelsCmd(ctx, e, args[1:])
+	case "sessions":
+		err = sessionsCmd(e, args[1:])
+	case "replay":
+		err = replayCmd(ctx, e, args[1:])
+	case "export":
+		err = exportCmd(e, args[1:])
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":

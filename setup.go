@@ -4,10 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
+	"github.com/fanout-dev/fanout/session"
 )
 
 // common holds the flags every model-using command shares, and what they
@@ -16,15 +21,25 @@ type common struct {
 	configPath   string
 	models       multiFlag
 	stallTimeout time.Duration
+	sessionsDir  string
+	noSave       bool
 
 	cfg    *config.Config
 	prices *backends.PriceBook
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
+	c.registerSessions(fs)
 	fs.Var(&c.models, "m", "model to use, as provider:model or a config name; repeat for more")
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s)")
+	fs.BoolVar(&c.noSave, "no-save", false, "do not record the run in the sessions folder")
+}
+
+// registerSessions registers the flags of the commands that only read
+// sessions: where the config is, and where the sessions are.
+func (c *common) registerSessions(fs *flag.FlagSet) {
+	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
+	fs.StringVar(&c.sessionsDir, "sessions-dir", "", "sessions `folder` (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
 }
 
 // load reads the config. A broken config is a usage error: the user must fix
@@ -104,4 +119,109 @@ func discoverDefaults(ctx context.Context, opts backends.Options) []backends.Tar
 		out = out[:8]
 	}
 	return out
+}
+
+// sessions is the sessions folder, for listing, browsing and finding
+// sessions: --sessions-dir, else sessions_dir from the config, else the
+// default under $XDG_DATA_HOME. The config must be loaded.
+func (c *common) sessions(e env) *session.Store {
+	dir := c.sessionsDir
+	if dir == "" && c.cfg != nil {
+		dir = c.cfg.SessionsDir
+		if rest, ok := strings.CutPrefix(dir, "~/"); ok {
+			dir = filepath.Join(e.getenv("HOME"), rest)
+		}
+	}
+	if dir == "" {
+		dir = session.DefaultDir(e.getenv)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	var known []backends.Target
+	if c.cfg != nil {
+		for _, name := range c.cfg.Order {
+			known = append(known, c.cfg.Models[name])
+		}
+	}
+	return &session.Store{Dir: dir, App: appVersion(), Secrets: secretValues(e.getenv, e.environment(), known)}
+}
+
+// store is where a command that runs models records them; nil with
+// --no-save. Its secrets cover every model of the config and every
+// provider's key variable; targets adds the keys and base URLs of models
+// given otherwise. The config must be loaded.
+func (c *common) store(e env, targets ...backends.Target) (*session.Store, error) {
+	if c.noSave {
+		return nil, nil
+	}
+	s := c.sessions(e)
+	if len(targets) > 0 {
+		s.Secrets = append(s.Secrets, secretValues(e.getenv, nil, targets)...)
+	}
+	return s, nil
+}
+
+// keyEnvSuffixes mark the environment variables whose values are treated
+// as secrets even when no model uses them: a key for one provider must not
+// end up in a session file because another one echoed it.
+var keyEnvSuffixes = []string{"_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY", "_PASSWORD"}
+
+// secretValues are the values a session file must never hold: the key of
+// every target and preset, the AWS credentials, every variable that looks
+// like a key (environ is the "NAME=value" list, as os.Environ gives it;
+// the values are read through getenv, which is what the backends see), and
+// the password and query values of the targets' base URLs. Values shorter
+// than session.MinSecretLen are left out: they are no key, and scrubbing
+// them would mangle ordinary text.
+func secretValues(getenv func(string) string, environ []string, targets []backends.Target) []string {
+	names := []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_BEARER_TOKEN_BEDROCK"}
+	for _, p := range backends.PresetNames() {
+		if pr, ok := backends.LookupPreset(p); ok && pr.KeyEnv != "" {
+			names = append(names, pr.KeyEnv)
+		}
+	}
+	var values []string
+	for _, t := range targets {
+		if t.KeyEnv != "" {
+			names = append(names, t.KeyEnv)
+		}
+		if u, err := url.Parse(t.BaseURL); err == nil && t.BaseURL != "" {
+			if pw, ok := u.User.Password(); ok {
+				values = append(values, pw)
+			}
+			for _, vs := range u.Query() {
+				values = append(values, vs...)
+			}
+		}
+	}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		for _, suf := range keyEnvSuffixes {
+			if strings.HasSuffix(strings.ToUpper(name), suf) {
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	for _, n := range names {
+		values = append(values, getenv(n))
+	}
+	values = slices.DeleteFunc(values, func(v string) bool { return len(v) < session.MinSecretLen })
+	slices.Sort(values)
+	return slices.Compact(values)
+}
+
+// endRecording closes a run's session file and says on stderr where it
+// went (when show) or why it could not be saved. A recording that failed
+// never fails the run: the answers are on screen and the exit status is
+// theirs.
+func endRecording(e env, rec *session.Recorder, show bool) {
+	if err := rec.Close(); err != nil {
+		fmt.Fprintf(e.stderr, "fanout: session not saved: %s\n", err)
+		return
+	}
+	if show {
+		fmt.Fprintf(e.stderr, "session saved: %s\n", rec.Path())
+	}
 }

@@ -37,6 +37,10 @@ type Config struct {
 	System string
 	// Theme is the cockpit's colour theme; empty follows the terminal.
 	Theme string
+	// SessionsDir is where runs are recorded, as written: an absolute path
+	// or one starting with "~/" (the caller expands it). Empty means the
+	// default folder under $XDG_DATA_HOME.
+	SessionsDir string
 
 	defaultLine int
 }
@@ -163,6 +167,18 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 		}
 		c.System = s
 		return nil
+	case "sessions_dir":
+		if len(e.path) != 1 {
+			break
+		}
+		s, ok := e.val.v.(string)
+		// A relative path would depend on the folder fanout happens to be
+		// started from: sessions would scatter.
+		if !ok || !(filepath.IsAbs(s) || strings.HasPrefix(s, "~/")) || filepath.Clean(s) == "~" {
+			return fmt.Errorf("sessions_dir: want a folder as an absolute path or one starting with ~/, like \"~/fanout-sessions\"")
+		}
+		c.SessionsDir = s
+		return nil
 	case "models":
 		if len(e.path) != 3 {
 			return fmt.Errorf("%s: models are tables, e.g. [models.fast] with provider = … and model = …", name)
@@ -174,7 +190,7 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 		}
 		return c.setPrice(e.path[1], e.path[2], e.val)
 	}
-	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, [models.NAME], [prices.NAME])", name)
+	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, sessions_dir, [models.NAME], [prices.NAME])", name)
 }
 
 func (c *Config) setModel(model, key string, v value, line int, modelLines map[string]int) error {

@@ -90,6 +90,9 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"bad theme", "theme = \"solarized\"\n", 1, "theme: want one of auto, dark"},
 		{"negative price", "[prices.x]\ninput = -1\n", 2, "0 or more"},
 		{"unknown price key", "[prices.x]\nin = 1\n", 2, "unknown setting"},
+		{"relative sessions_dir", "theme = \"dark\"\nsessions_dir = \"sessions\"\n", 2, "sessions_dir: want a folder as an absolute path or one starting with ~/"},
+		{"sessions_dir not a string", "sessions_dir = 3\n", 1, "sessions_dir: want a folder"},
+		{"sessions_dir empty", "sessions_dir = \"\"\n", 1, "sessions_dir: want a folder"},
 		{"two values on a line", "timeout = \"1s\" stall_timeout = \"2s\"\n", 1, "one key = value per line"},
 	}
 	for _, tc := range cases {
@@ -106,6 +109,15 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 				t.Errorf("error does not start with the file name: %q", err)
 			}
 		})
+	}
+}
+
+func TestSessionsDir(t *testing.T) {
+	for _, dir := range []string{"/var/lib/fanout", "~/fanout-sessions"} {
+		c, err := Parse("c.toml", []byte("sessions_dir = \""+dir+"\"\n"))
+		if err != nil || c.SessionsDir != dir {
+			t.Errorf("sessions_dir %q: %+v, %v", dir, c, err)
+		}
 	}
 }
 

@@ -42,11 +42,23 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	if math.IsNaN(w.TMs) || math.IsInf(w.TMs, 0) || w.TMs < 0 {
+	// Beyond maxMillis the conversion to a Duration would overflow into
+	// nonsense (a negative time); no stream lasts 100 days anyway.
+	if math.IsNaN(w.TMs) || w.TMs < 0 || w.TMs > maxMillis {
 		return fmt.Errorf("bad t_ms %v", w.TMs)
 	}
-	*e = Event{Pane: w.Pane, T: time.Duration(w.TMs * float64(time.Millisecond)), Event: w.Event}
+	*e = Event{Pane: w.Pane, T: fromMillis(w.TMs), Event: w.Event}
 	return nil
+}
+
+const maxMillis = 100 * 24 * 3600 * 1000
+
+// fromMillis is the inverse of Millis. It rounds to the microsecond, as
+// Millis does: a float of milliseconds is not exact (1234.567 is
+// 1234.56699999…), and truncating it would move every loaded event a
+// nanosecond earlier than the recorded one.
+func fromMillis(ms float64) time.Duration {
+	return time.Duration(math.Round(ms*1000)) * time.Microsecond
 }
 
 // Millis is d in milliseconds, rounded to the microsecond.

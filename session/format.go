@@ -65,3 +65,19 @@ func FormatTokens(n int, exact bool) string {
 	}
 	return fmt.Sprintf("~%d", n)
 }
+
+// FormatCostShort is a cost for a table cell: ~ marks an estimate, made-up
+// demo prices say so, and an unknown price is "unknown", never $0.
+func FormatCostShort(c Cost) string {
+	if c.USD == nil || c.Source == CostUnknown {
+		return "unknown"
+	}
+	s := FormatUSD(*c.USD)
+	if c.Source == CostEstimated && *c.USD != 0 {
+		s = "~" + s
+	}
+	if c.Simulated {
+		s += " simulated"
+	}
+	return s
+}

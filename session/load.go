@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
@@ -79,7 +80,7 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	rd := &Reader{path: name, r: bufio.NewReaderSize(r, 64<<10), turn: 1}
 	raw, last, err := rd.readLine()
 	if err == io.EOF {
-		return nil, rd.errorf(0, "the file is empty: not a fanout session")
+		return nil, rd.errorf(1, "the file is empty: not a fanout session")
 	}
 	if err != nil {
 		return nil, err
@@ -89,6 +90,10 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 		Format *int   `json:"format"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, rd.errorf(1, "bad header: %s", jsonReason(err))
+		}
 		if last {
 			return nil, rd.errorf(1, "the header is cut short: the run was stopped before anything was recorded")
 		}
@@ -203,7 +208,7 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 			return e, rd.errorf(rd.line, "bad %s event: %s", probe.Type, jsonReason(err))
 		}
 		if ev.Pane < 0 || ev.Pane >= len(rd.header.Targets) {
-			return e, rd.errorf(rd.line, "event for pane %d, but the session has %d models (panes 0 to %d)", ev.Pane, len(rd.header.Targets), len(rd.header.Targets)-1)
+			return e, rd.errorf(rd.line, "event for pane %d, but the session has %s", ev.Pane, paneRange(len(rd.header.Targets)))
 		}
 		if !hasPayload(ev.Event) {
 			return e, rd.errorf(rd.line, "%s event without its %s", ev.Type, ev.Type)
@@ -219,6 +224,14 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 	default:
 		return e, rd.errorf(rd.line, "unknown line type %q", probe.Type)
 	}
+}
+
+// paneRange says how many panes n models make, and their numbers.
+func paneRange(n int) string {
+	if n == 1 {
+		return "1 model (pane 0)"
+	}
+	return fmt.Sprintf("%d models (panes 0 to %d)", n, n-1)
 }
 
 func hasPayload(ev backends.Event) bool {
@@ -265,12 +278,32 @@ func jsonReason(err error) string {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q should be %s, not %s", te.Field, te.Type, te.Value)
+		if te.Field == "" {
+			return fmt.Sprintf("a JSON %s where an object belongs", te.Value)
+		}
+		return fmt.Sprintf("field %q should be %s, not %s", te.Field, jsonKind(te.Type.Kind()), te.Value)
 	}
 	if err == nil {
 		return "unreadable"
 	}
 	return err.Error()
+}
+
+// jsonKind names a Go kind the way JSON calls it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	}
+	return k.String()
 }
 
 // Turn is one prompt of a session and what the models answered.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +46,7 @@ type Recorder struct {
 	turn    int
 	results []*Result // the current turn, folded for its footer
 	total   Cost
-	scrub   [][2][]byte // secret → replacement, raw and JSON-escaped
+	scrub   []secret // longest first
 	buf     bytes.Buffer
 }
 
@@ -62,17 +63,34 @@ func (s Store) NewRecorder(h Header) *Recorder {
 	h.Created = h.Created.UTC().Truncate(time.Millisecond)
 	r := &Recorder{store: s, header: h}
 	for _, sec := range s.Secrets {
-		if len(sec) < 4 {
-			continue // too short to tell from ordinary text
+		if len(sec) < MinSecretLen || slices.ContainsFunc(r.scrub, func(x secret) bool { return x.s == sec }) {
+			continue
 		}
-		esc, _ := json.Marshal(sec)
-		r.scrub = append(r.scrub, [2][]byte{[]byte(sec), []byte(redactedMark)},
-			[2][]byte{esc[1 : len(esc)-1], []byte(redactedMark)})
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // as write encodes lines
+		_ = enc.Encode(sec)
+		esc := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+		r.scrub = append(r.scrub, secret{s: sec, raw: []byte(sec), esc: esc[1 : len(esc)-1]})
 	}
+	// A secret that contains another is replaced first, whole.
+	slices.SortFunc(r.scrub, func(a, b secret) int { return len(b.s) - len(a.s) })
 	return r
 }
 
+// MinSecretLen is the shortest value the recorder scrubs: shorter ones
+// ("1", "true", a region name) would redact ordinary words of the answers,
+// and no key or token is that short.
+const MinSecretLen = 8
+
 const redactedMark = "[redacted]"
+
+// secret is a value to scrub, as it is and as it looks inside a JSON
+// string.
+type secret struct {
+	s        string
+	raw, esc []byte
+}
 
 // Path is the session file, once the first turn has created it.
 func (r *Recorder) Path() string {
@@ -201,7 +219,9 @@ func (r *Recorder) create() error {
 		return fmt.Errorf("create sessions folder %s: %w", dir, err)
 	}
 	base := r.header.Created.Local().Format("20060102-150405")
-	if s := slug(r.header.Prompt); s != "" {
+	// The name is made from the scrubbed prompt: a key pasted into a
+	// prompt must not end up in a file name, where no scrubbing reaches.
+	if s := slug(r.scrubValue(r.header.Prompt).(string)); s != "" {
 		base += "-" + s
 	}
 	for n := 1; n < 1000; n++ {
@@ -246,15 +266,59 @@ func (r *Recorder) write(v any) {
 		r.fail(fmt.Errorf("encode session line: %w", err))
 		return
 	}
-	line := r.buf.Bytes()
-	for _, s := range r.scrub {
-		if bytes.Contains(line, s[0]) {
-			line = bytes.ReplaceAll(line, s[0], s[1])
-		}
-	}
+	line := r.scrubLine(r.buf.Bytes())
 	if _, err := r.w.Write(line); err != nil {
 		r.fail(fmt.Errorf("write session %s: %w", r.path, err))
 	}
+}
+
+// scrubLine replaces every secret inside the JSON strings of line. It
+// works on the decoded strings, not on the bytes of the line: a secret that
+// happens to match a piece of the JSON around the strings ("true1234" in
+// `"exact":true1234`… or a key made of digits next to a number) must not
+// break the line, and one split by escaping ("\u0026") must still be found.
+// Lines without a secret, nearly all of them, are only searched.
+func (r *Recorder) scrubLine(line []byte) []byte {
+	if !slices.ContainsFunc(r.scrub, func(s secret) bool {
+		return bytes.Contains(line, s.raw) || bytes.Contains(line, s.esc)
+	}) {
+		return line
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber() // numbers come back exactly as written
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return line // not possible: write has just encoded it
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.scrubValue(v)); err != nil {
+		return line
+	}
+	return b.Bytes()
+}
+
+func (r *Recorder) scrubValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		for _, s := range r.scrub {
+			v = strings.ReplaceAll(v, s.s, redactedMark)
+		}
+		return v
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[r.scrubValue(k).(string)] = r.scrubValue(x)
+		}
+		return out
+	case []any:
+		for i, x := range v {
+			v[i] = r.scrubValue(x)
+		}
+		return v
+	}
+	return v
 }
 
 func (r *Recorder) flush() {

@@ -33,8 +33,11 @@ var ErrCancelled = errors.New("cancelled by the user")
 func Stream(ctx context.Context, index int, p Pane) iter.Seq[Event] {
 	return func(yield func(Event) bool) {
 		start := time.Now()
+		// Offsets are kept to the microsecond, the precision of the
+		// session file, so that stats folded live and stats folded from
+		// the file are the same numbers.
 		stamp := func(ev backends.Event) Event {
-			return Event{Pane: index, T: time.Since(start), Event: ev}
+			return Event{Pane: index, T: time.Since(start).Round(time.Microsecond), Event: ev}
 		}
 		est := backends.Usage{Input: backends.EstimateInput(p.Request)}
 		if !yield(Event{Pane: index, Event: backends.UsageEvent(est)}) {

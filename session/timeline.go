@@ -52,9 +52,9 @@ type Timeline struct {
 	// past it must rebuild. Recorded files are in arrival order, so this
 	// only happens when the panes' goroutines raced by microseconds.
 	Disturbed int
-	starts     []time.Duration
-	turnEnd    time.Duration // the latest event of the last turn
-	firstSeen  map[[2]int]bool
+	starts    []time.Duration
+	turnEnd   time.Duration // the latest event of the last turn
+	firstSeen map[[2]int]bool
 }
 
 // NewTimeline starts a timeline whose first turn asks prompt.

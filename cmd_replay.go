@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
+)
+
+const replayHelp = `Usage: fanout replay [--speed X] [--json] FILE|ID
+
+Replays a recorded run in the cockpit, on the schedule it happened (scaled
+by --speed). With --json it prints the run's results instead, in the
+'fanout run --json' schema (for a conversation, its last turn), computed
+from the recorded events. ID is a name from 'fanout sessions', or its start.
+
+Flags:
+`
+
+func replayCmd(ctx context.Context, e env, args []string) error {
+	var c common
+	var jsonOut bool
+	var speed float64
+	var theme string
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	c.registerSessions(fs)
+	fs.BoolVar(&jsonOut, "json", false, "print the results as 'fanout run --json' does, without the cockpit")
+	fs.Float64Var(&speed, "speed", 1, "replay speed: 2 is twice as fast, 0.5 half")
+	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+joinNames(themes.Names()))
+	fs.BoolVar(&c.noSave, "no-save", false, "do not record a re-run (r) in the sessions folder")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), replayHelp); fs.PrintDefaults() }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if !(speed > 0 && speed <= 1000) {
+		return usagef("replay: --speed must be above 0 and at most 1000")
+	}
+	path, err := resolveSession(e, &c, "replay", pos)
+	if err != nil {
+		return err
+	}
+	if !jsonOut {
+		return replayUI(ctx, e, &c, path, speed, theme)
+	}
+	f, err := session.Load(path)
+	if err != nil {
+		return err
+	}
+	return encodeJSON(e.stdout, f.Report())
+}
+
+// resolveSession loads the config and finds the one session named in pos.
+// No name is bad usage; a name that matches nothing is not (exit 1): the
+// command was right, the session is missing.
+func resolveSession(e env, c *common, cmd string, pos []string) (string, error) {
+	switch {
+	case len(pos) == 0:
+		return "", usagef("%s: which session? Give a file or an id from `fanout sessions`", cmd)
+	case len(pos) > 1:
+		return "", usagef("%s: one session at a time (got %d)", cmd, len(pos))
+	}
+	if err := c.load(e); err != nil {
+		return "", err
+	}
+	return c.sessions(e).Resolve(pos[0])
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fanout-dev/fanout/session"
+)
+
+const sessionsHelp = `Usage: fanout sessions [--json] [--sessions-dir DIR]
+
+Lists the recorded runs, newest first: when, the prompt, the models, what
+the run cost and which model answered first. Replay one with
+'fanout replay ID', export it with 'fanout export ID'. A file that cannot
+be read is reported on stderr and does not hide the others.
+
+Flags:
+`
+
+func sessionsCmd(e env, args []string) error {
+	var c common
+	var jsonOut bool
+	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	c.registerSessions(fs)
+	fs.BoolVar(&jsonOut, "json", false, "print the list as JSON")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), sessionsHelp); fs.PrintDefaults() }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("sessions: unexpected argument %q", pos[0])
+	}
+	if err := c.load(e); err != nil {
+		return err
+	}
+	store := c.sessions(e)
+	list, errs := store.List()
+	for _, err := range errs {
+		fmt.Fprintf(e.stderr, "fanout: %s\n", err)
+	}
+	if jsonOut {
+		if list == nil {
+			list = []session.Summary{} // [] rather than null, for scripts
+		}
+		return encodeJSON(e.stdout, list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "No sessions yet. Every `fanout run` and every prompt in the cockpit is recorded in %s.\n", store.Dir)
+		return nil
+	}
+	printSessions(e.stdout, list)
+	return nil
+}
+
+// printSessions writes the listing as a table, one session per line.
+func printSessions(w io.Writer, list []session.Summary) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
+	for _, s := range list {
+		prompt := session.OneLine(s.Prompt, 40)
+		if s.Turns > 1 {
+			prompt += fmt.Sprintf(" (+%d)", s.Turns-1)
+		}
+		if !s.Complete {
+			prompt += " [cut short]"
+		}
+		first := "—"
+		if s.WinnerTTFT != nil {
+			first = session.OneLine(s.Winner, 24) + " " + session.FormatDuration(time.Duration(*s.WinnerTTFT*float64(time.Millisecond)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Created.Local().Format("2006-01-02 15:04"), prompt,
+			session.OneLine(strings.Join(s.Models, ", "), 40), session.FormatCostShort(s.Total), first, s.ID)
+	}
+	tw.Flush()
+}
+
+// encodeJSON writes v as `fanout run --json` does: one document, indented
+// by nothing, text not HTML-escaped.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package session
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMarkdown(t *testing.T) {
+	f := mustLoadString(t, validSession)
+	md := f.Markdown()
+	for _, want := range []string{
+		"# hi\n",
+		"| Model | Status | TTFT | Tok/s | Tokens in | Tokens out | Cost | Total |",
+		"| A | done | 5ms | 1142.9 | ~3 | ~2 | unknown | 9ms |",
+		"| B | error | 2ms | — | ~0 | ~1 | unknown | 3ms |",
+		"| B | no answer | — | — | ~0 | ~0 | unknown | — |",
+		"## Turn 1\n", "## Turn 2\n", "> and then?",
+		"### A (demo:swift)\n\nHello\n",
+		"### B (demo:sage)\n\n<details><summary>Reasoning</summary>\n\nhmm\n\n</details>\n",
+		"> **Error:** overloaded",
+		"### A (demo:swift)\n\nThen\n\n> *The recording stops here",
+		"Total cost of the session: unknown.",
+		"*The recording was cut short",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Index(md, "## Turn 1") > strings.Index(md, "## Turn 2") {
+		t.Error("turns out of order")
+	}
+}
+
+func TestNestAnswer(t *testing.T) {
+	in := "# Title\n## Sub\n#hashtag\n```go\n# not a heading\n```\n###### deep\n```\nopen fence"
+	want := "### Title\n#### Sub\n#hashtag\n```go\n# not a heading\n```\n###### deep\n```\nopen fence\n```"
+	if got := nestAnswer(in, 2); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestFormatCostShort(t *testing.T) {
+	v, zero := 0.0123, 0.0
+	cases := []struct {
+		c    Cost
+		want string
+	}{
+		{Cost{Source: CostUnknown}, "unknown"},
+		{Cost{}, "unknown"},
+		{Cost{USD: &v, Source: CostEstimated}, "~$0.0123"},
+		{Cost{USD: &zero, Source: CostEstimated}, "$0"},
+		{Cost{USD: &v, Source: CostComputed, Simulated: true}, "$0.0123 simulated"},
+		{Cost{USD: &v, Source: CostBilled}, "$0.0123"},
+	}
+	for _, tc := range cases {
+		if got := FormatCostShort(tc.c); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,260 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+func oneTarget() Header {
+	return Header{Targets: []TargetRecord{{Label: "A", Provider: "demo", Model: "swift"}}}
+}
+
+func sessionFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "*"+Ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A delta followed by silence reaches the disk without waiting for the
+// end of the stream. The bound is generous: this checks that a timer
+// flushes, not how fast.
+func TestRecorderFlushesWhileSilent(t *testing.T) {
+	rec := Store{Dir: t.TempDir()}.NewRecorder(oneTarget())
+	defer rec.Close()
+	rec.Turn("hi")
+	rec.Record(Event{Pane: 0, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "first words")})
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		b, err := os.ReadFile(rec.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("first words")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delta is not on disk after 2s (flush interval %v):\n%s", FlushInterval, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRecorderScrubsSecrets(t *testing.T) {
+	const key = "sk-test-SECRET0123456789"
+	odd := `we"ird\key<&>` + "\u2028" + "99" // escaped three ways in JSON
+	structural := `"kind":"answer"`          // matches the JSON around the strings
+	store := Store{Dir: t.TempDir(), Secrets: []string{key, odd, structural, "short", "", key}}
+	h := oneTarget()
+	h.System = "use " + key
+	rec := store.NewRecorder(h)
+	rec.Turn("my key is " + key + ", and " + odd)
+	rec.Record(Event{Event: backends.DeltaEvent(backends.KindAnswer, "echo: "+key+" "+odd+" short")})
+	rec.Record(Event{T: time.Millisecond, Event: backends.ErrorEvent(&backends.Error{Message: "Incorrect API key provided: " + key, Status: 401})})
+	rec.EndTurn()
+	rec.Turn("again " + key)
+	rec.Record(Event{Event: backends.DeltaEvent(backends.KindReasoning, key)})
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(rec.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := json.Marshal(odd)
+	for _, leak := range []string{key, odd, string(enc[1 : len(enc)-1]), "SECRET", "ird"} {
+		if bytes.Contains(raw, []byte(leak)) {
+			t.Errorf("the file holds %q:\n%s", leak, raw)
+		}
+	}
+	if name := filepath.Base(rec.Path()); !strings.HasSuffix(name, "-my-key-is-redacted-and-redacted"+Ext) {
+		t.Errorf("file name %s: the name is made from the prompt, and must not hold the key either", name)
+	}
+	f, err := Load(rec.Path())
+	if err != nil {
+		t.Fatalf("scrubbing broke the file: %v\n%s", err, raw)
+	}
+	if f.Header.Prompt != "my key is [redacted], and [redacted]" || f.Header.System != "use [redacted]" {
+		t.Errorf("header prompt %q system %q", f.Header.Prompt, f.Header.System)
+	}
+	r := f.Results(0)[0]
+	if r.Text() != "echo: [redacted] [redacted] short" || r.Stats.Err.Message != "Incorrect API key provided: [redacted]" || r.Stats.Err.Status != 401 {
+		t.Errorf("text %q error %+v", r.Text(), r.Stats.Err)
+	}
+	if f.Turns[0].Footer.Results[0].Text != r.Text() || f.Turns[1].Prompt != "again [redacted]" {
+		t.Errorf("footer %q, second prompt %q", f.Turns[0].Footer.Results[0].Text, f.Turns[1].Prompt)
+	}
+	if got := f.Results(1)[0].Reasoning(); got != "[redacted]" {
+		t.Errorf("reasoning %q", got)
+	}
+}
+
+func TestTargetRecordKeepsNoCredentials(t *testing.T) {
+	tg := backends.Target{Name: "box", Label: "Box", Provider: "openai", Model: "m", KeyEnv: "BOX_API_KEY",
+		BaseURL: "https://user:hunter2@llm.example.com:8443/v1?key=AIzaSECRET&x=1#frag"}
+	r := NewTargetRecord(tg, nil)
+	if r.BaseURL != "https://llm.example.com:8443/v1" || r.KeyEnv != "BOX_API_KEY" {
+		t.Errorf("record %+v", r)
+	}
+	b, _ := json.Marshal(r)
+	if bytes.Contains(b, []byte("hunter2")) || bytes.Contains(b, []byte("SECRET")) {
+		t.Errorf("record JSON %s", b)
+	}
+	if back := r.Target(); back.BaseURL != r.BaseURL || back.KeyEnv != "BOX_API_KEY" || back.Model != "m" {
+		t.Errorf("target %+v", back)
+	}
+	if got := NewTargetRecord(backends.Target{BaseURL: "http://%zz"}, nil).BaseURL; got != "(unparsable URL)" {
+		t.Errorf("unparsable URL kept as %q", got)
+	}
+}
+
+// A folder that cannot be created stops the recording, not the run: the
+// recorder keeps the error for Err and Close and ignores what follows.
+func TestRecorderFailureIsKept(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := Store{Dir: filepath.Join(file, "sessions")}.NewRecorder(oneTarget())
+	rec.Turn("hi")
+	rec.Record(Event{Event: backends.DeltaEvent(backends.KindAnswer, "x")})
+	rec.EndTurn()
+	if rec.Err() == nil || rec.Path() != "" {
+		t.Errorf("err %v path %q", rec.Err(), rec.Path())
+	}
+	if err := rec.Close(); err == nil || !strings.Contains(err.Error(), "sessions") {
+		t.Errorf("Close: %v, want the folder named", err)
+	}
+}
+
+func TestRecorderNamesFilesUniquely(t *testing.T) {
+	dir := t.TempDir()
+	created := time.Date(2026, 11, 26, 21, 46, 8, 0, time.Local)
+	var paths []string
+	for range 3 {
+		h := oneTarget()
+		h.Created = created
+		rec := Store{Dir: dir}.NewRecorder(h)
+		rec.Turn("Why is the sky blue? Über-long prompts get a short slug, because file names have limits")
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, filepath.Base(rec.Path()))
+	}
+	want := "20261126-214608-why-is-the-sky-blue-ber-long-prompts-get"
+	if paths[0] != want+Ext || paths[1] != want+"-2"+Ext || paths[2] != want+"-3"+Ext {
+		t.Errorf("names %q", paths)
+	}
+	if st, err := os.Stat(filepath.Join(dir, paths[0])); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, %v: a session may hold private prompts", st.Mode(), err)
+	}
+}
+
+// crashChildEnv switches TestRecorderSurvivesKill into the child that
+// records until it is killed.
+const crashChildEnv = "FANOUT_TEST_CRASH_CHILD_DIR"
+
+// A killed fanout loses at most what was not yet flushed: every complete
+// line on disk at the moment of the kill loads, and the file loads
+// without its footer and with a torn last line.
+func TestRecorderSurvivesKill(t *testing.T) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		recordForever(dir)
+		return
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGKILL on Windows")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRecorderSurvivesKill$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	defer func() {
+		if !killed {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+
+	// Wait until the child has recorded a good number of events.
+	var path string
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if m := sessionFiles(t, dir); len(m) == 1 {
+			path = m[0]
+			if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) > 20 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child recorded nothing in 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	killed = true
+
+	f, err := Load(path)
+	if err != nil {
+		t.Fatalf("a killed recording does not load: %v", err)
+	}
+	if f.Turns[0].Footer != nil {
+		t.Error("a footer in a killed recording")
+	}
+	seen := bytes.Split(before[:bytes.LastIndexByte(before, '\n')], []byte("\n"))[1:] // without the header
+	got := f.Turns[0].Events
+	if len(got) < len(seen) {
+		t.Fatalf("%d events load, but %d complete lines were on disk before the kill", len(got), len(seen))
+	}
+	for i, line := range seen {
+		var ev Event
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatalf("line %d on disk before the kill: %v", i+2, err)
+		}
+		if ev.T != got[i].T || ev.Pane != got[i].Pane || ev.Type != got[i].Type {
+			t.Fatalf("event %d: loaded %+v, on disk before the kill %s", i, got[i], line)
+		}
+	}
+	t.Logf("%d lines on disk before the kill, %d events loaded, torn %v", len(seen), len(got), f.Torn)
+}
+
+// recordForever records two endless streams, as a run would, until the
+// process is killed.
+func recordForever(dir string) {
+	h := Header{Targets: []TargetRecord{{Label: "A", Provider: "demo", Model: "swift"}, {Label: "B", Provider: "demo", Model: "sage"}}}
+	rec := Store{Dir: dir}.NewRecorder(h)
+	endless := scripted{gap: time.Millisecond}
+	for range 60_000 {
+		endless.events = append(endless.events, backends.DeltaEvent(backends.KindAnswer, strings.Repeat("token ", 20)))
+	}
+	panes := []Pane{{Backend: endless, Request: req("x")}, {Backend: endless, Request: req("y")}}
+	rec.Turn("forever")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // an orphan ends anyway
+	defer cancel()
+	Run(ctx, panes, rec.Record)
+	os.Exit(3) // never reached: the parent kills it
+}
