@@ -44,7 +44,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	// Beyond maxMillis the conversion to a Duration would overflow into
 	// nonsense (a negative time); no stream lasts 100 days anyway.
-	if math.IsNaN(w.TMs) || w.TMs < 0 || w.TMs > maxMillis {
+	if !validMillis(w.TMs) {
 		return fmt.Errorf("bad t_ms %v", w.TMs)
 	}
 	*e = Event{Pane: w.Pane, T: fromMillis(w.TMs), Event: w.Event}
@@ -52,6 +52,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 }
 
 const maxMillis = 100 * 24 * 3600 * 1000
+
+func validMillis(ms float64) bool { return !math.IsNaN(ms) && ms >= 0 && ms <= maxMillis }
 
 // fromMillis is the inverse of Millis. It rounds to the microsecond, as
 // Millis does: a float of milliseconds is not exact (1234.567 is

@@ -165,7 +165,27 @@ func (rd *Reader) Next() (Entry, error) {
 // is a torn last line or a corrupt one.
 var errNotJSON = errors.New("not JSON")
 
+// lineJSON holds every field of an event line, so that an event, the bulk
+// of a file, is decoded in one pass.
+type lineJSON struct {
+	Type  string          `json:"type"`
+	TMs   float64         `json:"t_ms"`
+	Pane  int             `json:"pane"`
+	Delta *backends.Delta `json:"delta"`
+	Usage *backends.Usage `json:"usage"`
+	Done  *backends.Done  `json:"done"`
+	Error *backends.Error `json:"error"`
+}
+
 func (rd *Reader) parse(raw []byte) (Entry, error) {
+	var fast lineJSON
+	if json.Unmarshal(raw, &fast) == nil && isEventType(fast.Type) && validMillis(fast.TMs) {
+		ev := Event{Pane: fast.Pane, T: fromMillis(fast.TMs), Event: backends.Event{
+			Type: backends.EventType(fast.Type), Delta: fast.Delta, Usage: fast.Usage, Done: fast.Done, Error: fast.Error}}
+		return rd.event(ev)
+	}
+	// Anything else, or a bad line, takes the slow path, which says what
+	// is wrong with it.
 	var probe struct {
 		Type string `json:"type"`
 	}
@@ -207,23 +227,38 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return e, rd.errorf(rd.line, "bad %s event: %s", probe.Type, jsonReason(err))
 		}
-		if ev.Pane < 0 || ev.Pane >= len(rd.header.Targets) {
-			return e, rd.errorf(rd.line, "event for pane %d, but the session has %s", ev.Pane, paneRange(len(rd.header.Targets)))
-		}
-		if !hasPayload(ev.Event) {
-			return e, rd.errorf(rd.line, "%s event without its %s", ev.Type, ev.Type)
-		}
-		if prev := rd.last[ev.Pane]; ev.T < prev {
-			return e, rd.errorf(rd.line, "time goes backwards for pane %d: %gms after %gms", ev.Pane, Millis(ev.T), Millis(prev))
-		}
-		rd.last[ev.Pane] = ev.T
-		e.Kind, e.Event = EntryEvent, ev
-		return e, nil
+		return rd.event(ev)
 	case "":
 		return e, rd.errorf(rd.line, "a line without a type")
 	default:
 		return e, rd.errorf(rd.line, "unknown line type %q", probe.Type)
 	}
+}
+
+func isEventType(t string) bool {
+	switch backends.EventType(t) {
+	case backends.EventDelta, backends.EventUsage, backends.EventDone, backends.EventError:
+		return true
+	}
+	return false
+}
+
+// event checks a decoded event line against the header and the lines
+// before it.
+func (rd *Reader) event(ev Event) (Entry, error) {
+	e := Entry{Line: rd.line, Turn: rd.turn}
+	if ev.Pane < 0 || ev.Pane >= len(rd.header.Targets) {
+		return e, rd.errorf(rd.line, "event for pane %d, but the session has %s", ev.Pane, paneRange(len(rd.header.Targets)))
+	}
+	if !hasPayload(ev.Event) {
+		return e, rd.errorf(rd.line, "%s event without its %s", ev.Type, ev.Type)
+	}
+	if prev := rd.last[ev.Pane]; ev.T < prev {
+		return e, rd.errorf(rd.line, "time goes backwards for pane %d: %gms after %gms", ev.Pane, Millis(ev.T), Millis(prev))
+	}
+	rd.last[ev.Pane] = ev.T
+	e.Kind, e.Event = EntryEvent, ev
+	return e, nil
 }
 
 // paneRange says how many panes n models make, and their numbers.
