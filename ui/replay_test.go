@@ -240,3 +240,29 @@ func TestReplayRerunOnPickedModels(t *testing.T) {
 		t.Errorf("re-run of %q", m.rerunOf)
 	}
 }
+
+// r in the browser re-runs the selected session on its models.
+func TestBrowserRerun(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	m := newTestModel(t, 1, 120, 36, "")
+	m.opts.Sessions = &session.Store{Dir: dir}
+	t.Cleanup(func() { m.Close() })
+	m.openBrowser()
+	list, errs := m.opts.Sessions.List()
+	if len(list) != 1 || len(errs) != 0 {
+		t.Fatalf("listed %d sessions, errors %v", len(list), errs)
+	}
+	m.Update(sessionsListedMsg{list: list, errs: errs})
+	if !strings.Contains(screen(m), "Explain backpressure") {
+		t.Fatalf("the browser does not show the session:\n%s", screen(m))
+	}
+	_, cmd := m.Update(keyPress("r"))
+	if cmd == nil {
+		t.Fatal("r did nothing")
+	}
+	m.Update(cmd())
+	if m.browser != nil || len(m.panes) != 3 || !m.running || m.rerunOf != list[0].ID || len(m.queue) != 1 {
+		t.Errorf("after r: browser open %v, %d panes, running %v, rerun of %q, queue %q", m.browser != nil, len(m.panes), m.running, m.rerunOf, m.queue)
+	}
+}
