@@ -183,6 +183,10 @@ func (m *Model) send() tea.Cmd {
 		m.status = "still streaming: esc cancels"
 		return nil
 	}
+	if err := m.allow(prompt); err != nil {
+		m.status = err.Error()
+		return nil
+	}
 	m.editor.Reset()
 	m.history = append(m.history, prompt)
 	m.historyPos = len(m.history)
@@ -196,7 +200,7 @@ func (m *Model) send() tea.Cmd {
 		req := m.request(p, prompt)
 		run[i] = session.Pane{Target: p.target, Backend: m.opts.Open(p.target), Request: req}
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(m.runContext())
 	m.run++
 	m.cancelRun = cancel
 	m.running = true
@@ -222,6 +226,7 @@ func (m *Model) cancel() {
 // endRun closes a turn: each pane that answered keeps the exchange in its
 // conversation, so a follow-up carries it.
 func (m *Model) endRun() {
+	m.spend()
 	m.running = false
 	if m.cancelRun != nil {
 		m.cancelRun(nil)
@@ -238,6 +243,7 @@ func (m *Model) endRun() {
 
 // newConversation forgets every pane's history.
 func (m *Model) newConversation() {
+	m.spend()
 	m.cancel()
 	m.run++ // late events of the cancelled run are dropped
 	m.running = false

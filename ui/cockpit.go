@@ -38,6 +38,12 @@ type Options struct {
 	Choices []Choice
 	// Sessions is where runs are recorded; nil records nothing.
 	Sessions *session.Store
+	// Context bounds every run (nil: none); Budget limits what runs may
+	// spend (nil: no limit); MaxPromptBytes caps a prompt (0: 64 KiB).
+	// The SSH server sets all three per connection.
+	Context        context.Context
+	Budget         Budget
+	MaxPromptBytes int
 }
 
 // Model is the cockpit's root model.
@@ -99,6 +105,9 @@ func New(opts Options) (*Model, error) {
 	m.editor.Prompt = "┃ "
 	m.editor.SetHeight(3)
 	m.editor.CharLimit = 64 << 10
+	if opts.MaxPromptBytes > 0 {
+		m.editor.CharLimit = opts.MaxPromptBytes
+	}
 	// Enter sends; ctrl+j and alt+enter insert a newline.
 	m.editor.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("ctrl+j", "alt+enter"))
 	m.editor.Focus()
