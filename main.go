@@ -51,6 +51,7 @@ Usage:
   fanout [-m MODEL]... [--theme NAME]         open the cockpit (the terminal UI)
   fanout run [-m MODEL]... [flags] [PROMPT]   stream a prompt without the UI
   fanout models [--json]                      list the models usable here
+  fanout serve [--listen ADDR] [flags]        serve the cockpit over SSH
   fanout --version
 
 A MODEL is provider:model (openai:gpt-4o-mini, bedrock:us.anthropic.claude-
@@ -91,6 +92,8 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runCmd(ctx, e, args[1:])
 	case "models":
 		err = modelsCmd(ctx, e, args[1:])
+	case "serve":
+		err = serveCmd(ctx, e, args[1:])
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":
