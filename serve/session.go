@@ -67,6 +67,20 @@ func newSessionState(sess ssh.Session, limits Limits) *sessionState {
 	return st
 }
 
+// killAfter is how long a program may take to quit on its own once its
+// session is over, before it is killed.
+const killAfter = time.Second
+
+// teaContext is the program's context. On a disconnect the Bubble Tea
+// middleware quits the program, which lets it end cleanly; the context
+// kills it only if that did not work, a moment after the session ended.
+// (The streams do not wait: they run on st.ctx.)
+func (st *sessionState) teaContext() context.Context {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(st.ctx))
+	context.AfterFunc(st.ctx, func() { time.AfterFunc(killAfter, cancel) })
+	return ctx
+}
+
 func (st *sessionState) touch() { st.lastInput.Store(time.Now().UnixNano()) }
 
 func (st *sessionState) idleFor() time.Duration {
@@ -209,7 +223,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	opts := append(bm.MakeOptions(sess),
-		tea.WithContext(st.ctx),
+		tea.WithContext(st.teaContext()),
 		// The server's own SIGINT must not quit every client's cockpit:
 		// Shutdown decides when sessions end.
 		tea.WithoutSignalHandler(),
