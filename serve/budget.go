@@ -22,26 +22,23 @@ type Limits struct {
 func (l Limits) none() bool { return l.OutputTokens <= 0 && l.USD <= 0 && l.PromptsPerMinute <= 0 }
 
 // budget is one connection's Limits and what it has used; it implements
-// ui.Budget. Its methods are called from the program's Update, and from
-// tests, so it locks.
+// ui.Budget. The sessions of one connection share it, each from its own
+// program, so it locks.
 type budget struct {
 	limits Limits
 	now    func() time.Time
-	// onPrompt sees every prompt let through (for the log).
-	onPrompt func(prompt string)
 
 	mu     sync.Mutex
 	tokens int
 	usd    float64
 	recent []time.Time // prompts sent in the last minute
-	total  int
 }
 
 func newBudget(l Limits) *budget { return &budget{limits: l, now: time.Now} }
 
 // Allow refuses a prompt once the tokens or dollars are spent, or when
 // prompts come faster than the rate allows.
-func (b *budget) Allow(prompt string) error {
+func (b *budget) Allow(_ string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l := b.limits
@@ -58,10 +55,6 @@ func (b *budget) Allow(prompt string) error {
 		return fmt.Errorf("at most %d prompts a minute here: try again in %s", l.PromptsPerMinute, max(wait, time.Second))
 	}
 	b.recent = append(b.recent, now)
-	b.total++
-	if b.onPrompt != nil {
-		b.onPrompt(prompt)
-	}
 	return nil
 }
 
@@ -103,10 +96,4 @@ func (b *budget) Remaining() string {
 		parts = append(parts, fmt.Sprintf("%d/%d prompts this min", len(b.recent), l.PromptsPerMinute))
 	}
 	return "left: " + strings.Join(parts, " · ")
-}
-
-func (b *budget) prompts() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.total
 }

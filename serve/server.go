@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
@@ -32,6 +33,10 @@ const (
 	// connection may last: the session ends first, with a message; the
 	// connection deadline only catches clients that never open one.
 	connSlack = time.Minute
+	// spareConns is how many connections beyond MaxSessions are let in to
+	// log in and be told the server is full; past that they are dropped
+	// at once, so a flood of idle connections cannot pile up.
+	spareConns = 16
 )
 
 // Config is what a server serves and how. Nothing in it comes from a
@@ -91,6 +96,7 @@ type Server struct {
 	log *slog.Logger
 	// slots holds one token per session in progress.
 	slots chan struct{}
+	conns atomic.Int64 // connections open
 
 	mu       sync.Mutex
 	sessions map[*sessionState]struct{}
@@ -150,6 +156,15 @@ func New(cfg Config) (*Server, error) {
 			srv.HandshakeTimeout = handshakeTimeout
 			srv.IdleTimeout = cfg.IdleTimeout + connSlack
 			srv.MaxTimeout = cfg.MaxSession + connSlack
+			srv.ConnCallback = func(_ ssh.Context, c net.Conn) net.Conn {
+				if n := s.conns.Add(1); n > int64(cfg.MaxSessions+spareConns) {
+					s.conns.Add(-1)
+					s.log.Warn("refused: too many connections", "remote", c.RemoteAddr().String(), "open", n-1)
+					return nil
+				}
+				return c
+			}
+			srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
 			}

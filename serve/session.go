@@ -35,7 +35,10 @@ type sessionState struct {
 	sess    ssh.Session
 	key     string // client key fingerprint, or Anonymous
 	started time.Time
+	// budget is the connection's, shared by its sessions; prompts counts
+	// this session's.
 	budget  *budget
+	prompts atomic.Int64
 
 	// ctx ends with the session (the handler returning) or the connection;
 	// every goroutine of the session, streams included, is tied to it.
@@ -51,14 +54,14 @@ type sessionState struct {
 
 var sessionIDs atomic.Uint64
 
-func newSessionState(sess ssh.Session, limits Limits) *sessionState {
+func newSessionState(sess ssh.Session, b *budget) *sessionState {
 	ctx, cancel := context.WithCancel(sess.Context())
 	st := &sessionState{
 		id:      sessionIDs.Add(1),
 		sess:    sess,
 		key:     Fingerprint(sess.PublicKey()),
 		started: time.Now(),
-		budget:  newBudget(limits),
+		budget:  b,
 		ctx:     ctx,
 		cancel:  cancel,
 		ended:   make(chan struct{}),
@@ -169,7 +172,7 @@ func (s *Server) capacityMiddleware(next ssh.Handler) ssh.Handler {
 // ended it, once the program has given the terminal back.
 func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		st := newSessionState(sess, s.cfg.Limits)
+		st := newSessionState(sess, s.connBudget(sess.Context()))
 		defer st.cancel()
 		s.wg.Add(1)
 		defer s.wg.Done()
@@ -197,7 +200,7 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		case sess.Context().Err() != nil:
 			end = "disconnected"
 		}
-		s.log.Info("session end", st.logArgs("end", end, "duration", time.Since(st.started).Round(time.Millisecond).String(), "prompts", st.budget.prompts())...)
+		s.log.Info("session end", st.logArgs("end", end, "duration", time.Since(st.started).Round(time.Millisecond).String(), "prompts", st.prompts.Load())...)
 	}
 }
 
@@ -208,13 +211,6 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	st := s.state(sess)
 	if st == nil || st.why() != nil {
 		return nil
-	}
-	st.budget.onPrompt = func(prompt string) {
-		args := st.logArgs("bytes", len(prompt))
-		if s.cfg.LogPrompts {
-			args = append(args, "prompt", prompt)
-		}
-		s.log.Info("prompt", args...)
 	}
 	m, err := ui.New(s.uiOptions(st))
 	if err != nil {
@@ -231,6 +227,44 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	p := tea.NewProgram(&model{inner: m, st: st, s: s}, opts...)
 	go s.watch(st, p)
 	return p
+}
+
+// budgetKey holds a connection's budget in its ssh.Context.
+type budgetKey struct{}
+
+// connBudget is the budget of the connection ctx belongs to: every session
+// opened on one connection draws on the same one.
+func (s *Server) connBudget(ctx ssh.Context) *budget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := ctx.Value(budgetKey{}).(*budget); ok {
+		return b
+	}
+	b := newBudget(s.cfg.Limits)
+	ctx.SetValue(budgetKey{}, b)
+	return b
+}
+
+// sessionBudget is the connection's budget as one session sees it: it
+// also logs the session's prompts.
+type sessionBudget struct {
+	*budget
+	st *sessionState
+	s  *Server
+}
+
+func (b sessionBudget) Allow(prompt string) error {
+	if err := b.budget.Allow(prompt); err != nil {
+		b.s.log.Info("prompt refused", b.st.logArgs("reason", err.Error())...)
+		return err
+	}
+	b.st.prompts.Add(1)
+	args := b.st.logArgs("bytes", len(prompt))
+	if b.s.cfg.LogPrompts {
+		args = append(args, "prompt", prompt)
+	}
+	b.s.log.Info("prompt", args...)
+	return nil
 }
 
 // state finds the sessionState of sess.
@@ -258,7 +292,7 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 		NoColor:        clientEnv(st.sess.Environ(), "NO_COLOR") != "",
 		Choices:        append([]ui.Choice(nil), s.cfg.Choices...),
 		Context:        st.ctx,
-		Budget:         st.budget,
+		Budget:         sessionBudget{st.budget, st, s},
 		MaxPromptBytes: s.cfg.MaxPromptBytes,
 	}
 	if s.cfg.SessionsDir != "" {
