@@ -95,7 +95,7 @@ func TestBudgetSpendsRealModelsOnce(t *testing.T) {
 	tm.Type("hello")
 	press(tm, "enter")
 	waitFor(t, tm, "★", 15*time.Second) // every pane done
-	press(tm, "esc")                     // nothing to cancel: no second charge
+	press(tm, "esc")                    // nothing to cancel: no second charge
 	m := finalModel(t, tm)
 	b.mu.Lock()
 	defer b.mu.Unlock()
