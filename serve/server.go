@@ -103,8 +103,8 @@ type Server struct {
 	// closing is set by Shutdown once the grace period is over: sessions
 	// still running are told the server is stopping.
 	closing bool
-	// wg counts session handlers, so Shutdown can wait for their goodbyes.
-	wg sync.WaitGroup
+	// gone is signalled whenever a session ends, for waitSessions.
+	gone chan struct{}
 }
 
 // New checks cfg, loads or creates the host key and builds the server.
@@ -132,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Log,
 		slots:    make(chan struct{}, cfg.MaxSessions),
 		sessions: map[*sessionState]struct{}{},
+		gone:     make(chan struct{}, 1),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -201,6 +202,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.ssh.Shutdown(ctx)
 	if err == nil {
+		// The connections are closed; let their handlers finish logging.
+		err = s.waitSessions(ctx)
+	}
+	if err == nil {
 		return nil
 	}
 	s.mu.Lock()
@@ -216,14 +221,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Give the goodbyes a moment to reach the clients before the sockets
 	// close under them.
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-	}
+	gctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.waitSessions(gctx)
 	if cerr := s.ssh.Close(); cerr != nil {
 		return fmt.Errorf("serve: close: %w", cerr)
+	}
+	return nil
+}
+
+// waitSessions waits for every session handler to return, or ctx.
+func (s *Server) waitSessions(ctx context.Context) error {
+	for s.Sessions() > 0 {
+		select {
+		case <-s.gone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }

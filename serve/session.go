@@ -174,8 +174,6 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := newSessionState(sess, s.connBudget(sess.Context()))
 		defer st.cancel()
-		s.wg.Add(1)
-		defer s.wg.Done()
 		s.mu.Lock()
 		s.sessions[st] = struct{}{}
 		s.mu.Unlock()
@@ -183,6 +181,10 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 			s.mu.Lock()
 			delete(s.sessions, st)
 			s.mu.Unlock()
+			select {
+			case s.gone <- struct{}{}:
+			default:
+			}
 		}()
 		pty, _, _ := sess.Pty()
 		s.log.Info("session start", st.logArgs("term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)...)
