@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui"
 )
@@ -60,29 +61,43 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := c.options(e)
-	uo := ui.Options{
-		Targets:   targets,
-		Open:      func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
-		Price:     c.price,
-		System:    system,
-		MaxTokens: maxTokens,
-		Theme:     theme,
-		NoColor:   e.getenv("NO_COLOR") != "",
-	}
+	uo := cockpitOptions(ctx, e, &c, targets)
+	uo.System, uo.MaxTokens, uo.Theme = system, maxTokens, theme
 	if temperature >= 0 {
 		uo.Temperature = &temperature
 	}
-	uo.Choices = choices(ctx, &c, opts)
+	return runCockpit(ctx, uo)
+}
+
+// cockpitOptions are the cockpit's options from the command line and the
+// config: the models, their prices, the picker's choices, where sessions go.
+func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Target) ui.Options {
+	opts := c.options(e)
+	return ui.Options{
+		Targets:  targets,
+		Open:     func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
+		Price:    c.price,
+		Theme:    c.cfg.Theme,
+		NoColor:  e.getenv("NO_COLOR") != "",
+		Choices:  choices(ctx, c, opts),
+		Sessions: &session.Store{Dir: session.DefaultDir(e.getenv), App: appVersion()},
+	}
+}
+
+// runCockpit runs the cockpit until the user quits, then closes its
+// session file.
+func runCockpit(ctx context.Context, uo ui.Options) error {
 	m, err := ui.New(uo)
 	if err != nil {
 		return usagef("%s", err)
 	}
 	p := tea.NewProgram(m, tea.WithContext(ctx))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("cockpit: %w", err)
+	_, runErr := p.Run()
+	closeErr := m.Close()
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, context.Canceled) {
+		return fmt.Errorf("cockpit: %w", runErr)
 	}
-	return nil
+	return closeErr
 }
 
 // choices are the models the cockpit's picker offers: the config's, and

@@ -6,7 +6,9 @@
 package backends
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -78,7 +80,28 @@ type Done struct {
 	StopReason string `json:"stop_reason"`
 	// ProviderLatency is the provider's own measure of the request, when it
 	// gives one (Bedrock metrics.latencyMs). Zero when unknown.
-	ProviderLatency time.Duration `json:"provider_latency_ms,omitempty"`
+	ProviderLatency time.Duration `json:"-"`
+}
+
+// doneJSON is Done on the wire, with its latency in milliseconds.
+type doneJSON struct {
+	StopReason      string  `json:"stop_reason"`
+	ProviderLatency float64 `json:"provider_latency_ms,omitempty"`
+}
+
+// MarshalJSON writes the latency in milliseconds, as its name says.
+func (d Done) MarshalJSON() ([]byte, error) {
+	return json.Marshal(doneJSON{StopReason: d.StopReason, ProviderLatency: millis(d.ProviderLatency)})
+}
+
+// UnmarshalJSON reads the wire form back.
+func (d *Done) UnmarshalJSON(b []byte) error {
+	var w doneJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*d = Done{StopReason: w.StopReason, ProviderLatency: fromMillis(w.ProviderLatency)}
+	return nil
 }
 
 // Error ends a failed stream. Message is written for a person: it says what
@@ -89,7 +112,41 @@ type Error struct {
 	Code      string `json:"code,omitempty"`   // the provider's error code or type
 	Retryable bool   `json:"retryable"`
 	// RetryAfter is the server's Retry-After, when it sent one.
-	RetryAfter time.Duration `json:"retry_after,omitempty"`
+	RetryAfter time.Duration `json:"-"`
+}
+
+// errorJSON is Error on the wire, with Retry-After in milliseconds.
+type errorJSON struct {
+	Message    string  `json:"message"`
+	Status     int     `json:"status,omitempty"`
+	Code       string  `json:"code,omitempty"`
+	Retryable  bool    `json:"retryable"`
+	RetryAfter float64 `json:"retry_after_ms,omitempty"`
+}
+
+// MarshalJSON writes Retry-After in milliseconds.
+func (e Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(errorJSON{e.Message, e.Status, e.Code, e.Retryable, millis(e.RetryAfter)})
+}
+
+// UnmarshalJSON reads the wire form back.
+func (e *Error) UnmarshalJSON(b []byte) error {
+	var w errorJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*e = Error{Message: w.Message, Status: w.Status, Code: w.Code, Retryable: w.Retryable, RetryAfter: fromMillis(w.RetryAfter)}
+	return nil
+}
+
+func millis(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
+
+// fromMillis is the inverse of millis; nonsense (negative, NaN, huge) is zero.
+func fromMillis(ms float64) time.Duration {
+	if !(ms > 0) || ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return 0
+	}
+	return time.Duration(math.Round(ms * float64(time.Millisecond)))
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -53,22 +53,64 @@ func (w *model) panicked(r any) {
 	w.st.end(errPanic)
 }
 
-// safeOpen wraps every backend so that a panic while streaming ends that
-// pane with an error instead of the whole server: streams run on
-// goroutines no recover of the SSH handler can see.
-func safeOpen(open func(backends.Target) backends.Backend, log *slog.Logger) func(backends.Target) backends.Backend {
-	return func(t backends.Target) backends.Backend {
-		return safeBackend{inner: open(t), target: t, log: log}
+// open is every session's Open. It serves only the allowed models, with
+// the server's cap on output tokens, whatever asks: the picker offers no
+// others, and a re-run of a recorded session (made before the owner
+// changed the list) gets an error instead of another model. Each backend
+// is wrapped so that a panic while streaming ends that pane with an error
+// instead of the whole server: streams run on goroutines no recover of
+// the SSH handler can see.
+func (s *Server) open(t backends.Target) backends.Backend {
+	if !s.allowed(t) {
+		return refused{t}
+	}
+	return safeBackend{inner: s.cfg.Open(t), target: t, log: s.log, maxTokens: s.cfg.MaxTokens}
+}
+
+// allowed reports whether t is one of the served models.
+func (s *Server) allowed(t backends.Target) bool {
+	same := func(u backends.Target) bool {
+		return u.Provider == t.Provider && u.Model == t.Model && u.BaseURL == t.BaseURL && u.KeyEnv == t.KeyEnv
+	}
+	for _, u := range s.cfg.Targets {
+		if same(u) {
+			return true
+		}
+	}
+	for _, c := range s.cfg.Choices {
+		if same(c.Target) {
+			return true
+		}
+	}
+	return false
+}
+
+// refused is the backend of a model this server does not serve.
+type refused struct{ t backends.Target }
+
+func (r refused) Stream(context.Context, backends.Request) iter.Seq[backends.Event] {
+	return func(yield func(backends.Event) bool) {
+		yield(backends.ErrorEvent(&backends.Error{Message: r.t.Name + " is not offered by this server", Code: "model_not_allowed"}))
 	}
 }
 
 type safeBackend struct {
-	inner  backends.Backend
-	target backends.Target
-	log    *slog.Logger
+	inner     backends.Backend
+	target    backends.Target
+	log       *slog.Logger
+	maxTokens int // 0: no cap
 }
 
 func (b safeBackend) Stream(ctx context.Context, req backends.Request) iter.Seq[backends.Event] {
+	if b.maxTokens > 0 {
+		want := req.MaxTokens
+		if want <= 0 {
+			want = b.target.MaxTokens // the config's, as the backend would
+		}
+		if want <= 0 || want > b.maxTokens {
+			req.MaxTokens = b.maxTokens
+		}
+	}
 	return func(yield func(backends.Event) bool) {
 		// inYield tells a panic of the backend from one of the consumer:
 		// only the first may be answered with an Error event.

@@ -176,41 +176,81 @@ func TestAuthorizedKeys(t *testing.T) {
 	}
 }
 
-// Sessions are recorded under the client key's fingerprint, or anonymous.
+// Sessions are recorded under the client key's fingerprint; each
+// anonymous session gets its own folder under anonymous/, so that no
+// stranger browses another's prompts.
 func TestSessionsDirPerKey(t *testing.T) {
 	key := newKey(t)
 	cfg := testConfig(t)
 	cfg.SessionsDir = t.TempDir()
-	srv, addr := startServer(t, cfg)
-	for _, tc := range []struct {
-		auth gossh.AuthMethod
-		want string
-	}{
-		{gossh.PublicKeys(key), Fingerprint(key.PublicKey())},
-		{anonymous(), Anonymous},
-	} {
-		c, err := dial(t, addr, "frank", tc.auth)
+	_, addr := startServer(t, cfg)
+	keyDir := filepath.Join(cfg.SessionsDir, "serve", Fingerprint(key.PublicKey()))
+	anonDir := filepath.Join(cfg.SessionsDir, "serve", Anonymous)
+	for _, auth := range []gossh.AuthMethod{gossh.PublicKeys(key), anonymous(), anonymous()} {
+		c, err := dial(t, addr, "frank", auth)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tm := openTerminal(t, c, "xterm", 100, 30, nil)
 		tm.waitFor("Swift (simulated)")
-		var st *sessionState
-		eventually(t, "the session", func() bool {
-			srv.mu.Lock()
-			defer srv.mu.Unlock()
-			for s := range srv.sessions {
-				st = s
-			}
-			return st != nil
-		})
-		got := srv.uiOptions(st).Sessions
-		if want := filepath.Join(cfg.SessionsDir, "serve", tc.want); got == nil || got.Dir != want || got.App != "test" {
-			t.Errorf("Sessions = %+v, want Dir %s", got, want)
-		}
+		tm.send("Explain backpressure\r")
+		tm.waitFor("(simulated answer)")
 		tm.send("\x03")
 		tm.waitEnd()
-		eventually(t, "the session to end", func() bool { return srv.Sessions() == 0 })
+	}
+	files := func(dir string) []string {
+		var out []string
+		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				out = append(out, p)
+			}
+			return nil
+		})
+		return out
+	}
+	eventually(t, "the session files", func() bool { return len(files(keyDir)) == 1 && len(files(anonDir)) == 2 })
+	anon := files(anonDir)
+	if filepath.Dir(anon[0]) == filepath.Dir(anon[1]) || filepath.Dir(filepath.Dir(anon[0])) != anonDir {
+		t.Errorf("anonymous sessions share a folder: %q", anon)
+	}
+	for _, f := range append(files(keyDir), anon...) {
+		data, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(data), "Explain backpressure") {
+			t.Errorf("%s: %v, or the prompt is not recorded", f, err)
+		}
+	}
+}
+
+// Only the served models stream, capped at the server's output tokens;
+// anything else gets an error.
+func TestOpenServesOnlyAllowed(t *testing.T) {
+	cfg := testConfig(t, "demo:swift")
+	cfg.MaxTokens = 20
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	req := backends.Request{Messages: []backends.Message{{Role: backends.RoleUser, Content: "hi"}}, MaxTokens: 5000}
+	var usage *backends.Usage
+	for ev := range srv.open(cfg.Targets[0]).Stream(ctx, req) {
+		if ev.Type == backends.EventUsage {
+			usage = ev.Usage
+		}
+		if ev.Type == backends.EventError {
+			t.Fatalf("allowed model: %v", ev.Error.Message)
+		}
+	}
+	if usage == nil || usage.Output > 20 {
+		t.Errorf("usage %+v: the server's cap of 20 output tokens was not applied", usage)
+	}
+	other := demoTargets(t, "demo:sage")[0]
+	var got []backends.Event
+	for ev := range srv.open(other).Stream(ctx, req) {
+		got = append(got, ev)
+	}
+	if len(got) != 1 || got[0].Type != backends.EventError || !strings.Contains(got[0].Error.Message, "not offered") {
+		t.Errorf("a model outside the allowed set streamed: %+v", got)
 	}
 }
 

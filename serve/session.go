@@ -47,9 +47,10 @@ type sessionState struct {
 
 	lastInput atomic.Int64 // unix nanoseconds of the last key press
 
-	mu     sync.Mutex
-	reason error
-	ended  chan struct{} // closed when the server ends the session
+	mu      sync.Mutex
+	reason  error
+	ended   chan struct{} // closed when the server ends the session
+	cockpit *ui.Model     // once built; closed when the program is over
 }
 
 var sessionIDs atomic.Uint64
@@ -191,6 +192,15 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 
 		next(sess)
 
+		st.mu.Lock()
+		cockpit := st.cockpit
+		st.mu.Unlock()
+		if cockpit != nil {
+			// Ends a run still in flight and closes its session file.
+			if err := cockpit.Close(); err != nil {
+				s.log.Error("recording", st.logArgs("err", err.Error())...)
+			}
+		}
 		reason := st.why()
 		if reason != nil {
 			fmt.Fprintln(sess, goodbye(reason, s.cfg))
@@ -220,6 +230,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		st.end(errPanic)
 		return nil
 	}
+	st.mu.Lock()
+	st.cockpit = m
+	st.mu.Unlock()
 	opts := append(bm.MakeOptions(sess),
 		tea.WithContext(st.teaContext()),
 		// The server's own SIGINT must not quit every client's cockpit:
@@ -286,7 +299,7 @@ func (s *Server) state(sess ssh.Session) *sessionState {
 func (s *Server) uiOptions(st *sessionState) ui.Options {
 	o := ui.Options{
 		Targets:        append([]backends.Target(nil), s.cfg.Targets...),
-		Open:           safeOpen(s.cfg.Open, s.log),
+		Open:           s.open,
 		Price:          s.cfg.Price,
 		System:         s.cfg.System,
 		MaxTokens:      s.cfg.MaxTokens,
@@ -299,12 +312,24 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 	}
 	if s.cfg.SessionsDir != "" {
 		o.Sessions = &session.Store{
-			Dir:     filepath.Join(s.cfg.SessionsDir, "serve", st.key),
+			Dir:     s.sessionsDir(st),
 			App:     s.cfg.App,
 			Secrets: s.cfg.Secrets,
 		}
 	}
 	return o
+}
+
+// sessionsDir is where a session records, and what its browser (ctrl+o)
+// lists: the client key's own folder. Clients without a key cannot be told
+// apart, so each anonymous session gets a folder of its own under
+// anonymous/: one stranger never browses another's prompts.
+func (s *Server) sessionsDir(st *sessionState) string {
+	dir := filepath.Join(s.cfg.SessionsDir, "serve", st.key)
+	if st.key == Anonymous {
+		dir = filepath.Join(dir, st.started.UTC().Format("20060102T150405")+fmt.Sprintf("-%d", st.id))
+	}
+	return dir
 }
 
 // watch ends the session when it has been idle too long, has lasted too

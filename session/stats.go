@@ -200,3 +200,26 @@ func Fold(events []Event) Stats {
 	}
 	return s
 }
+
+// AddCost sums two costs. The sum is as uncertain as its least certain part:
+// unknown if either is unknown (never a partial sum shown as the whole),
+// estimated if either is estimated. The zero Cost adds nothing.
+func AddCost(a, b Cost) Cost {
+	switch {
+	case a.Source == "":
+		return b
+	case b.Source == "":
+		return a
+	case a.Source == CostUnknown || b.Source == CostUnknown || a.USD == nil || b.USD == nil:
+		return Cost{Source: CostUnknown}
+	}
+	sum := *a.USD + *b.USD
+	src := CostComputed
+	switch {
+	case a.Source == CostEstimated || b.Source == CostEstimated:
+		src = CostEstimated
+	case a.Source == CostBilled && b.Source == CostBilled:
+		src = CostBilled
+	}
+	return Cost{USD: &sum, Source: src, Simulated: a.Simulated || b.Simulated}
+}

@@ -21,25 +21,35 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case m.showHelp && (key.Matches(msg, k.Help) || msg.String() == "esc" || msg.String() == "q"):
 		m.showHelp = false
 		return m, nil
+	case m.browser != nil:
+		return m, m.browserKey(msg)
 	case m.picker != nil:
 		cmd, done, apply := m.picker.key(msg)
 		if apply {
-			m.applyPicker()
+			cmd = tea.Batch(cmd, m.applyPicker())
 		}
 		if done {
 			m.picker = nil
 		}
 		return m, cmd
+	case key.Matches(msg, k.Sessions):
+		return m, m.openBrowser()
+	case m.replay != nil:
+		if cmd, ok := m.replayKey(msg); ok {
+			return m, cmd
+		}
+	}
+	switch {
 	case key.Matches(msg, k.Cancel) && m.running:
 		m.cancel()
+		m.queue = nil // a re-run's remaining prompts are not sent
 		m.status = "cancelled: partial answers kept"
 		return m, nil
 	case key.Matches(msg, k.Cancel) && m.zoomed:
 		m.zoomed = false
 		return m, nil
-	case key.Matches(msg, k.NewThread):
-		m.newConversation()
-		return m, nil
+	case key.Matches(msg, k.NewThread) && m.replay == nil:
+		return m, m.newConversation()
 	case key.Matches(msg, k.NextPane):
 		m.cycleFocus(1)
 		return m, nil
@@ -48,6 +58,9 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.focus < 0 {
+		if m.replay != nil {
+			return m, nil // the composer is hidden while a replay shows
+		}
 		return m.editorKey(msg)
 	}
 	return m.paneKey(msg)
@@ -117,7 +130,7 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		p.scroll = 0
 	case s == "enter" || s == "i" || s == "/":
 		m.focusEditor()
-	case msg.Text != "" && len([]rune(msg.Text)) == 1:
+	case msg.Text != "" && len([]rune(msg.Text)) == 1 && m.replay == nil:
 		// Typing goes to the composer, wherever the focus was.
 		m.focusEditor()
 		var cmd tea.Cmd
@@ -172,8 +185,7 @@ func (m *Model) recall(step int) {
 	m.editor.SetValue(m.history[m.historyPos])
 }
 
-// send starts a turn: the composer's prompt goes to every pane, each with
-// its own conversation so far.
+// send starts a turn with the composer's prompt.
 func (m *Model) send() tea.Cmd {
 	prompt := strings.TrimSpace(m.editor.Value())
 	if prompt == "" || len(m.panes) == 0 {
@@ -190,6 +202,12 @@ func (m *Model) send() tea.Cmd {
 	m.editor.Reset()
 	m.history = append(m.history, prompt)
 	m.historyPos = len(m.history)
+	return m.sendPrompt(prompt)
+}
+
+// sendPrompt starts a turn: the prompt goes to every pane, each with its
+// own conversation so far, and the turn is recorded.
+func (m *Model) sendPrompt(prompt string) tea.Cmd {
 	m.prompt = prompt
 	m.turns++
 	m.status = ""
@@ -205,14 +223,14 @@ func (m *Model) send() tea.Cmd {
 	m.cancelRun = cancel
 	m.running = true
 	m.current = newPump(m.run)
-	return m.current.start(ctx, run)
+	return m.current.start(ctx, run, m.recorder(), prompt)
 }
 
 // request is what one pane sends for prompt: its conversation so far, then
 // the prompt.
 func (m *Model) request(p *pane, prompt string) backends.Request {
 	msgs := append(append([]backends.Message(nil), p.history...), backends.Message{Role: backends.RoleUser, Content: prompt})
-	return backends.Request{System: m.opts.System, Messages: msgs, Temperature: m.opts.Temperature, MaxTokens: m.opts.MaxTokens}
+	return backends.Request{System: m.params.system, Messages: msgs, Temperature: m.params.temperature, MaxTokens: m.params.maxTokens}
 }
 
 // cancel stops the run in flight; its panes end as cancelled and keep what
@@ -224,8 +242,9 @@ func (m *Model) cancel() {
 }
 
 // endRun closes a turn: each pane that answered keeps the exchange in its
-// conversation, so a follow-up carries it.
-func (m *Model) endRun() {
+// conversation, so a follow-up carries it. A re-run then sends its next
+// prompt.
+func (m *Model) endRun(recordErr error) tea.Cmd {
 	m.spend()
 	m.running = false
 	if m.cancelRun != nil {
@@ -239,14 +258,33 @@ func (m *Model) endRun() {
 				backends.Message{Role: backends.RoleAssistant, Content: p.result.Text()})
 		}
 	}
+	if recordErr != nil {
+		m.status = "session not saved: " + recordErr.Error()
+		m.rec = nil // a failed recorder records nothing more
+		return nil
+	}
+	if len(m.queue) > 0 {
+		next := m.queue[0]
+		m.queue = m.queue[1:]
+		if err := m.allow(next); err != nil { // a re-run spends the budget too
+			m.status, m.queue = err.Error(), nil
+			return nil
+		}
+		return m.sendPrompt(next)
+	}
+	m.queue = nil
+	return nil
 }
 
-// newConversation forgets every pane's history.
-func (m *Model) newConversation() {
+// newConversation forgets every pane's history; the next prompt starts a
+// new session file.
+func (m *Model) newConversation() tea.Cmd {
 	m.spend()
 	m.cancel()
+	cmd := m.endRecording()
 	m.run++ // late events of the cancelled run are dropped
 	m.running = false
+	m.queue = nil
 	for _, p := range m.panes {
 		p.history = nil
 		p.reset()
@@ -254,6 +292,8 @@ func (m *Model) newConversation() {
 	}
 	m.turns = 0
 	m.prompt = ""
+	m.params = m.defaultParams()
 	m.status = "new conversation"
 	m.focusEditor()
+	return cmd
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+
+	"charm.land/bubbles/v2/key"
 	"slices"
 	"strings"
 
@@ -29,6 +31,9 @@ func (m *Model) renderBottom() string {
 	if s := m.summary(); s != "" {
 		parts = append(parts, s)
 	}
+	if m.replay != nil {
+		return lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...)
+	}
 	borderColor := th.BorderUnfocused
 	if m.focus < 0 {
 		borderColor = th.BorderFocused
@@ -41,10 +46,19 @@ func (m *Model) renderBottom() string {
 
 // shortHelp is the help line for what has focus.
 func (m *Model) shortHelp() string {
-	if m.focus >= 0 {
-		return m.help.ShortHelpView(m.keys.paneHelp())
+	switch {
+	case m.focus >= 0:
+		return m.helpLine(m.keys.paneHelp())
+	case m.replay != nil:
+		return m.helpLine(m.keys.replayHelp())
 	}
-	return m.help.ShortHelpView(m.keys.ShortHelp())
+	return m.helpLine(m.keys.ShortHelp())
+}
+
+// helpLine is a one-line help cut to the screen: bubbles' help lets the
+// last item overflow when its ellipsis does not fit.
+func (m *Model) helpLine(bindings []key.Binding) string {
+	return truncate(m.help.ShortHelpView(bindings), m.width)
 }
 
 // estimates shows, before sending, the prompt's estimated input tokens and
@@ -79,7 +93,7 @@ func (m *Model) estimates() string {
 // summary ranks the panes once every one has ended: first token, speed,
 // cost and length, with the best of each marked.
 func (m *Model) summary() string {
-	if m.running || len(m.panes) < 2 {
+	if m.streaming() || len(m.panes) < 2 {
 		return ""
 	}
 	type entry struct {
@@ -165,8 +179,10 @@ func (m *Model) renderHelp() string {
 	intro := m.fg(th.Muted).Render("Tab moves between the composer and the panes. In a pane, letters are commands;\nin the composer they type. Esc cancels the streams in flight.")
 	m.help.ShowAll = true
 	body := m.help.View(m.keys)
+	replay := m.help.View(replayKeys{m.keys})
 	m.help.ShowAll = false
 	foot := m.fg(th.Subtle).Render("? or esc closes this help")
-	content := lipgloss.JoinVertical(lipgloss.Left, title, "", intro, "", body, "", foot)
+	replayTitle := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("replaying a session")
+	content := lipgloss.JoinVertical(lipgloss.Left, title, "", intro, "", body, "", replayTitle, replay, "", foot)
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, content)
 }

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -36,8 +37,15 @@ type Options struct {
 	NoColor bool
 	// Choices are the models the picker (m) offers.
 	Choices []Choice
-	// Sessions is where runs are recorded; nil records nothing.
+	// Sessions is where runs are recorded and where the browser (ctrl+o)
+	// finds them; nil records nothing and browses nothing.
 	Sessions *session.Store
+	// NoSave turns recording off; the browser still works.
+	NoSave bool
+	// Replay, when set, opens the cockpit replaying that session.
+	Replay *session.Reader
+	// ReplaySpeed is the replay's starting speed (1 when zero).
+	ReplaySpeed float64
 	// Context bounds every run (nil: none); Budget limits what runs may
 	// spend (nil: no limit); MaxPromptBytes caps a prompt (0: 64 KiB).
 	// The SSH server sets all three per connection.
@@ -65,6 +73,13 @@ type Model struct {
 	zoomed   bool
 	showHelp bool
 	picker   *picker // the model picker, while open
+	browser  *browser
+	// replay plays a session file in the panes, while one is open.
+	replay    *replayer
+	replayGen int
+	initCmd   tea.Cmd
+	// now is the clock replays run on; tests replace it.
+	now func() time.Time
 
 	width, height int
 
@@ -76,6 +91,17 @@ type Model struct {
 	prompt    string // the prompt of the current turn
 	turns     int
 
+	// params go with every prompt of the conversation: the options', or
+	// a re-run session's.
+	params params
+	// queue holds the prompts a re-run still has to send, in order.
+	queue []string
+	// rec records the conversation; nil until its first prompt, or when
+	// nothing is recorded.
+	rec *session.Recorder
+	// rerunOf is the id of the session the conversation re-runs.
+	rerunOf string
+
 	history    []string // earlier prompts, oldest first
 	historyPos int      // index into history while recalling; len(history) when not
 	status     string   // a one-line notice (copied, cancelled…)
@@ -85,6 +111,8 @@ type Model struct {
 // program reports it, unless opts names one.
 func New(opts Options) (*Model, error) {
 	m := &Model{opts: opts, keys: defaultKeys(), focus: -1, md: markdown.NewRenderer()}
+	m.params = m.defaultParams()
+	m.now = time.Now
 	name := opts.Theme
 	switch {
 	case opts.NoColor:
@@ -115,6 +143,9 @@ func New(opts Options) (*Model, error) {
 		m.panes = append(m.panes, newPane(t, m.price(t), m.md))
 	}
 	m.applyTheme()
+	if opts.Replay != nil {
+		m.initCmd = m.startReplay(opts.Replay)
+	}
 	return m, nil
 }
 
@@ -133,7 +164,7 @@ func (m *Model) applyTheme() {
 // Init asks the terminal for its background colour, to pick a dark or light
 // theme.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.spin.Tick, textarea.Blink)
+	return tea.Batch(tea.RequestBackgroundColor, m.spin.Tick, textarea.Blink, m.initCmd)
 }
 
 // Update handles one message.
@@ -142,7 +173,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layoutEditor()
+		m.layoutBrowser()
 		return m, nil
+	case replayChunkMsg:
+		return m, m.replayChunk(msg)
+	case replayTickMsg:
+		return m, m.replayTick(msg)
+	case sessionsListedMsg:
+		return m, m.sessionsListed(msg)
+	case sessionOpenedMsg:
+		return m, m.sessionOpened(msg)
 	case tea.BackgroundColorMsg:
 		if !m.themeFixed {
 			if th, err := themes.Get(themes.Auto, msg.IsDark()); err == nil && th.Name != m.theme.Name {
@@ -163,8 +203,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.current.next
 	case runEndedMsg:
 		if msg.run == m.run {
-			m.endRun()
+			return m, m.endRun(msg.recordErr)
 		}
+		return m, nil
+	case recordErrMsg:
+		m.status = "session not saved: " + msg.err.Error()
 		return m, nil
 	case spinner.TickMsg:
 		var cmd tea.Cmd

@@ -81,8 +81,20 @@ func turn(m *Model, frac float64, failPane int) {
 	for _, p := range m.panes {
 		p.reset()
 	}
+	evs := scriptEvents(len(m.panes), frac, failPane)
+	m.editor.Reset()
+	m.Update(eventsMsg{run: m.run, events: evs})
+	if frac >= 1 {
+		m.Update(runEndedMsg{run: m.run})
+	}
+}
+
+// scriptEvents is a turn of n panes, pane by pane: pane i starts 40 ms
+// after pane i-1; failPane fails with a rate limit; pane 2 thinks first;
+// the answers are cut at frac (1 = finished, with usage and a done).
+func scriptEvents(n int, frac float64, failPane int) []session.Event {
 	var evs []session.Event
-	for i := range m.panes {
+	for i := range n {
 		at := func(ms int, ev backends.Event) {
 			evs = append(evs, session.Event{Pane: i, T: time.Duration(ms+40*i) * time.Millisecond, Event: ev})
 		}
@@ -103,11 +115,7 @@ func turn(m *Model, frac float64, failPane int) {
 			at(910, backends.DoneEvent(backends.StopEnd, 0))
 		}
 	}
-	m.editor.Reset()
-	m.Update(eventsMsg{run: m.run, events: evs})
-	if frac >= 1 {
-		m.Update(runEndedMsg{run: m.run})
-	}
+	return evs
 }
 
 // screen is the model's view as plain text, as an Ascii terminal shows it.

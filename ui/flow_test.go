@@ -34,6 +34,12 @@ func (r *recorder) Stream(ctx context.Context, req backends.Request) iter.Seq[ba
 // Bubble Tea program by teatest.
 func flowModel(t *testing.T, specs []string, maxTokens, w, h int) (*teatest.TestModel, []*recorder) {
 	t.Helper()
+	return flowModelWith(t, specs, maxTokens, w, h, nil)
+}
+
+// flowModelWith is flowModel with more options set by with.
+func flowModelWith(t *testing.T, specs []string, maxTokens, w, h int, with func(*Options)) (*teatest.TestModel, []*recorder) {
+	t.Helper()
 	var ts []backends.Target
 	recs := map[string]*recorder{}
 	var order []*recorder
@@ -47,12 +53,16 @@ func flowModel(t *testing.T, specs []string, maxTokens, w, h int) (*teatest.Test
 		recs[tg.Name] = r
 		order = append(order, r)
 	}
-	m, err := New(Options{
+	opts := Options{
 		Targets:   ts,
 		Open:      func(tg backends.Target) backends.Backend { return recs[tg.Name] },
 		MaxTokens: maxTokens,
 		NoColor:   true,
-	})
+	}
+	if with != nil {
+		with(&opts)
+	}
+	m, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

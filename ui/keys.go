@@ -9,6 +9,10 @@ type keyMap struct {
 	Zoom, Scroll, Page, Ends           key.Binding
 	Reasoning, Copy, Cancel, NewThread key.Binding
 	Help, Quit, Models                 key.Binding
+	Sessions                           key.Binding
+
+	// The replay bar's keys.
+	Pause, Speed, Seek, Milestone, Rerun, CloseReplay, Replay key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -30,6 +34,15 @@ func defaultKeys() keyMap {
 		Models:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "pick models")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Sessions:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "sessions")),
+
+		Pause:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
+		Speed:       key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "speed")),
+		Seek:        key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "seek 5s")),
+		Milestone:   key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "milestone")),
+		Rerun:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
+		CloseReplay: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "close")),
+		Replay:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "replay")),
 	}
 }
 
@@ -43,11 +56,26 @@ func (k keyMap) paneHelp() []key.Binding {
 	return []key.Binding{k.NextPane, k.Zoom, k.Scroll, k.Copy, k.Reasoning, k.Models, k.Cancel, k.Help}
 }
 
+// replayHelp is the one-line help of the replay bar.
+func (k keyMap) replayHelp() []key.Binding {
+	return []key.Binding{k.Pause, k.Speed, k.Seek, k.Milestone, k.Rerun, k.Models, k.NextPane, k.CloseReplay}
+}
+
 // FullHelp is the ? view, in columns.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Send, k.Newline, k.History, k.NewThread, k.Cancel},
+		{k.Send, k.Newline, k.History, k.NewThread, k.Cancel, k.Sessions},
 		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom, k.Models, k.Help},
 		{k.Scroll, k.Page, k.Ends, k.Reasoning, k.Copy, k.Quit},
 	}
+}
+
+// replayKeys are the replay bar's keys, for their own part of the ? view.
+type replayKeys struct{ k keyMap }
+
+func (r replayKeys) ShortHelp() []key.Binding { return r.k.replayHelp() }
+
+func (r replayKeys) FullHelp() [][]key.Binding {
+	k := r.k
+	return [][]key.Binding{{k.Pause, k.Speed, k.Seek}, {k.Milestone, k.Rerun, k.CloseReplay}}
 }

@@ -188,7 +188,11 @@ func (m *Model) openPicker() {
 
 // applyPicker replaces the panes with the picker's selection. Panes that
 // stay keep their conversation and their answer.
-func (m *Model) applyPicker() {
+func (m *Model) applyPicker() tea.Cmd {
+	if m.replay != nil {
+		// In a replay, the picked models re-run the session.
+		return m.rerun(m.picker.targets())
+	}
 	// The same model may be on screen twice (to compare runs of one
 	// model): each stays matched to its own pane.
 	old := map[string][]*pane{}
@@ -205,7 +209,11 @@ func (m *Model) applyPicker() {
 		panes = append(panes, newPane(t, m.price(t), m.md))
 	}
 	m.panes = panes
+	// A session file records one set of models: the next prompt starts a
+	// new one.
+	cmd := m.endRecording()
 	m.focus = min(m.focus, len(m.panes)-1)
 	m.zoomed = false
 	m.status = fmt.Sprintf("%d models", len(m.panes))
+	return cmd
 }

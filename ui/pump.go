@@ -23,8 +23,11 @@ type eventsMsg struct {
 }
 
 // runEndedMsg says every pane of a run has ended and all its events have
-// been delivered.
-type runEndedMsg struct{ run int }
+// been delivered. recordErr is why the session file stopped, if it did.
+type runEndedMsg struct {
+	run       int
+	recordErr error
+}
 
 // pump gathers the events of one run from the pane goroutines and hands
 // them to the program in batches: at most one message per frame, except that
@@ -33,16 +36,20 @@ type runEndedMsg struct{ run int }
 type pump struct {
 	run int
 
-	mu       sync.Mutex
-	pending  []session.Event
-	urgent   bool
-	finished bool
-	wake     chan struct{} // capacity 1: "something is pending"
-	last     time.Time     // last delivery
+	mu        sync.Mutex
+	pending   []session.Event
+	urgent    bool
+	finished  bool
+	recordErr error
+	wake      chan struct{} // capacity 1: "something is pending"
+	last      time.Time     // last delivery
+	// done is closed when the run's goroutine has ended, its session file
+	// written.
+	done chan struct{}
 }
 
 func newPump(run int) *pump {
-	return &pump{run: run, wake: make(chan struct{}, 1)}
+	return &pump{run: run, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (p *pump) push(ev session.Event) {
@@ -55,9 +62,10 @@ func (p *pump) push(ev session.Event) {
 	p.signal()
 }
 
-func (p *pump) finish() {
+func (p *pump) finish(recordErr error) {
 	p.mu.Lock()
 	p.finished = true
+	p.recordErr = recordErr
 	p.mu.Unlock()
 	p.signal()
 }
@@ -69,12 +77,29 @@ func (p *pump) signal() {
 	}
 }
 
-// start runs the panes in the background. Every pane goroutine ends with
-// ctx; the returned command delivers the first batch.
-func (p *pump) start(ctx context.Context, panes []session.Pane) tea.Cmd {
+// start runs the panes in the background, recording the turn that asks
+// prompt when rec is not nil. Every pane goroutine ends with ctx; the
+// returned command delivers the first batch.
+func (p *pump) start(ctx context.Context, panes []session.Pane, rec *session.Recorder, prompt string) tea.Cmd {
 	go func() {
-		session.Run(ctx, panes, p.push)
-		p.finish()
+		defer close(p.done)
+		emit := p.push
+		if rec != nil {
+			// The file is written here, in the run's goroutines, never in
+			// the UI's update loop.
+			rec.Turn(prompt)
+			emit = func(ev session.Event) {
+				rec.Record(ev)
+				p.push(ev)
+			}
+		}
+		session.Run(ctx, panes, emit)
+		var recordErr error
+		if rec != nil {
+			rec.EndTurn()
+			recordErr = rec.Err()
+		}
+		p.finish(recordErr)
 	}()
 	return p.next
 }
@@ -114,7 +139,7 @@ func (p *pump) next() tea.Msg {
 		done := p.finished
 		p.mu.Unlock()
 		if done {
-			return runEndedMsg{run: p.run}
+			return runEndedMsg{run: p.run, recordErr: p.recordErr}
 		}
 	}
 }

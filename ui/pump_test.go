@@ -14,7 +14,7 @@ import (
 func TestPumpEndsAfterLastBatch(t *testing.T) {
 	p := newPump(1)
 	p.push(session.Event{Event: backends.DoneEvent(backends.StopEnd, 0)})
-	p.finish()
+	p.finish(nil)
 
 	got := make(chan any, 2)
 	go func() {

@@ -25,7 +25,12 @@ const (
 
 // bottomRows is the height of everything under the grid except the
 // summary: the composer, its borders, the estimates and the help line.
-func (m *Model) bottomRows() int { return m.editor.Height() + 2 + 1 + 1 }
+func (m *Model) bottomRows() int {
+	if m.replay != nil {
+		return replayBarRows
+	}
+	return m.editor.Height() + 2 + 1 + 1
+}
 
 // View draws the whole screen.
 func (m *Model) View() tea.View {
@@ -51,6 +56,9 @@ func (m *Model) render() string {
 	if m.picker != nil {
 		return m.renderPicker(m.width, m.height)
 	}
+	if m.browser != nil {
+		return m.renderBrowser()
+	}
 	title := m.renderTitle()
 	bottom := m.renderBottom()
 	gridHeight := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
@@ -67,10 +75,13 @@ func (m *Model) renderTitle() string {
 	if len(m.panes) != 1 {
 		info += "s"
 	}
+	if m.replay != nil {
+		info += " · replay " + m.replay.header.Created.Local().Format("Jan 02 15:04")
+	}
 	if m.turns > 1 {
 		info += fmt.Sprintf(" · turn %d", m.turns)
 	}
-	if m.running {
+	if m.streaming() {
 		info += " · " + m.spin.View() + " streaming"
 	}
 	right := m.status

@@ -1,0 +1,92 @@
+package session
+
+import (
+	"encoding/json"
+	"net/url"
+	"time"
+
+	"github.com/fanout-dev/fanout/backends"
+)
+
+// FormatVersion is the session file format this fanout writes and reads.
+const FormatVersion = 1
+
+// Line types of a session file besides the event types of backends.
+const (
+	LineHeader = "header"
+	LinePrompt = "prompt"
+	LineFooter = "footer"
+)
+
+// Header is the first line of a session file: what was asked of which
+// models. It never holds a key, a token or a header value.
+type Header struct {
+	Type        string          `json:"type"` // always "header"
+	Format      int             `json:"format"`
+	ID          string          `json:"id"`
+	Created     time.Time       `json:"created"`
+	App         string          `json:"app"`
+	Prompt      string          `json:"prompt"`
+	System      string          `json:"system,omitempty"`
+	Temperature *float64        `json:"temperature,omitempty"`
+	MaxTokens   int             `json:"max_tokens,omitempty"`
+	Targets     []TargetRecord  `json:"targets"`
+	RerunOf     string          `json:"rerun_of,omitempty"`
+	Extra       json.RawMessage `json:"-"`
+}
+
+// TargetRecord is a model as a session file keeps it: enough to show it and
+// to run it again, and the price its cost was computed with.
+type TargetRecord struct {
+	Name     string          `json:"name,omitempty"`
+	Label    string          `json:"label"`
+	Provider string          `json:"provider"`
+	Model    string          `json:"model"`
+	BaseURL  string          `json:"base_url,omitempty"`
+	KeyEnv   string          `json:"api_key_env,omitempty"` // the variable's name, never its value
+	Price    *backends.Price `json:"price,omitempty"`
+}
+
+// NewTargetRecord keeps what may be written of t. A base URL loses any
+// user info and query, where servers sometimes take a key.
+func NewTargetRecord(t backends.Target, price *backends.Price) TargetRecord {
+	return TargetRecord{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model,
+		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price}
+}
+
+// Target is the record as a target to run again.
+func (r TargetRecord) Target() backends.Target {
+	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv}
+}
+
+func cleanURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
+
+// PromptLine starts a follow-up turn of a conversation: the events after it
+// answer Prompt, and their times start again from zero.
+type PromptLine struct {
+	Type   string `json:"type"` // always "prompt"
+	Turn   int    `json:"turn"` // 2 for the first follow-up
+	Prompt string `json:"prompt"`
+}
+
+// Footer closes a turn with its final stats, in the `fanout run --json`
+// schema, and the totals of the session so far.
+type Footer struct {
+	Type    string         `json:"type"` // always "footer"
+	Turn    int            `json:"turn"`
+	Ended   time.Time      `json:"ended"`
+	Results []ReportResult `json:"results"`
+	Total   Cost           `json:"total_cost"`
+}

@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// browser lists the recorded sessions (ctrl+o): enter replays one, r
+// re-runs it, / filters.
+type browser struct {
+	list    list.Model
+	loading bool
+	errs    []error // files that could not be read
+}
+
+// sessionItem is one session in the browser's list.
+type sessionItem struct{ s session.Summary }
+
+func (it sessionItem) Title() string {
+	return it.s.Created.Local().Format("Jan 02 15:04") + "  " + firstLine(it.s.Prompt)
+}
+
+func (it sessionItem) Description() string {
+	parts := []string{strings.Join(it.s.Models, ", ")}
+	if it.s.Turns > 1 {
+		parts = append(parts, fmt.Sprintf("%d turns", it.s.Turns))
+	}
+	parts = append(parts, costShort(it.s.Total))
+	if it.s.Winner != "" && it.s.WinnerTTFT != nil {
+		ttft := time.Duration(*it.s.WinnerTTFT * float64(time.Millisecond))
+		parts = append(parts, "first: "+it.s.Winner+" "+session.FormatDuration(ttft))
+	}
+	if !it.s.Complete {
+		parts = append(parts, "cut short")
+	}
+	if it.s.RerunOf != "" {
+		parts = append(parts, "re-run")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (it sessionItem) FilterValue() string {
+	return it.s.Prompt + " " + strings.Join(it.s.Models, " ") + " " + it.s.ID
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// sessionsListedMsg brings the browser its list.
+type sessionsListedMsg struct {
+	list []session.Summary
+	errs []error
+}
+
+// sessionOpenedMsg brings a session the browser opened: a reader to replay
+// it, or the whole file to re-run it.
+type sessionOpenedMsg struct {
+	rd   *session.Reader
+	file *session.File
+	err  error
+}
+
+// openBrowser shows the sessions; reading them happens in a command.
+func (m *Model) openBrowser() tea.Cmd {
+	if m.opts.Sessions == nil {
+		m.status = "sessions are not kept here"
+		return nil
+	}
+	if m.running {
+		m.status = "esc cancels the run first; then ctrl+o opens the sessions"
+		return nil
+	}
+	d := list.NewDefaultDelegate()
+	d.Styles = list.NewDefaultItemStyles(m.theme.Dark)
+	d.Styles.SelectedTitle = d.Styles.SelectedTitle.Foreground(m.theme.Accent).BorderForeground(m.theme.Accent)
+	d.Styles.SelectedDesc = d.Styles.SelectedDesc.Foreground(m.theme.Muted).BorderForeground(m.theme.Accent)
+	l := list.New(nil, d, m.width, max(4, m.height-1))
+	l.Title = "Sessions" // not the folder: over SSH it is the server's
+	l.Styles = list.DefaultStyles(m.theme.Dark)
+	l.Styles.Title = l.Styles.Title.Background(m.theme.Accent)
+	l.SetStatusBarItemName("session", "sessions")
+	l.DisableQuitKeybindings()
+	keys := m.keys
+	l.AdditionalShortHelpKeys = func() []key.Binding { return []key.Binding{keys.Replay, keys.Rerun, keys.CloseReplay} }
+	m.browser = &browser{list: l, loading: true}
+	store := *m.opts.Sessions
+	return tea.Batch(m.browser.list.StartSpinner(), func() tea.Msg {
+		list, errs := store.List()
+		return sessionsListedMsg{list: list, errs: errs}
+	})
+}
+
+func (m *Model) layoutBrowser() {
+	if m.browser != nil {
+		m.browser.list.SetSize(m.width, max(4, m.height-m.browserNotes()))
+	}
+}
+
+// browserNotes is the rows under the list for unreadable files.
+func (m *Model) browserNotes() int {
+	if m.browser == nil || len(m.browser.errs) == 0 {
+		return 0
+	}
+	return min(3, len(m.browser.errs)) + 1
+}
+
+func (m *Model) sessionsListed(msg sessionsListedMsg) tea.Cmd {
+	if m.browser == nil {
+		return nil
+	}
+	b := m.browser
+	b.loading = false
+	b.list.StopSpinner()
+	b.errs = msg.errs
+	items := make([]list.Item, len(msg.list))
+	for i, s := range msg.list {
+		items[i] = sessionItem{s}
+	}
+	m.layoutBrowser()
+	return b.list.SetItems(items)
+}
+
+// browserKey handles a key while the browser shows.
+func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
+	b := m.browser
+	if b.list.SettingFilter() {
+		var cmd tea.Cmd
+		b.list, cmd = b.list.Update(msg)
+		return cmd
+	}
+	switch msg.String() {
+	case "esc", "q", "ctrl+o":
+		if msg.String() == "esc" && b.list.IsFiltered() {
+			b.list.ResetFilter()
+			return nil
+		}
+		m.browser = nil
+		return nil
+	case "enter", "r":
+		it, ok := b.list.SelectedItem().(sessionItem)
+		if !ok {
+			return nil
+		}
+		rerun := msg.String() == "r"
+		path := it.s.Path
+		return func() tea.Msg {
+			if rerun {
+				f, err := session.Load(path)
+				return sessionOpenedMsg{file: f, err: err}
+			}
+			rd, err := session.Open(path)
+			return sessionOpenedMsg{rd: rd, err: err}
+		}
+	}
+	var cmd tea.Cmd
+	b.list, cmd = b.list.Update(msg)
+	return cmd
+}
+
+// sessionOpened replays or re-runs the session the browser opened.
+func (m *Model) sessionOpened(msg sessionOpenedMsg) tea.Cmd {
+	if m.browser == nil {
+		if msg.rd != nil {
+			msg.rd.Close()
+		}
+		return nil
+	}
+	if msg.err != nil {
+		m.browser.list.NewStatusMessage(lipgloss.NewStyle().Foreground(m.theme.Error).Render(msg.err.Error()))
+		return nil
+	}
+	m.browser = nil
+	if msg.file != nil {
+		var cmds []tea.Cmd
+		if r := m.replay; r != nil {
+			r.close()
+			m.replay = nil
+			if r.live != nil && r.live.rec != nil {
+				m.rec = r.live.rec
+			}
+		}
+		targets := make([]backends.Target, len(msg.file.Header.Targets))
+		for i, t := range msg.file.Header.Targets {
+			targets[i] = t.Target()
+		}
+		return tea.Batch(append(cmds, m.rerunSession(msg.file.Header, msg.file.Prompts(), targets))...)
+	}
+	return m.startReplay(msg.rd)
+}
+
+// renderBrowser draws the session list over the whole screen.
+func (m *Model) renderBrowser() string {
+	b := m.browser
+	out := b.list.View()
+	if len(b.errs) > 0 {
+		errStyle := lipgloss.NewStyle().Foreground(m.theme.Error)
+		lines := []string{m.fg(m.theme.Muted).Render(fmt.Sprintf(" %d file(s) could not be read:", len(b.errs)))}
+		for _, err := range b.errs[:min(3, len(b.errs))] {
+			lines = append(lines, errStyle.Render(truncate(" "+err.Error(), m.width)))
+		}
+		out = lipgloss.JoinVertical(lipgloss.Left, out, strings.Join(lines, "\n"))
+	}
+	if b.loading && len(b.list.Items()) == 0 {
+		out = lipgloss.JoinVertical(lipgloss.Left, out, m.fg(m.theme.Muted).Render(" reading sessions…"))
+	}
+	return out
+}

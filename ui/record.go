@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/session"
+)
+
+// params are what goes with every prompt of a conversation besides the
+// messages.
+type params struct {
+	system      string
+	temperature *float64
+	maxTokens   int
+}
+
+func (m *Model) defaultParams() params {
+	return params{system: m.opts.System, temperature: m.opts.Temperature, maxTokens: m.opts.MaxTokens}
+}
+
+// recordErrMsg reports that a session file could not be finished.
+type recordErrMsg struct{ err error }
+
+// closeWait bounds how long closing a session waits for the run in flight
+// to write its last events.
+const closeWait = 5 * time.Second
+
+// recorder is the recorder of the conversation, started on its first
+// prompt. It does no IO here: the run's goroutine creates the file.
+func (m *Model) recorder() *session.Recorder {
+	if m.opts.Sessions == nil || m.opts.NoSave {
+		return nil
+	}
+	if m.rec == nil {
+		h := session.Header{
+			System:      m.params.system,
+			Temperature: m.params.temperature,
+			MaxTokens:   m.params.maxTokens,
+			RerunOf:     m.rerunOf,
+		}
+		for _, p := range m.panes {
+			h.Targets = append(h.Targets, session.NewTargetRecord(p.target, p.price))
+		}
+		m.rec = m.opts.Sessions.NewRecorder(h)
+	}
+	return m.rec
+}
+
+// endRecording closes the conversation's session file: the next prompt
+// starts a new one. The closing happens in a command, once the run in
+// flight (if any) has written its end.
+func (m *Model) endRecording() tea.Cmd {
+	rec := m.rec
+	m.rec, m.rerunOf = nil, ""
+	if rec == nil {
+		return nil
+	}
+	var done <-chan struct{}
+	if m.current != nil {
+		done = m.current.done
+	}
+	return func() tea.Msg {
+		if err := closeRecorder(rec, done); err != nil {
+			return recordErrMsg{err}
+		}
+		return nil
+	}
+}
+
+func closeRecorder(rec *session.Recorder, done <-chan struct{}) error {
+	if done != nil {
+		select {
+		case <-done:
+		case <-time.After(closeWait):
+		}
+	}
+	return rec.Close()
+}
+
+// Close ends the cockpit after its program has stopped: it cancels the run
+// in flight, lets it record its end and closes the session file. Call it
+// once the program's Run has returned.
+func (m *Model) Close() error {
+	m.cancel()
+	if m.replay != nil {
+		m.replay.close()
+		if m.replay.live != nil && m.replay.live.rec != nil {
+			m.rec = m.replay.live.rec // the conversation the replay hid
+		}
+	}
+	var done <-chan struct{}
+	if m.current != nil {
+		done = m.current.done
+	}
+	rec := m.rec
+	m.rec = nil
+	if rec == nil {
+		if done != nil {
+			select {
+			case <-done:
+			case <-time.After(closeWait):
+			}
+		}
+		return nil
+	}
+	if err := closeRecorder(rec, done); err != nil {
+		return fmt.Errorf("session not saved: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/session"
+)
+
+// waitForFile polls dir until a session file holds footers footers, and
+// returns its path.
+func waitForFile(t *testing.T, dir string, footers int, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*"+session.Ext))
+		for _, p := range paths {
+			b, _ := os.ReadFile(p)
+			if bytes.Count(b, []byte(`"type":"footer"`)) >= footers {
+				return p
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no session in %s with %d footers after %v", dir, footers, d)
+	return ""
+}
+
+// A conversation in the cockpit is one session file; the browser replays
+// it, and r from the replay runs it again as a new session that names the
+// one it re-ran.
+func TestFlowRecordBrowseReplayRerun(t *testing.T) {
+	dir := t.TempDir()
+	tm, _ := flowModelWith(t, []string{"demo:swift", "demo:spark"}, 30, 120, 30, func(o *Options) {
+		o.Sessions = &session.Store{Dir: dir, App: "test", Secrets: []string{"sk-never-in-a-file"}}
+	})
+	tm.Type("First question")
+	press(tm, "enter")
+	waitFor(t, tm, "★", 10*time.Second)
+	tm.Type("And a follow-up")
+	press(tm, "enter")
+	waitFor(t, tm, "★", 10*time.Second) // the second turn's summary
+	first := waitForFile(t, dir, 2, 10*time.Second)
+
+	tm.Send(tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl})
+	waitFor(t, tm, "First question", 5*time.Second)
+	press(tm, "enter")
+	waitFor(t, tm, "seek 5s", 5*time.Second)
+	press(tm, "+", "+", "+", "+", "+") // instant
+	waitFor(t, tm, "instant", 5*time.Second)
+	press(tm, "r")
+	second := ""
+	deadline := time.Now().Add(10 * time.Second)
+	for second == "" && time.Now().Before(deadline) {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*"+session.Ext))
+		for _, p := range paths {
+			if b, _ := os.ReadFile(p); p != first && bytes.Count(b, []byte(`"type":"footer"`)) == 2 {
+				second = p
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if second == "" {
+		t.Fatal("the re-run left no complete session")
+	}
+	m := finalModel(t, tm)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	orig, err := session.Load(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orig.Turns) != 2 || orig.Turns[1].Prompt != "And a follow-up" || orig.Turns[0].Footer == nil || orig.Turns[1].Footer == nil {
+		t.Fatalf("recorded conversation: %d turns %q", len(orig.Turns), orig.Prompts())
+	}
+	for i, r := range orig.Results(1) {
+		if r.Stats.Status != session.StatusDone || r.Text() == "" {
+			t.Errorf("turn 2 pane %d: %s, %d bytes", i, r.Stats.Status, len(r.Text()))
+		}
+	}
+	rerun, err := session.Load(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rerun.Header.RerunOf != orig.Header.ID {
+		t.Errorf("the re-run records rerun_of %q, want %q", rerun.Header.RerunOf, orig.Header.ID)
+	}
+	if got, want := rerun.Prompts(), orig.Prompts(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("re-run prompts %q, want %q", got, want)
+	}
+	if len(rerun.Header.Targets) != 2 || rerun.Header.Targets[1].Model != "spark" {
+		t.Errorf("re-run targets %+v", rerun.Header.Targets)
+	}
+}

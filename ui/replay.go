@@ -1,0 +1,431 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// speeds a replay plays at; 0 is instant (straight to the end).
+var speeds = []float64{0.25, 0.5, 1, 2, 4, 8, 16, 0}
+
+// seekStep is how far ← and → move a replay.
+const seekStep = 5 * time.Second
+
+// Replays read their file in chunks, so a large one shows its first frame
+// at once: a small first chunk, then larger ones while it plays.
+const (
+	firstChunk = 512
+	laterChunk = 16384
+	chunkTime  = 20 * time.Millisecond
+)
+
+// replayer plays a session file through the cockpit's panes, on the
+// session's own schedule scaled by a speed. The panes get the recorded
+// events through the same apply as a live run, so what a replay shows is
+// what the run showed.
+type replayer struct {
+	gen    int // tells this replay's messages from an earlier one's
+	rd     *session.Reader
+	header session.Header
+	tl     *session.Timeline
+	loaded bool // the whole file is on the timeline
+	torn   bool // its last line was cut short and left out
+
+	pos     time.Duration // the replay clock
+	applied time.Duration // the clock the panes show
+	cursor  int           // cues applied
+	speed   int           // index into speeds
+	paused  bool
+	ticking bool // a tick is on its way
+	last    time.Time
+
+	// live is the cockpit as it was before the replay opened, to return
+	// to; nil when fanout was started to replay.
+	live *liveState
+}
+
+// liveState is the cockpit's conversation, kept while a replay shows.
+type liveState struct {
+	panes   []*pane
+	turns   int
+	prompt  string
+	params  params
+	rerunOf string
+	rec     *session.Recorder
+}
+
+// replayChunkMsg brings the next entries of the file being replayed.
+type replayChunkMsg struct {
+	gen     int
+	entries []session.Entry
+	done    bool
+	torn    bool
+	err     error
+}
+
+// replayTickMsg moves the replay clock.
+type replayTickMsg struct{ gen int }
+
+func speedIndex(speed float64) int {
+	if speed <= 0 {
+		return 2
+	}
+	best := 2
+	for i, s := range speeds {
+		if s > 0 && s <= speed {
+			best = i
+		}
+	}
+	return best
+}
+
+func speedLabel(i int) string {
+	switch s := speeds[i]; {
+	case s == 0:
+		return "instant"
+	case s < 1:
+		return fmt.Sprintf("%g×", s)
+	default:
+		return fmt.Sprintf("%.0f×", s)
+	}
+}
+
+// startReplay shows the session rd reads in place of the cockpit's panes.
+func (m *Model) startReplay(rd *session.Reader) tea.Cmd {
+	live := (*liveState)(nil)
+	if m.replay != nil {
+		live = m.replay.live // replacing one replay by another
+		m.replay.close()
+	} else if m.opts.Replay == nil || m.replayGen > 0 {
+		live = &liveState{panes: m.panes, turns: m.turns, prompt: m.prompt, params: m.params, rerunOf: m.rerunOf, rec: m.rec}
+		m.rec = nil
+	}
+	m.replayGen++
+	h := rd.Header()
+	r := &replayer{gen: m.replayGen, rd: rd, header: h, tl: session.NewTimeline(h.Prompt),
+		speed: speedIndex(m.opts.ReplaySpeed), live: live, last: m.now()}
+	m.replay = r
+	m.panes = nil
+	for _, t := range h.Targets {
+		m.panes = append(m.panes, newPane(t.Target(), t.Price, m.md))
+	}
+	m.focus, m.zoomed = -1, false
+	m.editor.Blur()
+	m.turns, m.prompt, m.status = 1, h.Prompt, ""
+	m.playTo(0)
+	r.ticking = true
+	return tea.Batch(r.load(firstChunk), m.tick())
+}
+
+func (r *replayer) close() {
+	if r.rd != nil {
+		r.rd.Close()
+		r.rd = nil
+	}
+}
+
+// load reads the next chunk of the file in a command.
+func (r *replayer) load(max int) tea.Cmd {
+	rd, gen := r.rd, r.gen
+	if rd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		msg := replayChunkMsg{gen: gen}
+		deadline := time.Now().Add(chunkTime)
+		for len(msg.entries) < max {
+			e, err := rd.Next()
+			if err == io.EOF {
+				msg.done, msg.torn = true, rd.Torn()
+				return msg
+			}
+			if err != nil {
+				msg.done, msg.err = true, err
+				return msg
+			}
+			msg.entries = append(msg.entries, e)
+			if len(msg.entries)%256 == 0 && time.Now().After(deadline) {
+				break
+			}
+		}
+		return msg
+	}
+}
+
+func (m *Model) tick() tea.Cmd {
+	gen := m.replay.gen
+	return tea.Tick(frame, func(time.Time) tea.Msg { return replayTickMsg{gen: gen} })
+}
+
+// replayChunk puts a chunk of the file on the timeline.
+func (m *Model) replayChunk(msg replayChunkMsg) tea.Cmd {
+	r := m.replay
+	if r == nil || msg.gen != r.gen {
+		return nil
+	}
+	for _, e := range msg.entries {
+		r.tl.Add(e)
+	}
+	if d := r.tl.Disturbed; d >= 0 {
+		r.tl.Disturbed = -1
+		if d < r.cursor {
+			m.rebuild() // a cue landed among those already played
+			m.playTo(r.pos)
+		}
+	}
+	if msg.err != nil {
+		// The file goes bad after this point: keep what was read and
+		// say where it stops.
+		m.status = "replay stops early: " + msg.err.Error()
+	}
+	if !msg.done {
+		return r.load(laterChunk)
+	}
+	r.loaded, r.torn = true, msg.torn
+	r.close()
+	if r.torn && msg.err == nil {
+		m.status = "the session was cut short: its last line is left out"
+	}
+	return m.resume()
+}
+
+// replayTick advances the clock by the time since the last tick, scaled.
+func (m *Model) replayTick(msg replayTickMsg) tea.Cmd {
+	r := m.replay
+	if r == nil || msg.gen != r.gen {
+		return nil
+	}
+	r.ticking = false
+	if r.paused {
+		return nil
+	}
+	now := m.now()
+	if s := speeds[r.speed]; s == 0 {
+		r.pos = r.tl.End()
+	} else {
+		r.pos += time.Duration(float64(now.Sub(r.last)) * s)
+	}
+	r.last = now
+	if end := r.tl.End(); r.pos >= end {
+		// Past what is loaded: wait for the rest, or stop at the end.
+		r.pos = end
+		if r.loaded {
+			r.paused = true
+			m.playTo(r.pos)
+			return nil
+		}
+	}
+	m.playTo(r.pos)
+	r.ticking = true
+	return m.tick()
+}
+
+// resume restarts the tick loop if the replay is playing and has none.
+func (m *Model) resume() tea.Cmd {
+	r := m.replay
+	if r.paused || r.ticking {
+		return nil
+	}
+	r.ticking = true
+	r.last = m.now()
+	return m.tick()
+}
+
+// playTo shows the session as it was at time t. Going back rebuilds the
+// panes from the start, so that a seek shows exactly what playing
+// straight to t would.
+func (m *Model) playTo(t time.Duration) {
+	r := m.replay
+	if t < r.applied {
+		m.rebuild()
+	}
+	n := r.tl.Until(r.cursor, t)
+	for _, c := range r.tl.Cues[r.cursor:n] {
+		m.applyCue(c)
+	}
+	r.cursor, r.applied = n, t
+}
+
+// rebuild empties the panes to play the replay again from its start.
+func (m *Model) rebuild() {
+	for _, p := range m.panes {
+		p.reset()
+	}
+	m.replay.cursor, m.replay.applied = 0, 0
+}
+
+func (m *Model) applyCue(c session.Cue) {
+	if c.Start {
+		for _, p := range m.panes {
+			p.reset()
+		}
+		m.turns, m.prompt = c.Turn+1, m.replay.tl.Prompts[c.Turn]
+		return
+	}
+	if ev := c.Event; ev.Pane >= 0 && ev.Pane < len(m.panes) {
+		m.panes[ev.Pane].apply(ev)
+	}
+}
+
+// seek moves the clock to t, within what is loaded.
+func (m *Model) seek(t time.Duration) {
+	r := m.replay
+	r.pos = min(max(0, t), r.tl.End())
+	r.last = m.now()
+	m.playTo(r.pos)
+}
+
+// replayKey handles the replay bar's keys; ok is false for keys it leaves
+// to the cockpit.
+func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
+	r := m.replay
+	switch msg.String() {
+	case "space":
+		if r.paused && r.loaded && r.pos >= r.tl.End() {
+			m.seek(0) // at the end: play again
+		}
+		r.paused = !r.paused
+		return m.resume(), true
+	case "+", "=":
+		r.speed = min(len(speeds)-1, r.speed+1)
+		m.status = "speed " + speedLabel(r.speed)
+		return m.resume(), true
+	case "-", "_":
+		r.speed = max(0, r.speed-1)
+		m.status = "speed " + speedLabel(r.speed)
+		return nil, true
+	case "left":
+		m.seek(r.pos - seekStep)
+		return nil, true
+	case "right":
+		m.seek(r.pos + seekStep)
+		return nil, true
+	case "[":
+		if ms, found := r.tl.PrevMilestone(r.pos); found {
+			m.seek(ms.At)
+			m.status = m.milestoneText(ms)
+		} else {
+			m.seek(0)
+			m.status = "at the start"
+		}
+		return nil, true
+	case "]":
+		if ms, found := r.tl.NextMilestone(r.pos); found {
+			m.seek(ms.At)
+			m.status = m.milestoneText(ms)
+		} else {
+			m.status = "no milestone after this"
+		}
+		return nil, true
+	}
+	if m.focus >= 0 {
+		if msg.String() == "esc" && !m.zoomed {
+			m.focus = -1
+			return nil, true
+		}
+		return nil, false
+	}
+	switch msg.String() {
+	case "r":
+		return m.rerun(m.targets()), true
+	case "m":
+		m.openPicker()
+		return nil, true
+	case "esc", "q":
+		return m.exitReplay(), true
+	case "?":
+		m.showHelp = true
+		return nil, true
+	case "1", "2", "3", "4", "5", "6", "7", "8", "9":
+		if n := int(msg.String()[0] - '1'); n < len(m.panes) {
+			m.focus = n
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (m *Model) milestoneText(ms session.Milestone) string {
+	at := session.FormatDuration(ms.At)
+	if ms.Pane < 0 {
+		return fmt.Sprintf("%s · prompt %d", at, m.replay.tl.TurnAt(ms.At)+1)
+	}
+	return fmt.Sprintf("%s · %s %s", at, m.panes[ms.Pane].target.Label, ms.Kind)
+}
+
+// exitReplay goes back to the cockpit as it was, or quits when fanout was
+// started to replay.
+func (m *Model) exitReplay() tea.Cmd {
+	r := m.replay
+	r.close()
+	m.replay = nil
+	if r.live == nil {
+		return tea.Quit
+	}
+	m.panes, m.turns, m.prompt, m.params, m.rerunOf, m.rec = r.live.panes, r.live.turns, r.live.prompt, r.live.params, r.live.rerunOf, r.live.rec
+	m.status = ""
+	m.focusEditor()
+	return nil
+}
+
+func (m *Model) targets() []backends.Target {
+	out := make([]backends.Target, len(m.panes))
+	for i, p := range m.panes {
+		out[i] = p.target
+	}
+	return out
+}
+
+// rerun runs the replayed session's prompts again on targets, as a new
+// session that records which one it re-ran.
+func (m *Model) rerun(targets []backends.Target) tea.Cmd {
+	r := m.replay
+	if !r.loaded {
+		m.status = "still reading the session: r works once it is loaded"
+		return nil
+	}
+	r.close()
+	m.replay = nil
+	var cmds []tea.Cmd
+	if r.live != nil && r.live.rec != nil {
+		m.rec = r.live.rec
+		cmds = append(cmds, m.endRecording())
+	}
+	return tea.Batch(append(cmds, m.rerunSession(r.header, r.tl.Prompts, targets))...)
+}
+
+// rerunSession starts a conversation that sends prompts, in turn, to
+// targets with the session's parameters.
+func (m *Model) rerunSession(h session.Header, prompts []string, targets []backends.Target) tea.Cmd {
+	if len(targets) == 0 || len(prompts) == 0 {
+		m.status = "nothing to re-run"
+		return nil
+	}
+	if m.running {
+		m.status = "esc cancels the run first"
+		return nil
+	}
+	if err := m.allow(prompts[0]); err != nil {
+		m.status = err.Error()
+		return nil
+	}
+	cmd := m.endRecording()
+	m.panes = nil
+	for _, t := range targets {
+		m.panes = append(m.panes, newPane(t, m.price(t), m.md))
+	}
+	m.params = params{system: h.System, temperature: h.Temperature, maxTokens: h.MaxTokens}
+	m.rerunOf = h.ID
+	m.turns = 0
+	m.focusEditor()
+	m.queue = append([]string(nil), prompts[1:]...)
+	send := m.sendPrompt(prompts[0])
+	m.status = "re-running " + h.ID
+	return tea.Batch(cmd, send)
+}
