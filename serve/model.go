@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -61,10 +63,19 @@ func (w *model) panicked(r any) {
 // instead of the whole server: streams run on goroutines no recover of
 // the SSH handler can see.
 func (s *Server) open(t backends.Target) backends.Backend {
+	return s.openFor(nil, t)
+}
+
+// openFor is open for one session, whose log lines then name it.
+func (s *Server) openFor(st *sessionState, t backends.Target) backends.Backend {
 	if !s.allowed(t) {
 		return refused{t}
 	}
-	return safeBackend{inner: s.cfg.Open(t), target: t, log: s.log, maxTokens: s.cfg.MaxTokens}
+	log := s.log
+	if st != nil {
+		log = log.With(st.logArgs()...)
+	}
+	return safeBackend{inner: s.cfg.Open(t), target: t, log: log, maxTokens: s.cfg.MaxTokens}
 }
 
 // allowed reports whether t is one of the served models.
@@ -124,6 +135,11 @@ func (b safeBackend) Stream(ctx context.Context, req backends.Request) iter.Seq[
 			}
 		}()
 		for ev := range b.inner.Stream(ctx, req) {
+			if ev.Type == backends.EventError && ev.Error != nil {
+				// The owner sees the whole error; the client, no endpoint.
+				b.log.Warn("model error", "model", b.target.Name, "status", ev.Error.Status, "code", ev.Error.Code, "err", ev.Error.Message)
+				ev.Error = hideEndpoints(ev.Error)
+			}
 			inYield = true
 			ok := yield(ev)
 			inYield = false
@@ -132,4 +148,20 @@ func (b safeBackend) Stream(ctx context.Context, req backends.Request) iter.Seq[
 			}
 		}
 	}
+}
+
+// endpointRE matches a URL in an error message.
+var endpointRE = regexp.MustCompile(`\bhttps?://[^\s"'<>]+`)
+
+// hideEndpoints keeps the server's endpoints (a private gateway, a local
+// model server) out of what a client is shown: an error names the
+// provider, not where the server reaches it.
+func hideEndpoints(e *backends.Error) *backends.Error {
+	c := *e
+	c.Message = endpointRE.ReplaceAllStringFunc(c.Message, func(u string) string {
+		// Keep the sentence's own punctuation after the URL.
+		trimmed := strings.TrimRight(u, ".,;:)")
+		return "its endpoint" + u[len(trimmed):]
+	})
+	return &c
 }

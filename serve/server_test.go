@@ -544,3 +544,14 @@ func TestShort(t *testing.T) {
 		}
 	}
 }
+
+func TestHideEndpoints(t *testing.T) {
+	in := &backends.Error{Message: "openai is not reachable at http://10.0.0.5:8080/v1: connection refused; see https://status.example.com.", Status: 502}
+	got := hideEndpoints(in)
+	if want := "openai is not reachable at its endpoint: connection refused; see its endpoint."; got.Message != want || got.Status != 502 {
+		t.Errorf("hideEndpoints = %+v, want %q", got, want)
+	}
+	if in.Message == got.Message {
+		t.Error("the backend's own error was changed in place")
+	}
+}

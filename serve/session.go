@@ -299,7 +299,7 @@ func (s *Server) state(sess ssh.Session) *sessionState {
 func (s *Server) uiOptions(st *sessionState) ui.Options {
 	o := ui.Options{
 		Targets:        append([]backends.Target(nil), s.cfg.Targets...),
-		Open:           s.open,
+		Open:           func(t backends.Target) backends.Backend { return s.openFor(st, t) },
 		Price:          s.cfg.Price,
 		System:         s.cfg.System,
 		MaxTokens:      s.cfg.MaxTokens,
