@@ -105,6 +105,9 @@ type Server struct {
 	closing bool
 	// gone is signalled whenever a session ends, for waitSessions.
 	gone chan struct{}
+	// down is done once Shutdown has begun.
+	down     context.Context
+	markDown context.CancelFunc
 }
 
 // New checks cfg, loads or creates the host key and builds the server.
@@ -134,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: map[*sessionState]struct{}{},
 		gone:     make(chan struct{}, 1),
 	}
+	s.down, s.markDown = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -185,12 +189,16 @@ func New(cfg Config) (*Server, error) {
 // shutdown, or why it stopped accepting. ctx is the parent of every session.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	// A session's context comes from the SSH connection, not from ctx: tie
-	// them by closing every connection when ctx ends.
-	stop := context.AfterFunc(ctx, func() { _ = s.ssh.Close() })
-	defer stop()
+	// them by closing every connection when ctx ends. The listener is
+	// closed here too, as the ssh server only closes listeners it has
+	// started tracking, which a Shutdown racing this call may precede.
+	stopCtx := context.AfterFunc(ctx, func() { _ = l.Close(); _ = s.ssh.Close() })
+	defer stopCtx()
+	stopDown := context.AfterFunc(s.down, func() { _ = l.Close() })
+	defer stopDown()
 	s.log.Info("listening", "addr", l.Addr().String(), "models", len(s.cfg.Targets), "max_sessions", s.cfg.MaxSessions)
 	err := s.ssh.Serve(l)
-	if errors.Is(err, ssh.ErrServerClosed) {
+	if errors.Is(err, ssh.ErrServerClosed) || s.down.Err() != nil || ctx.Err() != nil {
 		return nil
 	}
 	return fmt.Errorf("serve: %w", err)
@@ -200,6 +208,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // progress to end on their own until ctx is done; then it ends them, each
 // with a message, and closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.markDown()
 	err := s.ssh.Shutdown(ctx)
 	if err == nil {
 		// The connections are closed; let their handlers finish logging.

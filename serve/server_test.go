@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 // A prompt typed into the cockpit over SSH is answered by every demo model,
@@ -95,6 +97,42 @@ func TestColourProfileFollowsClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The theme follows the client's background: the cockpit asks the
+// client's terminal (OSC 11) and a light answer switches it to the light
+// theme, for this session alone.
+func TestBackgroundFollowsClient(t *testing.T) {
+	_, addr := startServer(t, testConfig(t)) // no theme: auto
+	// The unfocused pane borders differ between the dark and light themes.
+	border := func(dark bool) string {
+		th, err := themes.Get(themes.Auto, dark)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, ok := th.BorderUnfocused.(ansi.IndexedColor)
+		if !ok {
+			t.Skipf("border colour %T is not a 256-colour index", th.BorderUnfocused)
+		}
+		return fmt.Sprintf("\x1b[38;5;%dm", c)
+	}
+	dark, light := border(true), border(false)
+	if dark == light {
+		t.Fatal("the dark and light themes share their border colour: nothing to observe")
+	}
+	c, err := dial(t, addr, "pia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := openTerminal(t, c, "xterm-256color", 100, 30, nil)
+	tm.waitFor("Swift (simulated)")
+	eventually(t, "the background query", func() bool { return strings.Contains(tm.out.String(), "\x1b]11;?") })
+	if out := tm.out.String(); !strings.Contains(out, dark) || strings.Contains(out, light) {
+		t.Fatalf("before the answer, want the dark theme's borders (%q) only", dark)
+	}
+	before := len(tm.out.String())
+	tm.send("\x1b]11;rgb:ffff/ffff/ffff\x1b\\")
+	eventually(t, "the light theme", func() bool { return strings.Contains(tm.out.String()[before:], light) })
 }
 
 // A session without a terminal is refused with one line.
@@ -553,5 +591,30 @@ func TestHideEndpoints(t *testing.T) {
 	}
 	if in.Message == got.Message {
 		t.Error("the backend's own error was changed in place")
+	}
+}
+
+// A Shutdown that comes before Serve has started still stops it.
+func TestShutdownBeforeServe(t *testing.T) {
+	srv, err := New(testConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after Shutdown: %v", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Serve did not return")
 	}
 }
