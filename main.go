@@ -54,6 +54,7 @@ Usage:
   fanout sessions [--json]                    list the recorded runs, newest first
   fanout replay [--speed X] FILE|ID           replay a recorded run (--json: its results)
   fanout export [--format md|json] FILE|ID    a recorded run as Markdown or JSON
+  fanout serve [--listen ADDR] [flags]        serve the cockpit over SSH
   fanout --version
 
 A MODEL is provider:model (openai:gpt-4o-mini, bedrock:us.anthropic.claude-
@@ -119,6 +120,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		err = replayCmd(ctx, e, args[1:])
 	case "export":
 		err = exportCmd(e, args[1:])
+	case "serve":
+		err = serveCmd(ctx, e, args[1:])
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":

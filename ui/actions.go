@@ -195,6 +195,10 @@ func (m *Model) send() tea.Cmd {
 		m.status = "still streaming: esc cancels"
 		return nil
 	}
+	if err := m.allow(prompt); err != nil {
+		m.status = err.Error()
+		return nil
+	}
 	m.editor.Reset()
 	m.history = append(m.history, prompt)
 	m.historyPos = len(m.history)
@@ -214,7 +218,7 @@ func (m *Model) sendPrompt(prompt string) tea.Cmd {
 		req := m.request(p, prompt)
 		run[i] = session.Pane{Target: p.target, Backend: m.opts.Open(p.target), Request: req}
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(m.runContext())
 	m.run++
 	m.cancelRun = cancel
 	m.running = true
@@ -241,6 +245,7 @@ func (m *Model) cancel() {
 // conversation, so a follow-up carries it. A re-run then sends its next
 // prompt.
 func (m *Model) endRun(recordErr error) tea.Cmd {
+	m.spend()
 	m.running = false
 	if m.cancelRun != nil {
 		m.cancelRun(nil)
@@ -261,6 +266,10 @@ func (m *Model) endRun(recordErr error) tea.Cmd {
 	if len(m.queue) > 0 {
 		next := m.queue[0]
 		m.queue = m.queue[1:]
+		if err := m.allow(next); err != nil { // a re-run spends the budget too
+			m.status, m.queue = err.Error(), nil
+			return nil
+		}
 		return m.sendPrompt(next)
 	}
 	m.queue = nil
@@ -270,6 +279,7 @@ func (m *Model) endRun(recordErr error) tea.Cmd {
 // newConversation forgets every pane's history; the next prompt starts a
 // new session file.
 func (m *Model) newConversation() tea.Cmd {
+	m.spend()
 	m.cancel()
 	cmd := m.endRecording()
 	m.run++ // late events of the cancelled run are dropped

@@ -40,7 +40,7 @@ func (m *Model) renderBottom() string {
 	}
 	editor := lipgloss.NewStyle().Border(lipgloss.RoundedBorder(), true, false, true, false).
 		BorderForeground(borderColor).Width(m.width).Render(m.editor.View())
-	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.estimates(), m.width)), m.shortHelp())
+	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width)), m.shortHelp())
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
 }
 

@@ -46,6 +46,12 @@ type Options struct {
 	Replay *session.Reader
 	// ReplaySpeed is the replay's starting speed (1 when zero).
 	ReplaySpeed float64
+	// Context bounds every run (nil: none); Budget limits what runs may
+	// spend (nil: no limit); MaxPromptBytes caps a prompt (0: 64 KiB).
+	// The SSH server sets all three per connection.
+	Context        context.Context
+	Budget         Budget
+	MaxPromptBytes int
 }
 
 // Model is the cockpit's root model.
@@ -127,6 +133,9 @@ func New(opts Options) (*Model, error) {
 	m.editor.Prompt = "┃ "
 	m.editor.SetHeight(3)
 	m.editor.CharLimit = 64 << 10
+	if opts.MaxPromptBytes > 0 {
+		m.editor.CharLimit = opts.MaxPromptBytes
+	}
 	// Enter sends; ctrl+j and alt+enter insert a newline.
 	m.editor.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("ctrl+j", "alt+enter"))
 	m.editor.Focus()

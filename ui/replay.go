@@ -411,6 +411,10 @@ func (m *Model) rerunSession(h session.Header, prompts []string, targets []backe
 		m.status = "esc cancels the run first"
 		return nil
 	}
+	if err := m.allow(prompts[0]); err != nil {
+		m.status = err.Error()
+		return nil
+	}
 	cmd := m.endRecording()
 	m.panes = nil
 	for _, t := range targets {

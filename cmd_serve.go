@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	charmlog "charm.land/log/v2"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/config"
+	"github.com/fanout-dev/fanout/serve"
+	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/ui"
+)
+
+const serveHelp = `Usage: fanout serve [flags]
+
+Serves the cockpit over SSH: 'ssh -p 23234 HOST' opens it, nothing to
+install. Demo models by default; real models only those named with
+--allow-model, and then within a budget per connection.
+
+Flags:
+`
+
+// shutdownGrace is how long running sessions may go on after SIGINT or
+// SIGTERM before they are closed.
+const shutdownGrace = 30 * time.Second
+
+// serveCmd runs the SSH server until the first SIGINT/SIGTERM.
+func serveCmd(ctx context.Context, e env, args []string) error {
+	var c common
+	var (
+		listen, hostKey, authKeys, sessionsDir string
+		theme, system                          string
+		allow                                  multiFlag
+		maxTokens, maxPrompt                   int
+		logPrompts                             bool
+		limits                                 serve.Limits
+		cfg                                    serve.Config
+	)
+	fs := flag.NewFlagSet("fanout serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&c.configPath, "config", "", "config `file`, for model names in --allow-model (default $XDG_CONFIG_HOME/fanout/config.toml)")
+	fs.StringVar(&listen, "listen", "127.0.0.1:23234", "`address` to listen on (0.0.0.0:23234 for everyone)")
+	fs.StringVar(&hostKey, "host-key", "", "host key `file`, created on first start (default $XDG_DATA_HOME/fanout/ssh/host_ed25519)")
+	fs.StringVar(&authKeys, "authorized-keys", "", "let in only the public keys in this `file` (default: anyone)")
+	fs.IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "sessions at once; more are told the server is full")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "end a session after this `long` without a key press")
+	fs.DurationVar(&cfg.MaxSession, "max-session", serve.DefaultMaxSession, "end a session after this `long` in all")
+	fs.Var(&allow, "allow-model", "a `model` clients may use, as provider:model or a config name; repeat for more (default: the demo models only)")
+	fs.IntVar(&limits.OutputTokens, "budget-tokens", 20000, "output tokens each connection may use on real models (0: no limit)")
+	fs.Float64Var(&limits.USD, "budget-usd", 0.10, "US$ each connection may spend on real models (0: no limit)")
+	fs.IntVar(&limits.PromptsPerMinute, "prompts-per-minute", 6, "prompts each connection may send a minute, with real models (0: no limit)")
+	fs.IntVar(&maxTokens, "max-tokens", 1024, "cap on output tokens per model and prompt, with real models")
+	fs.IntVar(&maxPrompt, "max-prompt-bytes", serve.DefaultMaxPromptBytes, "longest prompt accepted")
+	fs.StringVar(&sessionsDir, "sessions-dir", "", "record sessions under `dir`/serve/<client key> (default $XDG_DATA_HOME/fanout/sessions)")
+	fs.StringVar(&theme, "theme", "", "colour theme for every client (default: each client's background)")
+	fs.StringVar(&system, "system", "", "system prompt for every session")
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s)")
+	fs.BoolVar(&logPrompts, "log-prompts", false, "log the text of every prompt (off: only its size)")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), serveHelp); fs.PrintDefaults() }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("fanout serve takes no arguments (got %q)", pos[0])
+	}
+	if err := c.load(e); err != nil {
+		return err
+	}
+
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	// wish and its Bubble Tea middleware log through charm's logger: give
+	// it the same place and shape as ours.
+	charmlog.SetDefault(charmlog.NewWithOptions(e.stderr, charmlog.Options{Formatter: charmlog.LogfmtFormatter, ReportTimestamp: true, Prefix: "wish"}))
+
+	opts := c.options(e)
+	targets, choices, real, err := servedModels(c.cfg, allow)
+	if err != nil {
+		return err
+	}
+	cfg.Targets, cfg.Choices = targets, choices
+	cfg.Open = func(t backends.Target) backends.Backend { return backends.Open(t, opts) }
+	cfg.Price = c.price
+	cfg.System, cfg.Theme, cfg.MaxPromptBytes = system, theme, maxPrompt
+	if cfg.System == "" {
+		cfg.System = c.cfg.System
+	}
+	if real {
+		cfg.Limits, cfg.MaxTokens = limits, maxTokens
+		for _, t := range targets {
+			if c.price(t) == nil {
+				log.Warn("no price for an allowed model: only its tokens count against the budget", "model", t.Name)
+			}
+		}
+	}
+	cfg.Log, cfg.LogPrompts = log, logPrompts
+	cfg.App = appVersion()
+	cfg.Secrets = serverSecrets(targets, e.getenv)
+	dataDir := filepath.Dir(session.DefaultDir(e.getenv))
+	cfg.HostKeyPath = hostKey
+	if cfg.HostKeyPath == "" {
+		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
+	}
+	cfg.SessionsDir = sessionsDir
+	if cfg.SessionsDir == "" {
+		cfg.SessionsDir = session.DefaultDir(e.getenv)
+	}
+	if authKeys != "" {
+		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {
+			return usagef("%s", err)
+		}
+	}
+
+	srv, err := serve.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	log.Info("fanout serve", "version", cfg.App, "host_key", cfg.HostKeyPath, "sessions", filepath.Join(cfg.SessionsDir, "serve"),
+		"access", access(authKeys), "real_models", real)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(context.WithoutCancel(ctx), ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: no new connections; running sessions may finish", "grace", shutdownGrace.String(), "sessions", srv.Sessions())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-errc; err == nil {
+		err = serr
+	}
+	log.Info("stopped")
+	return err
+}
+
+// servedModels are the models sessions start with and may pick from: the
+// allowed ones, or the demo models when none is. real reports that some
+// cost money.
+func servedModels(cfg *config.Config, allow []string) (targets []backends.Target, choices []ui.Choice, real bool, err error) {
+	if len(allow) == 0 {
+		for _, name := range backends.DemoModelNames() {
+			t, err := backends.ParseSpec(backends.ProviderDemo + ":" + name)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("demo model %s: %w", name, err)
+			}
+			choices = append(choices, ui.Choice{Target: t, Note: "simulated"})
+		}
+		for _, name := range backends.DemoDefaults() {
+			t, err := backends.ParseSpec(backends.ProviderDemo + ":" + name)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("demo model %s: %w", name, err)
+			}
+			targets = append(targets, t)
+		}
+		return targets, choices, false, nil
+	}
+	for _, spec := range allow {
+		t, err := cfg.Resolve(spec)
+		if err != nil {
+			return nil, nil, false, usagef("--allow-model: %s", err)
+		}
+		if t.Provider != backends.ProviderDemo {
+			real = true
+		}
+		choices = append(choices, ui.Choice{Target: t, Note: "allowed by this server"})
+		if len(targets) < 8 {
+			targets = append(targets, t)
+		}
+	}
+	return targets, choices, real, nil
+}
+
+// serverSecrets are the values of the server's keys, so that no session
+// file ever holds one.
+func serverSecrets(targets []backends.Target, getenv func(string) string) []string {
+	var out []string
+	names := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"}
+	for _, t := range targets {
+		if t.KeyEnv != "" {
+			names = append(names, t.KeyEnv)
+		}
+	}
+	for _, n := range names {
+		if v := getenv(n); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func access(authKeys string) string {
+	if authKeys == "" {
+		return "anyone (public demo)"
+	}
+	return "keys in " + authKeys
+}

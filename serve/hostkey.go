@@ -1,0 +1,65 @@
+package serve
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// loadOrCreateHostKey returns the PEM of the host key at path, creating an
+// ed25519 key there on first start. The folder is created first (0700):
+// without it the key could not be saved, and a server that made a new key
+// on every start would look like a man in the middle to every client.
+func loadOrCreateHostKey(path string) ([]byte, error) {
+	if path == "" {
+		return nil, errors.New("serve: no host key path")
+	}
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if _, err := gossh.ParsePrivateKey(data); err != nil {
+			return nil, fmt.Errorf("load host key %s: %w", path, err)
+		}
+		return data, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load host key %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create host key folder %s: %w", filepath.Dir(path), err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate host key: %w", err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "fanout serve host key")
+	if err != nil {
+		return nil, fmt.Errorf("encode host key: %w", err)
+	}
+	data = pem.EncodeToMemory(block)
+	// O_EXCL: two servers starting at once must not overwrite each other's
+	// key; the loser reads the winner's.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return loadOrCreateHostKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("save host key %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("save host key %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("save host key %s: %w", path, err)
+	}
+	return data, nil
+}

@@ -1,0 +1,259 @@
+// Package serve serves the cockpit over SSH with wish: one Bubble Tea
+// program per connection, drawn for the client's own terminal, on models the
+// server's owner chose, within per-connection limits.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	bm "charm.land/wish/v2/bubbletea"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/ui"
+)
+
+// Defaults for the limits a Config leaves at zero.
+const (
+	DefaultMaxSessions    = 16
+	DefaultIdleTimeout    = 10 * time.Minute
+	DefaultMaxSession     = time.Hour
+	DefaultMaxPromptBytes = 4 << 10
+	// handshakeTimeout bounds a connection that never finishes logging in.
+	handshakeTimeout = 30 * time.Second
+	// connSlack is how much longer than a session's own limits its
+	// connection may last: the session ends first, with a message; the
+	// connection deadline only catches clients that never open one.
+	connSlack = time.Minute
+	// spareConns is how many connections beyond MaxSessions are let in to
+	// log in and be told the server is full; past that they are dropped
+	// at once, so a flood of idle connections cannot pile up.
+	spareConns = 16
+)
+
+// Config is what a server serves and how. Nothing in it comes from a
+// client: the models, their options and the limits are the owner's.
+type Config struct {
+	// HostKeyPath is the server's private key, created (ed25519, 0600) on
+	// first start.
+	HostKeyPath string
+	// AuthorizedKeys, when not empty, are the only client keys let in;
+	// empty lets anyone in (a public demo).
+	AuthorizedKeys []ssh.PublicKey
+
+	MaxSessions int           // concurrent sessions; 0: DefaultMaxSessions
+	IdleTimeout time.Duration // without a key press; 0: DefaultIdleTimeout
+	MaxSession  time.Duration // in all; 0: DefaultMaxSession
+
+	// Targets are the models on screen when a session starts; Choices
+	// every model the picker may offer. Nothing outside them is reachable.
+	Targets []backends.Target
+	Choices []ui.Choice
+	// Open and Price are the server's own (its keys, its environment).
+	Open  func(backends.Target) backends.Backend
+	Price func(backends.Target) *backends.Price
+	// System, MaxTokens and Theme are fixed for every session.
+	System    string
+	MaxTokens int
+	Theme     string
+
+	// Limits is each connection's budget; the zero value sets none (demo
+	// models cost nothing).
+	Limits         Limits
+	MaxPromptBytes int // 0: DefaultMaxPromptBytes
+
+	// SessionsDir, when set, records every run under
+	// SessionsDir/<client key fingerprint or "anonymous">.
+	SessionsDir string
+	// App is fanout's version, written into session files; Secrets are
+	// values no session file may contain (the server's keys).
+	App     string
+	Secrets []string
+
+	// Log receives connects, disconnects, refusals and errors; nil
+	// discards them. LogPrompts adds each prompt's text.
+	Log        *slog.Logger
+	LogPrompts bool
+
+	// onSession, when set, runs at the start of every session handler; tests
+	// use it to inject a panic.
+	onSession func(ssh.Session)
+}
+
+// Server is a running SSH server. Build it with New, run it with Serve,
+// stop it with Shutdown.
+type Server struct {
+	cfg Config
+	ssh *ssh.Server
+	log *slog.Logger
+	// slots holds one token per session in progress.
+	slots chan struct{}
+	conns atomic.Int64 // connections open
+
+	mu       sync.Mutex
+	sessions map[*sessionState]struct{}
+	// closing is set by Shutdown once the grace period is over: sessions
+	// still running are told the server is stopping.
+	closing bool
+	// gone is signalled whenever a session ends, for waitSessions.
+	gone chan struct{}
+	// down is done once Shutdown has begun.
+	down     context.Context
+	markDown context.CancelFunc
+}
+
+// New checks cfg, loads or creates the host key and builds the server.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.Targets) == 0 {
+		return nil, errors.New("serve: no models to serve")
+	}
+	if cfg.Open == nil {
+		return nil, errors.New("serve: Config.Open is nil")
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxSession <= 0 {
+		cfg.MaxSession = DefaultMaxSession
+	}
+	if cfg.MaxPromptBytes <= 0 {
+		cfg.MaxPromptBytes = DefaultMaxPromptBytes
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Log,
+		slots:    make(chan struct{}, cfg.MaxSessions),
+		sessions: map[*sessionState]struct{}{},
+		gone:     make(chan struct{}, 1),
+	}
+	s.down, s.markDown = context.WithCancel(context.Background())
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	pem, err := loadOrCreateHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	opts := []ssh.Option{
+		wish.WithHostKeyPEM(pem),
+		wish.WithVersion("fanout"),
+		// Middlewares run last-listed first: recover and log outermost,
+		// then refuse what cannot be served, then the cockpit.
+		wish.WithMiddleware(
+			bm.MiddlewareWithProgramHandler(s.program),
+			s.sessionMiddleware,
+			s.capacityMiddleware,
+			s.terminalMiddleware,
+			s.recoverMiddleware,
+		),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = handshakeTimeout
+			srv.IdleTimeout = cfg.IdleTimeout + connSlack
+			srv.MaxTimeout = cfg.MaxSession + connSlack
+			srv.ConnCallback = func(_ ssh.Context, c net.Conn) net.Conn {
+				if n := s.conns.Add(1); n > int64(cfg.MaxSessions+spareConns) {
+					s.conns.Add(-1)
+					s.log.Warn("refused: too many connections", "remote", c.RemoteAddr().String(), "open", n-1)
+					return nil
+				}
+				return c
+			}
+			srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
+			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
+				s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
+			}
+			return nil
+		},
+	}
+	opts = append(opts, s.authOptions()...)
+	srv, err := wish.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("serve: build ssh server: %w", err)
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+// Serve accepts connections on l until Shutdown; it returns nil after a
+// shutdown, or why it stopped accepting. ctx is the parent of every session.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	// A session's context comes from the SSH connection, not from ctx: tie
+	// them by closing every connection when ctx ends. The listener is
+	// closed here too, as the ssh server only closes listeners it has
+	// started tracking, which a Shutdown racing this call may precede.
+	stopCtx := context.AfterFunc(ctx, func() { _ = l.Close(); _ = s.ssh.Close() })
+	defer stopCtx()
+	stopDown := context.AfterFunc(s.down, func() { _ = l.Close() })
+	defer stopDown()
+	s.log.Info("listening", "addr", l.Addr().String(), "models", len(s.cfg.Targets), "max_sessions", s.cfg.MaxSessions)
+	err := s.ssh.Serve(l)
+	if errors.Is(err, ssh.ErrServerClosed) || s.down.Err() != nil || ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
+}
+
+// Shutdown stops accepting connections and waits for the sessions in
+// progress to end on their own until ctx is done; then it ends them, each
+// with a message, and closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.markDown()
+	err := s.ssh.Shutdown(ctx)
+	if err == nil {
+		// The connections are closed; let their handlers finish logging.
+		err = s.waitSessions(ctx)
+	}
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.closing = true
+	open := make([]*sessionState, 0, len(s.sessions))
+	for st := range s.sessions {
+		open = append(open, st)
+	}
+	s.mu.Unlock()
+	s.log.Info("shutdown: ending sessions", "sessions", len(open))
+	for _, st := range open {
+		st.end(errShutdown)
+	}
+	// Give the goodbyes a moment to reach the clients before the sockets
+	// close under them.
+	gctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.waitSessions(gctx)
+	if cerr := s.ssh.Close(); cerr != nil {
+		return fmt.Errorf("serve: close: %w", cerr)
+	}
+	return nil
+}
+
+// waitSessions waits for every session handler to return, or ctx.
+func (s *Server) waitSessions(ctx context.Context) error {
+	for s.Sessions() > 0 {
+		select {
+		case <-s.gone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Sessions is how many sessions are in progress.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
