@@ -81,7 +81,7 @@ func (m *Model) openBrowser() tea.Cmd {
 		return nil
 	}
 	if m.running {
-		m.status = "esc cancels the run first; then ctrl+o opens the sessions"
+		m.status = "streaming: esc stops it, then ctrl+o"
 		return nil
 	}
 	d := list.NewDefaultDelegate()

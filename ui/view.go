@@ -87,6 +87,11 @@ func (m *Model) renderTitle() string {
 	right := m.status
 	line := left + m.fg(th.Muted).Render(info)
 	if right != "" {
+		// A notice too long for the room left is cut, not dropped: on a
+		// narrow terminal it is often the one thing worth reading.
+		if room := m.width - lipgloss.Width(line) - 2; lipgloss.Width(right) > room && room >= 12 {
+			right = truncate(right, room)
+		}
 		gap := m.width - lipgloss.Width(line) - lipgloss.Width(right) - 1
 		if gap > 0 {
 			line += strings.Repeat(" ", gap) + m.fg(th.Subtle).Render(right)
