@@ -185,21 +185,9 @@ func printResults(w io.Writer, results []*session.Result) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tSTATUS\tTTFT\tTOK/S\tIN\tOUT\tTOTAL\tCOST")
 	for _, r := range results {
-		s := &r.Stats
-		u := s.Tokens()
-		exact := s.Usage != nil
-		ttft, tps, total := "—", "—", "—"
-		if d, ok := s.TTFT(); ok {
-			ttft = session.FormatDuration(d)
-		}
-		if v, ok := s.TokensPerSecond(); ok {
-			tps = fmt.Sprintf("%.1f", v)
-		}
-		if s.Ended() {
-			total = session.FormatDuration(s.Total)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Label, s.Status, ttft, tps,
-			session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact), total, session.FormatCost(r.Cost()))
+		f := r.Figures()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Label, r.Stats.Status, f.TTFT, f.TokensPerS,
+			f.Input, f.Output, f.Total, session.FormatCost(r.Cost()))
 	}
 	tw.Flush()
 	for _, r := range results {

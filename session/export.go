@@ -66,27 +66,15 @@ func statsTable(b *strings.Builder, results []*Result) {
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|\n")
 	var total Cost
 	for _, r := range results {
-		s := &r.Stats
-		u := s.Tokens()
-		exact := s.Usage != nil
-		ttft, tps, end := "—", "—", "—"
-		if d, ok := s.TTFT(); ok {
-			ttft = FormatDuration(d)
-		}
-		if v, ok := s.TokensPerSecond(); ok {
-			tps = fmt.Sprintf("%.1f", v)
-		}
-		if s.Ended() {
-			end = FormatDuration(s.Total)
-		}
-		status := string(s.Status)
+		f := r.Figures()
+		status := string(r.Stats.Status)
 		if status == "" {
 			status = "no answer"
 		}
 		c := r.Cost()
 		total = AddCost(total, c)
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(r.Target.Label), status, ttft, tps,
-			FormatTokens(u.Input, exact), FormatTokens(u.Output, exact), FormatCostShort(c), end)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(r.Target.Label), status, f.TTFT, f.TokensPerS,
+			f.Input, f.Output, FormatCostShort(c), f.Total)
 	}
 	if len(results) > 1 {
 		fmt.Fprintf(b, "| **Total** | | | | | | %s | |\n", FormatCostShort(total))

@@ -81,3 +81,27 @@ func FormatCostShort(c Cost) string {
 	}
 	return s
 }
+
+// Figures are a result's stats as table cells: "—" for what is not known
+// yet, ~ on estimated token counts.
+type Figures struct {
+	TTFT, TokensPerS, Total, Input, Output string
+}
+
+// Figures formats the result's stats for a table.
+func (r *Result) Figures() Figures {
+	s := &r.Stats
+	u := s.Tokens()
+	exact := s.Usage != nil
+	f := Figures{TTFT: "—", TokensPerS: "—", Total: "—", Input: FormatTokens(u.Input, exact), Output: FormatTokens(u.Output, exact)}
+	if d, ok := s.TTFT(); ok {
+		f.TTFT = FormatDuration(d)
+	}
+	if v, ok := s.TokensPerSecond(); ok {
+		f.TokensPerS = fmt.Sprintf("%.1f", v)
+	}
+	if s.Ended() {
+		f.Total = FormatDuration(s.Total)
+	}
+	return f
+}
