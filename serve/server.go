@@ -209,6 +209,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // with a message, and closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.markDown()
+	s.notifyAll(ctx)
 	err := s.ssh.Shutdown(ctx)
 	if err == nil {
 		// The connections are closed; let their handlers finish logging.
@@ -237,6 +238,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("serve: close: %w", cerr)
 	}
 	return nil
+}
+
+// notifyAll tells every open session that the server is stopping, and
+// when its session will end if it goes on.
+func (s *Server) notifyAll(ctx context.Context) {
+	text := "the server is stopping: finish up, this session will close soon"
+	if dl, ok := ctx.Deadline(); ok {
+		text = fmt.Sprintf("the server is stopping: this session closes within %s", short(max(time.Second, time.Until(dl).Round(time.Second))))
+	}
+	s.mu.Lock()
+	open := make([]*sessionState, 0, len(s.sessions))
+	for st := range s.sessions {
+		open = append(open, st)
+	}
+	s.mu.Unlock()
+	for _, st := range open {
+		st.notify(text)
+	}
 }
 
 // waitSessions waits for every session handler to return, or ctx.

@@ -542,7 +542,8 @@ func TestShutdownEndsSessionsWithMessage(t *testing.T) {
 		t.Errorf("Shutdown took %s: it should wait for the session until the grace period ends", d)
 	}
 	tm.waitEnd()
-	tm.waitFor("shutting down")
+	// Warned in the cockpit first, told why at the end.
+	tm.waitFor("the server is stopping: this session closes within 1s", "shutting down")
 	select {
 	case err := <-served:
 		if err != nil {

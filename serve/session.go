@@ -51,6 +51,17 @@ type sessionState struct {
 	reason  error
 	ended   chan struct{} // closed when the server ends the session
 	cockpit *ui.Model     // once built; closed when the program is over
+	program *tea.Program  // the cockpit's program, once built
+}
+
+// notify shows a notice in the session's cockpit, if it has one yet.
+func (st *sessionState) notify(text string) {
+	st.mu.Lock()
+	p := st.program
+	st.mu.Unlock()
+	if p != nil {
+		p.Send(ui.NoticeMsg(text))
+	}
 }
 
 var sessionIDs atomic.Uint64
@@ -240,6 +251,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		tea.WithoutSignalHandler(),
 	)
 	p := tea.NewProgram(&model{inner: m, st: st, s: s}, opts...)
+	st.mu.Lock()
+	st.program = p
+	st.mu.Unlock()
 	go s.watch(st, p)
 	return p
 }

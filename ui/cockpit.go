@@ -54,6 +54,10 @@ type Options struct {
 	MaxPromptBytes int
 }
 
+// NoticeMsg shows a one-line notice in the title bar, sent from outside
+// the program (the SSH server says it is stopping).
+type NoticeMsg string
+
 // Model is the cockpit's root model.
 type Model struct {
 	opts   Options
@@ -205,6 +209,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.run == m.run {
 			return m, m.endRun(msg.recordErr)
 		}
+		return m, nil
+	case NoticeMsg:
+		m.status = string(msg)
 		return m, nil
 	case recordErrMsg:
 		m.status = "session not saved: " + msg.err.Error()
