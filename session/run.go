@@ -82,11 +82,24 @@ func endEvent(ctx context.Context) backends.Event {
 // that pane's own goroutine: emit must be safe for concurrent use, and events
 // of one pane arrive in order. Run returns when every pane has ended; cancel
 // ctx to end them early — each pane then ends with a cancelled Done.
+//
+// A backend that panics ends its own pane with an Error; the other panes
+// go on.
 func Run(ctx context.Context, panes []Pane, emit func(Event)) {
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, p := range panes {
 		wg.Go(func() {
+			ended := false
+			defer func() {
+				if r := recover(); r != nil && !ended {
+					msg := fmt.Sprintf("fanout hit a bug in the %s backend (%v); the other models are unaffected — please report it", p.Target.Provider, r)
+					emit(Event{Pane: i, T: time.Since(start).Round(time.Microsecond),
+						Event: backends.ErrorEvent(&backends.Error{Message: msg, Code: "internal"})})
+				}
+			}()
 			for ev := range Stream(ctx, i, p) {
+				ended = ev.Type == backends.EventDone || ev.Type == backends.EventError
 				emit(ev)
 			}
 		})

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"iter"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +112,35 @@ func TestRunTimeoutIsAnError(t *testing.T) {
 	s := Fold(got[0])
 	if s.Status != StatusError || s.Err.Code != "timeout" {
 		t.Errorf("status %q err %+v, want a timeout error", s.Status, s.Err)
+	}
+}
+
+// panicky is a backend with a bug: it panics after its first delta.
+type panicky struct{}
+
+func (panicky) Stream(ctx context.Context, _ backends.Request) iter.Seq[backends.Event] {
+	return func(yield func(backends.Event) bool) {
+		if !yield(backends.DeltaEvent(backends.KindAnswer, "partial")) {
+			return
+		}
+		panic("index out of range")
+	}
+}
+
+// A backend that panics fails its own pane, with what it had streamed, and
+// the others finish.
+func TestRunSurvivesAPanickingBackend(t *testing.T) {
+	ok := scripted{gap: 20 * time.Millisecond, events: []backends.Event{
+		backends.DeltaEvent(backends.KindAnswer, "fine"),
+		backends.DoneEvent("stop", 0),
+	}}
+	panes := []Pane{{Backend: ok, Request: req("x")}, {Target: backends.Target{Provider: "buggy"}, Backend: panicky{}, Request: req("x")}}
+	got := collect(context.Background(), panes)
+	if s := Fold(got[0]); s.Status != StatusDone {
+		t.Errorf("the healthy pane: %s", s.Status)
+	}
+	s := Fold(got[1])
+	if s.Status != StatusError || s.Deltas != 1 || !strings.Contains(s.Err.Message, "bug in the buggy backend") {
+		t.Errorf("the panicking pane: %+v", s)
 	}
 }
