@@ -177,12 +177,32 @@ func (m *Model) renderHelp() string {
 	th := m.theme
 	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("fanout · keys")
 	intro := m.fg(th.Muted).Render("Tab moves between the composer and the panes. In a pane, letters are commands;\nin the composer they type. Esc cancels the streams in flight.")
+	width := m.help.Width()
+	m.help.SetWidth(0) // measure, then fit the columns to the screen below
 	m.help.ShowAll = true
 	body := m.help.View(m.keys)
+	if lipgloss.Width(body) > m.width-2 {
+		// Too narrow for every column side by side: stack them in two
+		// rows rather than cut the last ones off.
+		cols := m.keys.FullHelp()
+		half := (len(cols) + 1) / 2
+		body = m.help.View(helpColumns(cols[:half])) + "\n\n" + m.help.View(helpColumns(cols[half:]))
+	}
 	replay := m.help.View(replayKeys{m.keys})
 	m.help.ShowAll = false
+	m.help.SetWidth(width)
 	foot := m.fg(th.Subtle).Render("? or esc closes this help")
 	replayTitle := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("replaying a session")
-	content := lipgloss.JoinVertical(lipgloss.Left, title, "", intro, "", body, "", replayTitle, replay, "", foot)
+	parts := []string{title, "", intro, "", body, "", replayTitle, replay, "", foot}
+	if h := lipgloss.Height(strings.Join(parts, "\n")); h > m.height {
+		parts = append(parts[:2], parts[4:]...) // the intro goes first
+	}
+	content := lipgloss.JoinVertical(lipgloss.Left, parts...)
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, content)
 }
+
+// helpColumns shows some columns of the full help.
+type helpColumns [][]key.Binding
+
+func (c helpColumns) ShortHelp() []key.Binding  { return nil }
+func (c helpColumns) FullHelp() [][]key.Binding { return c }

@@ -246,3 +246,17 @@ func TestTooManyModelsRefused(t *testing.T) {
 		t.Errorf("a ninth model: notice %q", m.picker.notice)
 	}
 }
+
+// At 80×24 the help shows every key: columns that do not fit side by side
+// are stacked, not cut.
+func TestHelpFitsNarrowTerminal(t *testing.T) {
+	m := newTestModel(t, 3, 80, 24, "")
+	m.showHelp = true
+	out := screen(m)
+	assertFits(t, out, 80, 24)
+	for _, want := range []string{"copy answer", "quit", "re-run", "sessions", "? or esc closes this help"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the help at 80×24 lacks %q:\n%s", want, out)
+		}
+	}
+}
