@@ -58,7 +58,7 @@ func (k keyMap) paneHelp() []key.Binding {
 
 // replayHelp is the one-line help of the replay bar.
 func (k keyMap) replayHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Speed, k.Seek, k.Milestone, k.Rerun, k.Models, k.NextPane, k.CloseReplay}
+	return []key.Binding{k.Pause, k.Speed, k.Seek, k.Milestone, k.Rerun, k.CloseReplay, k.Models, k.NextPane}
 }
 
 // FullHelp is the ? view, in columns.
