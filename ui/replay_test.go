@@ -78,8 +78,15 @@ func replayModel(t *testing.T, path string, w, h int) (*Model, *time.Time) {
 func TestReplaySeekGivesTheSamePanes(t *testing.T) {
 	path := scriptedSession(t, t.TempDir())
 	for _, at := range []time.Duration{400 * time.Millisecond, 2500 * time.Millisecond} {
-		straight, _ := replayModel(t, path, 120, 36)
-		straight.seek(at)
+		// Straight: the clock runs to t in ten frames at 1×.
+		straight, clock := replayModel(t, path, 120, 36)
+		for range 10 {
+			*clock = clock.Add(at / 10)
+			straight.Update(replayTickMsg{gen: straight.replay.gen})
+		}
+		if straight.replay.pos != at {
+			t.Fatalf("played to %v, want %v", straight.replay.pos, at)
+		}
 		want := screen(straight)
 
 		m, _ := replayModel(t, path, 120, 36)
