@@ -258,11 +258,9 @@ func (m *Model) endRun(recordErr error) tea.Cmd {
 				backends.Message{Role: backends.RoleAssistant, Content: p.result.Text()})
 		}
 	}
-	if recordErr != nil {
-		m.status = "session not saved: " + recordErr.Error()
-		m.rec = nil // a failed recorder records nothing more
-		return nil
-	}
+	// A failed recorder stays the conversation's and records nothing more:
+	// its later turns do not start files of their own.
+	var cmd tea.Cmd
 	if len(m.queue) > 0 {
 		next := m.queue[0]
 		m.queue = m.queue[1:]
@@ -270,10 +268,12 @@ func (m *Model) endRun(recordErr error) tea.Cmd {
 			m.status, m.queue = err.Error(), nil
 			return nil
 		}
-		return m.sendPrompt(next)
+		cmd = m.sendPrompt(next)
 	}
-	m.queue = nil
-	return nil
+	if recordErr != nil {
+		m.status = "session not saved: " + recordErr.Error()
+	}
+	return cmd
 }
 
 // newConversation forgets every pane's history; the next prompt starts a

@@ -99,3 +99,23 @@ func TestFlowRecordBrowseReplayRerun(t *testing.T) {
 		t.Errorf("re-run targets %+v", rerun.Header.Targets)
 	}
 }
+
+// A session that cannot be written says so, and the run is unharmed.
+func TestFlowRecordingFailureIsANotice(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tm, _ := flowModelWith(t, []string{"demo:swift", "demo:spark"}, 20, 160, 30, func(o *Options) {
+		o.Sessions = &session.Store{Dir: filepath.Join(blocker, "sessions")}
+	})
+	tm.Type("Hello")
+	press(tm, "enter")
+	waitFor(t, tm, "session not saved", 10*time.Second)
+	m := finalModel(t, tm)
+	for _, p := range m.panes {
+		if p.result.Stats.Status != session.StatusDone {
+			t.Errorf("%s: %s after a recording failure", p.target.Label, p.result.Stats.Status)
+		}
+	}
+}
