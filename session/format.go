@@ -42,14 +42,25 @@ func FormatUSD(v float64) string {
 	}
 }
 
-// FormatCost shows a cost with its source; an unknown cost is "—", never $0.
-func FormatCost(c Cost) string {
+// CostAmount is a known cost in dollars, with ~ when it is an estimate
+// (but not on $0: a request refused before any output is not billed, which
+// is certain); ok is false when the price is unknown, never shown as $0.
+func CostAmount(c Cost) (amount string, ok bool) {
 	if c.USD == nil || c.Source == CostUnknown {
-		return "— (unknown price)"
+		return "", false
 	}
 	s := FormatUSD(*c.USD)
 	if c.Source == CostEstimated && *c.USD != 0 {
 		s = "~" + s
+	}
+	return s, true
+}
+
+// FormatCost shows a cost with its source; an unknown cost is "—", never $0.
+func FormatCost(c Cost) string {
+	s, ok := CostAmount(c)
+	if !ok {
+		return "— (unknown price)"
 	}
 	s += " " + string(c.Source)
 	if c.Simulated {
@@ -69,12 +80,9 @@ func FormatTokens(n int, exact bool) string {
 // FormatCostShort is a cost for a table cell: ~ marks an estimate, made-up
 // demo prices say so, and an unknown price is "unknown", never $0.
 func FormatCostShort(c Cost) string {
-	if c.USD == nil || c.Source == CostUnknown {
+	s, ok := CostAmount(c)
+	if !ok {
 		return "unknown"
-	}
-	s := FormatUSD(*c.USD)
-	if c.Source == CostEstimated && *c.USD != 0 {
-		s = "~" + s
 	}
 	if c.Simulated {
 		s += " simulated"

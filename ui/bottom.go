@@ -114,11 +114,9 @@ func (m *Model) summary() string {
 			speed = append(speed, entry{p.target.Label, -v, fmt.Sprintf("%.0f tok/s", v)})
 		}
 		if c := p.result.Cost(); c.USD != nil {
-			text := session.FormatUSD(*c.USD)
-			if c.Source == session.CostEstimated {
-				text = "~" + text // no usage from the provider: an estimate
+			if text, ok := session.CostAmount(c); ok {
+				cost = append(cost, entry{p.target.Label, *c.USD, text})
 			}
-			cost = append(cost, entry{p.target.Label, *c.USD, text})
 		}
 		n := s.Tokens().Output
 		length = append(length, entry{p.target.Label, -float64(n), fmt.Sprintf("%d tok", n)})

@@ -395,13 +395,13 @@ func statsLine(p *pane, compact bool) string {
 
 // costShort is a cost for a pane footer: "$0.0012", "~$0.0012 est", "—".
 func costShort(c session.Cost) string {
-	if c.USD == nil || c.Source == session.CostUnknown {
+	s, ok := session.CostAmount(c)
+	if !ok {
 		return "cost —"
 	}
-	s := session.FormatUSD(*c.USD)
 	switch c.Source {
 	case session.CostEstimated:
-		s = "~" + s + " est"
+		s += " est"
 	case session.CostBilled:
 		s += " billed"
 	}
