@@ -11,12 +11,14 @@ import (
 // replayUI plays the session at path in the cockpit, on its own schedule
 // scaled by speed, through the same UI as a live run.
 func replayUI(ctx context.Context, e env, c *common, path string, speed float64, theme string) error {
-	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
-		return usagef("replay in the cockpit needs a terminal; for scripts use: fanout replay --json %s", path)
-	}
+	// The file first: a bad one is worth saying even without a terminal.
 	rd, err := session.Open(path)
 	if err != nil {
 		return err
+	}
+	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+		rd.Close()
+		return usagef("replay in the cockpit needs a terminal; for scripts use: fanout replay --json %s", path)
 	}
 	var recorded []backends.Target
 	for _, t := range rd.Header().Targets {

@@ -48,6 +48,7 @@ type Recorder struct {
 	total   Cost
 	scrub   []secret // longest first
 	buf     bytes.Buffer
+	enc     *json.Encoder // writes into buf; made once, used per event
 }
 
 // NewRecorder prepares the recording of a session whose first prompt and
@@ -254,13 +255,15 @@ func (r *Recorder) write(v any) {
 		return
 	}
 	r.buf.Reset()
-	enc := json.NewEncoder(&r.buf)
-	enc.SetEscapeHTML(false)
+	if r.enc == nil {
+		r.enc = json.NewEncoder(&r.buf)
+		r.enc.SetEscapeHTML(false)
+	}
 	var err error
 	if ev, ok := v.(Event); ok {
-		err = enc.Encode(eventJSON{TMs: Millis(ev.T), Pane: ev.Pane, Event: ev.Event})
+		err = r.enc.Encode(eventJSON{TMs: Millis(ev.T), Pane: ev.Pane, Event: ev.Event})
 	} else {
-		err = enc.Encode(v)
+		err = r.enc.Encode(v)
 	}
 	if err != nil {
 		r.fail(fmt.Errorf("encode session line: %w", err))

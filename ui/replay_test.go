@@ -273,3 +273,30 @@ func TestBrowserRerun(t *testing.T) {
 		t.Errorf("after r: browser open %v, %d panes, running %v, rerun of %q, queue %q", m.browser != nil, len(m.panes), m.running, m.rerunOf, m.queue)
 	}
 }
+
+// A file that goes bad partway replays what came before the bad line and
+// says where it stops.
+func TestReplayStopsAtABadLine(t *testing.T) {
+	path := scriptedSession(t, t.TempDir())
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	lines[20] = "this is not JSON\n"
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := replayModel(t, bad, 120, 36)
+	m.seek(time.Hour)
+	if want := "replay stops early: session " + bad + ":21: not JSON"; !strings.HasPrefix(m.status, want) {
+		t.Errorf("status %q, want it to start %q", m.status, want)
+	}
+	if len(m.replay.tl.Cues) != 20 { // the header is not a cue, the turn's start is
+		t.Errorf("%d cues on the timeline, want the 20 before the bad line", len(m.replay.tl.Cues))
+	}
+	if m.panes[0].result.Text() == "" {
+		t.Error("the events before the bad line were not replayed")
+	}
+}
