@@ -185,21 +185,14 @@ func (m *Model) sessionOpened(msg sessionOpenedMsg) tea.Cmd {
 	}
 	m.browser = nil
 	if msg.file != nil {
-		var cmds []tea.Cmd
-		if r := m.replay; r != nil {
-			r.close()
-			m.replay = nil
-			if r.live != nil && r.live.rec != nil {
-				m.rec = r.live.rec
-			}
-		}
+		m.dropReplay()
 		targets := make([]backends.Target, len(msg.file.Header.Targets))
 		for i, t := range msg.file.Header.Targets {
 			targets[i] = t.Target()
 		}
-		return tea.Batch(append(cmds, m.rerunSession(msg.file.Header, msg.file.Prompts(), targets))...)
+		return m.rerunSession(msg.file.Header, msg.file.Prompts(), targets)
 	}
-	return m.startReplay(msg.rd)
+	return m.startReplay(msg.rd, true)
 }
 
 // renderBrowser draws the session list over the whole screen.

@@ -148,7 +148,7 @@ func New(opts Options) (*Model, error) {
 	}
 	m.applyTheme()
 	if opts.Replay != nil {
-		m.initCmd = m.startReplay(opts.Replay)
+		m.initCmd = m.startReplay(opts.Replay, false)
 	}
 	return m, nil
 }

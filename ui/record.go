@@ -85,12 +85,7 @@ func closeRecorder(rec *session.Recorder, done <-chan struct{}) error {
 // once the program's Run has returned.
 func (m *Model) Close() error {
 	m.cancel()
-	if m.replay != nil {
-		m.replay.close()
-		if m.replay.live != nil && m.replay.live.rec != nil {
-			m.rec = m.replay.live.rec // the conversation the replay hid
-		}
-	}
+	m.dropReplay()
 	var done <-chan struct{}
 	if m.current != nil {
 		done = m.current.done

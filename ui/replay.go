@@ -97,12 +97,14 @@ func speedLabel(i int) string {
 }
 
 // startReplay shows the session rd reads in place of the cockpit's panes.
-func (m *Model) startReplay(rd *session.Reader) tea.Cmd {
+// With keepLive, leaving the replay returns to the cockpit as it is now;
+// without (fanout was started to replay), it quits.
+func (m *Model) startReplay(rd *session.Reader, keepLive bool) tea.Cmd {
 	live := (*liveState)(nil)
 	if m.replay != nil {
 		live = m.replay.live // replacing one replay by another
 		m.replay.close()
-	} else if m.opts.Replay == nil || m.replayGen > 0 {
+	} else if keepLive {
 		live = &liveState{panes: m.panes, turns: m.turns, prompt: m.prompt, params: m.params, rerunOf: m.rerunOf, rec: m.rec}
 		m.rec = nil
 	}
@@ -390,14 +392,23 @@ func (m *Model) rerun(targets []backends.Target) tea.Cmd {
 		m.status = "still reading the session: r works once it is loaded"
 		return nil
 	}
+	m.dropReplay()
+	return m.rerunSession(r.header, r.tl.Prompts, targets)
+}
+
+// dropReplay closes the replay without going back to the cockpit it hid;
+// that cockpit's session file becomes the current one again, for the next
+// endRecording to close.
+func (m *Model) dropReplay() {
+	r := m.replay
+	if r == nil {
+		return
+	}
 	r.close()
 	m.replay = nil
-	var cmds []tea.Cmd
 	if r.live != nil && r.live.rec != nil {
 		m.rec = r.live.rec
-		cmds = append(cmds, m.endRecording())
 	}
-	return tea.Batch(append(cmds, m.rerunSession(r.header, r.tl.Prompts, targets))...)
 }
 
 // rerunSession starts a conversation that sends prompts, in turn, to
