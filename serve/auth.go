@@ -45,7 +45,7 @@ func LoadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 		}
 		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
-			return nil, fmt.Errorf("authorized keys %s:%d: %w", path, n, err)
+			return nil, fmt.Errorf("authorized keys %s:%d: not an OpenSSH public key (%w); put one key a line, as in ~/.ssh/id_ed25519.pub", path, n, err)
 		}
 		keys = append(keys, k)
 	}
@@ -53,7 +53,7 @@ func LoadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 		return nil, fmt.Errorf("read authorized keys %s: %w", path, err)
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("authorized keys %s: no keys", path)
+		return nil, fmt.Errorf("authorized keys %s: no keys, so nobody could connect; add a public key a line", path)
 	}
 	return keys, nil
 }

@@ -24,7 +24,7 @@ func loadOrCreateHostKey(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err == nil {
 		if _, err := gossh.ParsePrivateKey(data); err != nil {
-			return nil, fmt.Errorf("load host key %s: %w", path, err)
+			return nil, fmt.Errorf("load host key %s: not an SSH private key (%w); fix --host-key, or move the file away to have a new key made (clients will then see a new host key)", path, err)
 		}
 		return data, nil
 	}
