@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,7 +45,8 @@ type Recorder struct {
 	turn    int
 	results []*Result // the current turn, folded for its footer
 	total   Cost
-	scrub   []secret // longest first
+	scrub   []secret  // longest first
+	held    [][]Event // per pane: deltas that may end with the start of a secret (see holdDelta)
 	buf     bytes.Buffer
 	enc     *json.Encoder // writes into buf; made once, used per event
 }
@@ -62,35 +62,8 @@ func (s Store) NewRecorder(h Header) *Recorder {
 		h.Created = time.Now()
 	}
 	h.Created = h.Created.UTC().Truncate(time.Millisecond)
-	r := &Recorder{store: s, header: h}
-	for _, sec := range s.Secrets {
-		if len(sec) < MinSecretLen || slices.ContainsFunc(r.scrub, func(x secret) bool { return x.s == sec }) {
-			continue
-		}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false) // as write encodes lines
-		_ = enc.Encode(sec)
-		esc := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-		r.scrub = append(r.scrub, secret{s: sec, raw: []byte(sec), esc: esc[1 : len(esc)-1]})
-	}
-	// A secret that contains another is replaced first, whole.
-	slices.SortFunc(r.scrub, func(a, b secret) int { return len(b.s) - len(a.s) })
+	r := &Recorder{store: s, header: h, scrub: newSecrets(s.Secrets)}
 	return r
-}
-
-// MinSecretLen is the shortest value the recorder scrubs: shorter ones
-// ("1", "true", a region name) would redact ordinary words of the answers,
-// and no key or token is that short.
-const MinSecretLen = 8
-
-const redactedMark = "[redacted]"
-
-// secret is a value to scrub, as it is and as it looks inside a JSON
-// string.
-type secret struct {
-	s        string
-	raw, esc []byte
 }
 
 // Path is the session file, once the first turn has created it.
@@ -124,6 +97,7 @@ func (r *Recorder) Turn(prompt string) {
 	}
 	r.turn++
 	r.results = make([]*Result, len(r.header.Targets))
+	r.held = make([][]Event, len(r.header.Targets))
 	for i, t := range r.header.Targets {
 		r.results[i] = &Result{Target: t.Target(), Price: t.Price}
 	}
@@ -149,12 +123,26 @@ func (r *Recorder) Record(ev Event) {
 	}
 	if ev.Pane >= 0 && ev.Pane < len(r.results) {
 		r.results[ev.Pane].Apply(ev)
+		if len(r.scrub) > 0 {
+			if ev.Type == backends.EventDelta && ev.Delta != nil {
+				r.holdDelta(ev)
+				r.armFlush()
+				return
+			}
+			r.release(ev.Pane)
+		}
 	}
-	r.write(Event(ev))
+	r.write(ev)
 	if ev.Type == backends.EventDone || ev.Type == backends.EventError {
 		r.flush()
 		return
 	}
+	r.armFlush()
+}
+
+// armFlush makes sure what is in the buffer reaches the file within
+// FlushInterval.
+func (r *Recorder) armFlush() {
 	if r.timer == nil {
 		r.timer = time.AfterFunc(FlushInterval, r.flushLater)
 	}
@@ -174,6 +162,7 @@ func (r *Recorder) EndTurn() {
 	if r.err != nil || r.f == nil {
 		return
 	}
+	r.releaseAll()
 	rep := NewReport("", r.results)
 	for _, res := range r.results {
 		r.total = AddCost(r.total, res.Cost())
@@ -200,6 +189,7 @@ func (r *Recorder) Close() error {
 	if r.f == nil {
 		return r.err
 	}
+	r.releaseAll()
 	r.flush()
 	f := r.f
 	r.f = nil
@@ -273,55 +263,6 @@ func (r *Recorder) write(v any) {
 	if _, err := r.w.Write(line); err != nil {
 		r.fail(fmt.Errorf("write session %s: %w", r.path, err))
 	}
-}
-
-// scrubLine replaces every secret inside the JSON strings of line. It
-// works on the decoded strings, not on the bytes of the line: a secret that
-// happens to match a piece of the JSON around the strings ("true1234" in
-// `"exact":true1234`… or a key made of digits next to a number) must not
-// break the line, and one split by escaping ("\u0026") must still be found.
-// Lines without a secret, nearly all of them, are only searched.
-func (r *Recorder) scrubLine(line []byte) []byte {
-	if !slices.ContainsFunc(r.scrub, func(s secret) bool {
-		return bytes.Contains(line, s.raw) || bytes.Contains(line, s.esc)
-	}) {
-		return line
-	}
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber() // numbers come back exactly as written
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return line // not possible: write has just encoded it
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.scrubValue(v)); err != nil {
-		return line
-	}
-	return b.Bytes()
-}
-
-func (r *Recorder) scrubValue(v any) any {
-	switch v := v.(type) {
-	case string:
-		for _, s := range r.scrub {
-			v = strings.ReplaceAll(v, s.s, redactedMark)
-		}
-		return v
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[r.scrubValue(k).(string)] = r.scrubValue(x)
-		}
-		return out
-	case []any:
-		for i, x := range v {
-			v[i] = r.scrubValue(x)
-		}
-		return v
-	}
-	return v
 }
 
 func (r *Recorder) flush() {

@@ -102,6 +102,85 @@ func TestRecorderScrubsSecrets(t *testing.T) {
 	}
 }
 
+// A model that repeats a key streams it in pieces, one token a delta: no
+// line holds the whole key, and yet the file must not hold it.
+func TestRecorderScrubsSecretsSplitAcrossDeltas(t *testing.T) {
+	const key = "sk-test-SECRET0123456789"
+	store := Store{Dir: t.TempDir(), Secrets: []string{key, "ghp_OTHERTOKEN99"}}
+	h := oneTarget()
+	h.Targets = append(h.Targets, TargetRecord{Label: "B", Provider: "demo", Model: "steady"})
+	rec := store.NewRecorder(h)
+	rec.Turn("repeat my key")
+	pieces := []struct {
+		pane int
+		text string
+	}{
+		{0, "Your key is s"}, {0, "k-test-"}, {1, "B streams "}, {0, "SEC"}, {0, "RET"}, {0, "0123456789"},
+		{0, ". Not a key: sk-test-SECR"}, {0, "AP, nor ghp_OTHER"}, {0, "WISE. Again: sk-test-SECRET0123456789 and s"},
+		{0, "k-test-SECRET01234"}, {1, "on, undisturbed."}, {0, "56789"},
+	}
+	var live []Event
+	for i, p := range pieces {
+		ev := Event{Pane: p.pane, T: time.Duration(i+1) * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, p.text)}
+		live = append(live, ev)
+		rec.Record(ev)
+	}
+	// The stream ends in the middle of what could be a key: it is
+	// written as it came, since it never became one.
+	rec.Record(Event{Pane: 0, T: 20 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, " end sk-te")})
+	rec.Record(Event{Pane: 0, T: 21 * time.Millisecond, Event: backends.DoneEvent("stop", 0)})
+	rec.Record(Event{Pane: 1, T: 22 * time.Millisecond, Event: backends.DoneEvent("stop", 0)})
+	rec.EndTurn()
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range live {
+		if ev.Delta.Text != pieces[i].text {
+			t.Fatalf("the recorder changed the caller's delta %d to %q", i, ev.Delta.Text)
+		}
+	}
+	raw, err := os.ReadFile(rec.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"SECRET0123", "RET0123", "0123456789", "OTHERTOKEN"} {
+		if bytes.Contains(raw, []byte(leak)) {
+			t.Errorf("the file holds %q:\n%s", leak, raw)
+		}
+	}
+	f, err := Load(rec.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := f.Results(0)
+	want := "Your key is [redacted]. Not a key: sk-test-SECRAP, nor ghp_OTHERWISE. Again: [redacted] and [redacted] end sk-te"
+	if got := res[0].Text(); got != want {
+		t.Errorf("answer in the file\n %q\nwant\n %q", got, want)
+	}
+	if got := res[1].Text(); got != "B streams on, undisturbed." {
+		t.Errorf("the other pane's answer %q", got)
+	}
+	// Every delta keeps its own time, in order within its pane.
+	var times []time.Duration
+	for _, ev := range f.Turns[0].Events {
+		if ev.Pane == 0 && ev.Type == backends.EventDelta {
+			times = append(times, ev.T)
+		}
+	}
+	wantTimes := []time.Duration{1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 20}
+	if len(times) != len(wantTimes) {
+		t.Fatalf("pane 0 deltas at %v, want %v ms", times, wantTimes)
+	}
+	for i := range times {
+		if times[i] != wantTimes[i]*time.Millisecond {
+			t.Fatalf("pane 0 deltas at %v, want %v ms", times, wantTimes)
+		}
+	}
+	if got := f.Turns[0].Footer.Results[0].Text; got != want {
+		t.Errorf("footer answer %q", got)
+	}
+}
+
 func TestTargetRecordKeepsNoCredentials(t *testing.T) {
 	tg := backends.Target{Name: "box", Label: "Box", Provider: "openai", Model: "m", KeyEnv: "BOX_API_KEY",
 		BaseURL: "https://user:hunter2@llm.example.com:8443/v1?key=AIzaSECRET&x=1#frag"}
