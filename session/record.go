@@ -92,6 +92,7 @@ func (r *Recorder) Err() error {
 func (r *Recorder) Turn(prompt string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.survive()
 	if r.err != nil || r.closed {
 		return
 	}
@@ -118,6 +119,7 @@ func (r *Recorder) Turn(prompt string) {
 func (r *Recorder) Record(ev Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.survive()
 	if r.err != nil || r.f == nil {
 		return
 	}
@@ -151,6 +153,7 @@ func (r *Recorder) armFlush() {
 func (r *Recorder) flushLater() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.survive()
 	r.timer = nil
 	r.flush()
 }
@@ -159,6 +162,7 @@ func (r *Recorder) flushLater() {
 func (r *Recorder) EndTurn() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.survive()
 	if r.err != nil || r.f == nil {
 		return
 	}
@@ -181,6 +185,7 @@ func (r *Recorder) EndTurn() {
 func (r *Recorder) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.survive()
 	r.closed = true
 	if r.timer != nil {
 		r.timer.Stop()
@@ -272,6 +277,22 @@ func (r *Recorder) flush() {
 	if err := r.w.Flush(); err != nil {
 		r.fail(fmt.Errorf("write session %s: %w", r.path, err))
 	}
+}
+
+// survive turns a panic inside the recorder, a bug in fanout, into the
+// error that ends the recording: the run and its other panes go on (under
+// serve, so does every other connection), and the lines already written
+// stay readable. It must be deferred after the lock, to run before the
+// unlock.
+func (r *Recorder) survive() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if r.err == nil && r.w != nil {
+		_ = r.w.Flush() // whole lines: write hands the buffer one line at a time
+	}
+	r.fail(fmt.Errorf("recording %s stopped by a bug in fanout (%v); the run goes on — please report it", r.path, v))
 }
 
 func (r *Recorder) fail(err error) {

@@ -181,6 +181,30 @@ func TestRecorderScrubsSecretsSplitAcrossDeltas(t *testing.T) {
 	}
 }
 
+// A bug inside the recorder ends the recording, not the run: the caller
+// never sees the panic, the lines written before it stay, and the error
+// says what happened.
+func TestRecorderSurvivesItsOwnPanic(t *testing.T) {
+	rec := Store{Dir: t.TempDir(), Secrets: []string{"sk-test-SECRET0123456789"}}.NewRecorder(oneTarget())
+	rec.Turn("hi")
+	rec.Record(Event{Pane: 0, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "kept")})
+	rec.held = nil // a broken invariant: the next delta indexes out of range
+	rec.Record(Event{Pane: 0, T: 2 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "lost")})
+	rec.Record(Event{Pane: 0, T: 3 * time.Millisecond, Event: backends.DoneEvent("stop", 0)})
+	rec.EndTurn()
+	err := rec.Close()
+	if err == nil || !strings.Contains(err.Error(), "stopped by a bug in fanout") || !strings.Contains(err.Error(), rec.Path()) {
+		t.Fatalf("Close: %v", err)
+	}
+	f, err := Load(rec.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Results(0)[0].Text(); got != "kept" {
+		t.Errorf("the file holds %q, want what was recorded before the bug", got)
+	}
+}
+
 func TestTargetRecordKeepsNoCredentials(t *testing.T) {
 	tg := backends.Target{Name: "box", Label: "Box", Provider: "openai", Model: "m", KeyEnv: "BOX_API_KEY",
 		BaseURL: "https://user:hunter2@llm.example.com:8443/v1?key=AIzaSECRET&x=1#frag"}
