@@ -35,6 +35,7 @@ func (f *File) Markdown() string {
 	if len(params) > 0 {
 		fmt.Fprintf(&b, "Parameters: %s.\n\n", strings.Join(params, ", "))
 	}
+	continued(&b, h.Targets)
 	level := "##"
 	var total Cost
 	for i, turn := range f.Turns {
@@ -166,3 +167,17 @@ func oneLine(s string, n int) string {
 // OneLine is s on one line, shortened to n runes with an ellipsis: a
 // prompt in a listing.
 func OneLine(s string, n int) string { return oneLine(s, n) }
+
+// continued says which models carried an earlier conversation into the
+// session: their answers depend on turns this document does not show.
+func continued(b *strings.Builder, targets []TargetRecord) {
+	var who []string
+	for _, t := range targets {
+		if n := len(t.History); n > 0 {
+			who = append(who, fmt.Sprintf("%s (%d)", t.Label, n))
+		}
+	}
+	if len(who) > 0 {
+		fmt.Fprintf(b, "**Continued conversation:** the models were changed in the middle of a conversation, and these carry earlier messages not shown here (a re-run sends them again): %s.\n\n", strings.Join(who, ", "))
+	}
+}

@@ -3,6 +3,8 @@ package session
 import (
 	"strings"
 	"testing"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -56,5 +58,16 @@ func TestFormatCostShort(t *testing.T) {
 		if got := FormatCostShort(tc.c); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
 		}
+	}
+}
+
+func TestMarkdownNamesAnEarlierConversation(t *testing.T) {
+	f := mustLoadString(t, validSession)
+	if md := f.Markdown(); strings.Contains(md, "Continued conversation") {
+		t.Errorf("a session that starts a conversation says it continues one:\n%s", md)
+	}
+	f.Header.Targets[1].History = []backends.Message{{Role: backends.RoleUser, Content: "before"}, {Role: backends.RoleAssistant, Content: "reply"}}
+	if md := f.Markdown(); !strings.Contains(md, "**Continued conversation:** the models were changed in the middle of a conversation, and these carry earlier messages not shown here (a re-run sends them again): B (2).") {
+		t.Errorf("Markdown does not say B carried an earlier conversation:\n%s", md)
 	}
 }

@@ -45,6 +45,11 @@ type TargetRecord struct {
 	BaseURL  string          `json:"base_url,omitempty"`
 	KeyEnv   string          `json:"api_key_env,omitempty"` // the variable's name, never its value
 	Price    *backends.Price `json:"price,omitempty"`
+	// History is what the model had been asked and had answered before the
+	// session's first prompt, when the models of a conversation were
+	// changed in its middle and this one stayed: its answers depend on it,
+	// and a re-run sends it again.
+	History []backends.Message `json:"history,omitempty"`
 }
 
 // NewTargetRecord keeps what may be written of t. A base URL loses any

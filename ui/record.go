@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -42,7 +43,9 @@ func (m *Model) recorder() *session.Recorder {
 			RerunOf:     m.rerunOf,
 		}
 		for _, p := range m.panes {
-			h.Targets = append(h.Targets, session.NewTargetRecord(p.target, p.price))
+			tr := session.NewTargetRecord(p.target, p.price)
+			tr.History = slices.Clone(p.history) // set when the models changed mid-conversation
+			h.Targets = append(h.Targets, tr)
 		}
 		m.rec = m.opts.Sessions.NewRecorder(h)
 	}

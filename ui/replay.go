@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -428,8 +429,19 @@ func (m *Model) rerunSession(h session.Header, prompts []string, targets []backe
 	}
 	cmd := m.endRecording()
 	m.panes = nil
+	histories := map[string][][]backends.Message{}
+	for _, tr := range h.Targets {
+		histories[tr.Name] = append(histories[tr.Name], tr.History)
+	}
 	for _, t := range targets {
-		m.panes = append(m.panes, newPane(t, m.price(t), m.md))
+		p := newPane(t, m.price(t), m.md)
+		// A model that carried an earlier conversation into the session
+		// carries it into the re-run; each copy of a model its own.
+		if hs := histories[t.Name]; len(hs) > 0 {
+			p.history = slices.Clone(hs[0])
+			histories[t.Name] = hs[1:]
+		}
+		m.panes = append(m.panes, p)
 	}
 	m.params = params{system: h.System, temperature: h.Temperature, maxTokens: h.MaxTokens}
 	m.rerunOf = h.ID
