@@ -49,8 +49,10 @@ type Timeline struct {
 	Milestones []Milestone // sorted by time
 	// Disturbed is the lowest index a cue was inserted at, other than at
 	// the end, since it was last reset to -1: a player that had played
-	// past it must rebuild. Recorded files are in arrival order, so this
-	// only happens when the panes' goroutines raced by microseconds.
+	// past it must rebuild. Lines of one pane are in time order; across
+	// panes they may not be (goroutines that raced, or deltas the recorder
+	// held back while they might end with the start of a key), but only by
+	// a few lines, so a cue lands near the end.
 	Disturbed int
 	starts    []time.Duration
 	turnEnd   time.Duration // the latest event of the last turn
