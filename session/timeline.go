@@ -52,7 +52,7 @@ type Timeline struct {
 	// past it must rebuild. Lines of one pane are in time order; across
 	// panes they may not be (goroutines that raced, or deltas the recorder
 	// held back while they might end with the start of a key), but only by
-	// a few lines, so a cue lands near the end.
+	// a few lines as a rule, so a cue lands near the end.
 	Disturbed int
 	starts    []time.Duration
 	turnEnd   time.Duration // the latest event of the last turn
