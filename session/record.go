@@ -62,8 +62,7 @@ func (s Store) NewRecorder(h Header) *Recorder {
 		h.Created = time.Now()
 	}
 	h.Created = h.Created.UTC().Truncate(time.Millisecond)
-	r := &Recorder{store: s, header: h, scrub: newSecrets(s.Secrets)}
-	return r
+	return &Recorder{store: s, header: h, scrub: newSecrets(s.Secrets)}
 }
 
 // Path is the session file, once the first turn has created it.
