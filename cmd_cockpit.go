@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -32,7 +33,7 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	c.register(fs)
-	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+joinNames(themes.Names()))
+	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+strings.Join(themes.Names(), ", "))
 	fs.StringVar(&system, "system", "", "system prompt")
 	fs.IntVar(&maxTokens, "max-tokens", 0, "cap on output tokens per model")
 	fs.Float64Var(&temperature, "temperature", -1, "sampling temperature (default: each model's own)")
@@ -119,17 +120,6 @@ func choices(ctx context.Context, c *common, opts backends.Options) []ui.Choice 
 		if a.Ready {
 			out = append(out, ui.Choice{Target: a.Target, Note: a.Why})
 		}
-	}
-	return out
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
@@ -29,7 +30,7 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 	c.registerSessions(fs)
 	fs.BoolVar(&jsonOut, "json", false, "print the results as 'fanout run --json' does, without the cockpit")
 	fs.Float64Var(&speed, "speed", 1, "replay speed: 2 is twice as fast, 0.5 half")
-	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+joinNames(themes.Names()))
+	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+strings.Join(themes.Names(), ", "))
 	fs.BoolVar(&c.noSave, "no-save", false, "do not record a re-run (r) in the sessions folder")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), replayHelp); fs.PrintDefaults() }
 	pos, err := parseFlags(fs, args)
