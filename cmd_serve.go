@@ -35,11 +35,11 @@ const shutdownGrace = 30 * time.Second
 func serveCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var (
-		listen, hostKey, authKeys, sessionsDir string
-		theme, system                          string
+		listen, hostKey, authKeys string
+		theme, system             string
 		allow                                  multiFlag
 		maxTokens, maxPrompt                   int
-		logPrompts                             bool
+		logPrompts, noSave                     bool
 		limits                                 serve.Limits
 		cfg                                    serve.Config
 	)
@@ -58,7 +58,8 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs.IntVar(&limits.PromptsPerMinute, "prompts-per-minute", 6, "prompts each connection may send a minute, with real models (0: no limit)")
 	fs.IntVar(&maxTokens, "max-tokens", 1024, "cap on output tokens per model and prompt, with real models")
 	fs.IntVar(&maxPrompt, "max-prompt-bytes", serve.DefaultMaxPromptBytes, "longest prompt accepted")
-	fs.StringVar(&sessionsDir, "sessions-dir", "", "record sessions under `dir`/serve/<client key> (default $XDG_DATA_HOME/fanout/sessions)")
+	fs.StringVar(&c.sessionsDir, "sessions-dir", "", "record sessions under `dir`/serve/<client key> (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
+	fs.BoolVar(&noSave, "no-save", false, "record nothing: no client's prompts or answers are kept")
 	fs.StringVar(&theme, "theme", "", "colour theme for every client (default: each client's background)")
 	fs.StringVar(&system, "system", "", "system prompt for every session")
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s)")
@@ -102,15 +103,20 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	cfg.Log, cfg.LogPrompts = log, logPrompts
 	cfg.App = appVersion()
-	cfg.Secrets = serverSecrets(targets, e.getenv)
+	// Every key a served model could use, and every variable that looks
+	// like one, is kept out of the session files.
+	served := append([]backends.Target(nil), targets...)
+	for _, ch := range choices {
+		served = append(served, ch.Target)
+	}
+	cfg.Secrets = secretValues(e.getenv, e.environment(), served)
 	dataDir := filepath.Dir(session.DefaultDir(e.getenv))
 	cfg.HostKeyPath = hostKey
 	if cfg.HostKeyPath == "" {
 		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
 	}
-	cfg.SessionsDir = sessionsDir
-	if cfg.SessionsDir == "" {
-		cfg.SessionsDir = session.DefaultDir(e.getenv)
+	if !noSave {
+		cfg.SessionsDir = c.sessions(e).Dir
 	}
 	if authKeys != "" {
 		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {
@@ -126,7 +132,11 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	log.Info("fanout serve", "version", cfg.App, "host_key", cfg.HostKeyPath, "sessions", filepath.Join(cfg.SessionsDir, "serve"),
+	recording := "off (--no-save)"
+	if cfg.SessionsDir != "" {
+		recording = filepath.Join(cfg.SessionsDir, "serve")
+	}
+	log.Info("fanout serve", "version", cfg.App, "host_key", cfg.HostKeyPath, "sessions", recording,
 		"access", access(authKeys), "real_models", real)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(context.WithoutCancel(ctx), ln) }()
@@ -181,24 +191,6 @@ func servedModels(cfg *config.Config, allow []string) (targets []backends.Target
 		}
 	}
 	return targets, choices, real, nil
-}
-
-// serverSecrets are the values of the server's keys, so that no session
-// file ever holds one.
-func serverSecrets(targets []backends.Target, getenv func(string) string) []string {
-	var out []string
-	names := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"}
-	for _, t := range targets {
-		if t.KeyEnv != "" {
-			names = append(names, t.KeyEnv)
-		}
-	}
-	for _, n := range names {
-		if v := getenv(n); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func access(authKeys string) string {
