@@ -37,11 +37,11 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	var (
 		listen, hostKey, authKeys string
 		theme, system             string
-		allow                                  multiFlag
-		maxTokens, maxPrompt                   int
-		logPrompts, noSave                     bool
-		limits                                 serve.Limits
-		cfg                                    serve.Config
+		allow                     multiFlag
+		maxTokens, maxPrompt      int
+		logPrompts, noSave        bool
+		limits                    serve.Limits
+		cfg                       serve.Config
 	)
 	fs := flag.NewFlagSet("fanout serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)

@@ -184,7 +184,7 @@ func TestServeRecordsWhereTheConfigSays(t *testing.T) {
 		if _, err := io.WriteString(cl.stdin, "echo "+token+"\r"); err != nil {
 			t.Fatal(err)
 		}
-		cl.waitFor(t, "(simulated answer)") // the fastest model is done
+		cl.waitFor(t, "(simulated answer)")                         // the fastest model is done
 		if _, err := io.WriteString(cl.stdin, "\x03"); err != nil { // ctrl+c: the others end cancelled
 			t.Fatal(err)
 		}
