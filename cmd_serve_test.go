@@ -184,8 +184,9 @@ func TestServeRecordsWhereTheConfigSays(t *testing.T) {
 		if _, err := io.WriteString(cl.stdin, "echo "+token+"\r"); err != nil {
 			t.Fatal(err)
 		}
-		cl.waitFor(t, "(simulated answer)")                         // the fastest model is done
-		if _, err := io.WriteString(cl.stdin, "\x03"); err != nil { // ctrl+c: the others end cancelled
+		// Once the fastest model is done, ctrl+c: the others end cancelled.
+		cl.waitFor(t, "(simulated answer)")
+		if _, err := io.WriteString(cl.stdin, "\x03"); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
