@@ -171,13 +171,19 @@ func OneLine(s string, n int) string { return oneLine(s, n) }
 // continued says which models carried an earlier conversation into the
 // session: their answers depend on turns this document does not show.
 func continued(b *strings.Builder, targets []TargetRecord) {
-	var who []string
+	intro := false
 	for _, t := range targets {
-		if n := len(t.History); n > 0 {
-			who = append(who, fmt.Sprintf("%s (%d)", t.Label, n))
+		n := len(t.History)
+		if n == 0 {
+			continue
 		}
+		if !intro {
+			b.WriteString("**Continued conversation:** the models were changed in the middle of a conversation; these carry earlier messages, not shown here, that a re-run sends again:\n\n")
+			intro = true
+		}
+		fmt.Fprintf(b, "- %s: %d messages\n", t.Label, n)
 	}
-	if len(who) > 0 {
-		fmt.Fprintf(b, "**Continued conversation:** the models were changed in the middle of a conversation, and these carry earlier messages not shown here (a re-run sends them again): %s.\n\n", strings.Join(who, ", "))
+	if intro {
+		b.WriteString("\n")
 	}
 }

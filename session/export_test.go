@@ -67,7 +67,7 @@ func TestMarkdownNamesAnEarlierConversation(t *testing.T) {
 		t.Errorf("a session that starts a conversation says it continues one:\n%s", md)
 	}
 	f.Header.Targets[1].History = []backends.Message{{Role: backends.RoleUser, Content: "before"}, {Role: backends.RoleAssistant, Content: "reply"}}
-	if md := f.Markdown(); !strings.Contains(md, "**Continued conversation:** the models were changed in the middle of a conversation, and these carry earlier messages not shown here (a re-run sends them again): B (2).") {
+	if md := f.Markdown(); !strings.Contains(md, "these carry earlier messages, not shown here, that a re-run sends again:\n\n- B: 2 messages\n\n") {
 		t.Errorf("Markdown does not say B carried an earlier conversation:\n%s", md)
 	}
 }
