@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/backends"
 )
@@ -360,4 +361,59 @@ func recordForever(dir string) {
 	defer cancel()
 	Run(ctx, panes, rec.Record)
 	os.Exit(3) // never reached: the parent kills it
+}
+
+// However a stream is cut into deltas, the file holds no secret, and the
+// answer read back is the answer with each secret replaced, as if it had
+// come in one piece.
+func FuzzRecorderScrubsSplitSecrets(f *testing.F) {
+	secrets := []string{"sk-test-SECRET0123456789", "ghp_TOKENTOKEN", "aaaaaaaaab", "abcabcabd"}
+	f.Add("Your key is sk-test-SECRET0123456789, and sk-test-SECRAP is not", []byte{3, 5, 13, 20, 30})
+	f.Add("aaaaaaaaaaaab abcabcabcabd ghp_TOKENTOKENghp_TOKENTOKEN", []byte{1, 1, 1, 9, 2, 7})
+	f.Add("abcabcab", []byte{4})
+	f.Fuzz(func(t *testing.T, text string, cuts []byte) {
+		if !utf8.ValidString(text) || len(cuts) > 64 {
+			t.Skip() // JSON would change invalid UTF-8 on its own
+		}
+		rec := Store{Dir: t.TempDir(), Secrets: secrets}.NewRecorder(oneTarget())
+		rec.Turn("fuzz")
+		rest, at := text, time.Duration(0)
+		for _, c := range cuts {
+			if rest == "" {
+				break
+			}
+			n := min(int(c)%16+1, len(rest))
+			for n < len(rest) && !utf8.RuneStart(rest[n]) {
+				n++
+			}
+			at += time.Millisecond
+			rec.Record(Event{T: at, Event: backends.DeltaEvent(backends.KindAnswer, rest[:n])})
+			rest = rest[n:]
+		}
+		if rest != "" {
+			rec.Record(Event{T: at + time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, rest)})
+		}
+		rec.Record(Event{T: at + 2*time.Millisecond, Event: backends.DoneEvent("stop", 0)})
+		rec.EndTurn()
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Load(rec.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := text
+		for _, s := range secrets { // longest first, as the recorder does
+			want = strings.ReplaceAll(want, s, redactedMark)
+		}
+		got := f.Results(0)[0].Text()
+		for _, s := range secrets {
+			if strings.Contains(got, s) {
+				t.Fatalf("the file holds %q: %q", s, got)
+			}
+		}
+		if got != want {
+			t.Fatalf("read back %q\nwant      %q", got, want)
+		}
+	})
 }
