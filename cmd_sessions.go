@@ -68,7 +68,10 @@ func printSessions(w io.Writer, list []session.Summary) {
 		if s.Turns > 1 {
 			prompt += fmt.Sprintf(" (+%d)", s.Turns-1)
 		}
-		if !s.Complete {
+		switch {
+		case !s.Complete && s.Recording:
+			prompt += " [streaming]"
+		case !s.Complete:
 			prompt += " [cut short]"
 		}
 		first := "—"

@@ -232,6 +232,7 @@ func (r *Recorder) create() error {
 		if err != nil {
 			return fmt.Errorf("create session file: %w", err)
 		}
+		lockRecording(f)
 		r.f, r.path, r.header.ID = f, path, id
 		r.w = bufio.NewWriterSize(f, 64<<10)
 		return nil

@@ -53,9 +53,13 @@ type Summary struct {
 	Winner     string   `json:"winner"`
 	WinnerTTFT *float64 `json:"winner_ttft_ms"`
 	// Complete is false for a session whose last turn has no footer: it
-	// was cut short, and its figures were recomputed from the events.
-	Complete bool   `json:"complete"`
-	RerunOf  string `json:"rerun_of,omitempty"`
+	// was cut short, or is still streaming (Recording), and its figures
+	// were recomputed from the events.
+	Complete bool `json:"complete"`
+	// Recording is true while a fanout, here or in another process, still
+	// has the file open to record into it (where the OS has file locks).
+	Recording bool   `json:"recording"`
+	RerunOf   string `json:"rerun_of,omitempty"`
 }
 
 // List reads every session in the folder, newest first. A file that cannot
@@ -98,7 +102,8 @@ func Summarize(path string) (Summary, error) {
 	}
 	defer rd.Close()
 	h := rd.Header()
-	sum := Summary{ID: h.ID, Path: path, Created: h.Created, Prompt: h.Prompt, Turns: 1, RerunOf: h.RerunOf}
+	sum := Summary{ID: h.ID, Path: path, Created: h.Created, Prompt: h.Prompt, Turns: 1, RerunOf: h.RerunOf,
+		Recording: beingRecorded(path)}
 	if sum.ID == "" {
 		sum.ID = strings.TrimSuffix(filepath.Base(path), Ext)
 	}

@@ -39,7 +39,10 @@ func (it sessionItem) Description() string {
 		ttft := time.Duration(*it.s.WinnerTTFT * float64(time.Millisecond))
 		parts = append(parts, "first: "+it.s.Winner+" "+session.FormatDuration(ttft))
 	}
-	if !it.s.Complete {
+	switch {
+	case !it.s.Complete && it.s.Recording:
+		parts = append(parts, "streaming")
+	case !it.s.Complete:
 		parts = append(parts, "cut short")
 	}
 	if it.s.RerunOf != "" {

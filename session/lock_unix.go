@@ -1,0 +1,31 @@
+//go:build unix
+
+package session
+
+import (
+	"os"
+	"syscall"
+)
+
+// lockRecording marks f as being recorded for as long as it stays open,
+// with an advisory lock the kernel drops when the process ends, however it
+// ends. It is best effort: a file system without locks records
+// all the same.
+func lockRecording(f *os.File) {
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+}
+
+// beingRecorded reports whether some open recorder, in this process or
+// another, holds path's lock.
+func beingRecorded(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return err == syscall.EWOULDBLOCK
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
