@@ -207,35 +207,37 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // Shutdown stops accepting connections and waits for the sessions in
 // progress to end on their own until ctx is done; then it ends them, each
 // with a message, and closes what is left.
+//
+// Sessions, not connections, decide when it returns: a client that keeps
+// its connection open once its session has ended (as x/crypto/ssh clients
+// may), or one that never opened a session, does not hold the shutdown
+// until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.markDown()
+	s.markDown() // the listener closes
 	s.notifyAll(ctx)
-	err := s.ssh.Shutdown(ctx)
-	if err == nil {
-		// The connections are closed; let their handlers finish logging.
-		err = s.waitSessions(ctx)
-	}
-	if err == nil {
-		return nil
+	if s.waitSessions(ctx) != nil {
+		s.mu.Lock()
+		s.closing = true
+		open := make([]*sessionState, 0, len(s.sessions))
+		for st := range s.sessions {
+			open = append(open, st)
+		}
+		s.mu.Unlock()
+		s.log.Info("shutdown: ending sessions", "sessions", len(open))
+		for _, st := range open {
+			st.end(errShutdown)
+		}
+		// Give the goodbyes a moment to reach the clients before the
+		// sockets close under them.
+		gctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.waitSessions(gctx)
 	}
 	s.mu.Lock()
-	s.closing = true
-	open := make([]*sessionState, 0, len(s.sessions))
-	for st := range s.sessions {
-		open = append(open, st)
-	}
+	s.closing = true // a session opened on a connection still up is turned away
 	s.mu.Unlock()
-	s.log.Info("shutdown: ending sessions", "sessions", len(open))
-	for _, st := range open {
-		st.end(errShutdown)
-	}
-	// Give the goodbyes a moment to reach the clients before the sockets
-	// close under them.
-	gctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = s.waitSessions(gctx)
-	if cerr := s.ssh.Close(); cerr != nil {
-		return fmt.Errorf("serve: close: %w", cerr)
+	if err := s.ssh.Close(); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		return fmt.Errorf("serve: close: %w", err)
 	}
 	return nil
 }

@@ -557,6 +557,55 @@ func TestShutdownEndsSessionsWithMessage(t *testing.T) {
 	}
 }
 
+// A client that keeps its connection open after its session has ended, or
+// that never opens one, does not hold the shutdown for the grace period.
+func TestShutdownDoesNotWaitForIdleConnections(t *testing.T) {
+	cfg := testConfig(t)
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(context.Background(), ln) }()
+	c, err := dial(t, ln.Addr().String(), "olga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := openTerminal(t, c, "xterm", 100, 30, nil)
+	tm.waitFor("Swift (simulated)")
+	tm.send("\x03")
+	tm.waitEnd()
+	if _, err := dial(t, ln.Addr().String(), "silent"); err != nil { // no session at all
+		t.Fatal(err)
+	}
+	eventually(t, "the session's end", func() bool { return srv.Sessions() == 0 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Shutdown waits for connections that have no session")
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Serve did not return")
+	}
+}
+
 func TestFingerprintIsPathSafe(t *testing.T) {
 	for range 50 {
 		k := newKey(t).PublicKey()
