@@ -288,9 +288,11 @@ func TestExport(t *testing.T) {
 	if code != exitOK || out != runOut {
 		t.Errorf("export --format json (exit %d) differs from run --json:\n%s\n%s", code, out, runOut)
 	}
-	// A folder that does not exist: the error names the file.
+	// A folder that does not exist: the error names the file and the
+	// folder, not a temporary file.
 	bad := filepath.Join(t.TempDir(), "no", "such", "dir", "x.md")
-	if code, _, errOut := runCLI(t, getenv, "", "export", "-o", bad, path); code != exitFail || !strings.Contains(errOut, bad) {
+	if code, _, errOut := runCLI(t, getenv, "", "export", "-o", bad, path); code != exitFail || !strings.Contains(errOut, bad) ||
+		!strings.Contains(errOut, "folder "+filepath.Dir(bad)+": no such file") || strings.Contains(errOut, ".tmp") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 	if code, _, errOut := runCLI(t, getenv, "", "export", "--format", "pdf", path); code != exitUsage || !strings.Contains(errOut, "want md or json") {
