@@ -236,11 +236,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true // a session opened on a connection still up is turned away
 	s.mu.Unlock()
+	// The sessions are over, but their exit status is sent after their
+	// handlers return: give clients a moment to read it and hang up on
+	// their own, so that ssh exits cleanly, then close what is left.
+	hctx, cancel := context.WithTimeout(context.Background(), hangUpWait)
+	defer cancel()
+	_ = s.ssh.Shutdown(hctx)
 	if err := s.ssh.Close(); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		return fmt.Errorf("serve: close: %w", err)
 	}
 	return nil
 }
+
+// hangUpWait is how long Shutdown lets clients hang up on their own once
+// their sessions are over.
+const hangUpWait = 2 * time.Second
 
 // notifyAll tells every open session that the server is stopping, and
 // when its session will end if it goes on.
