@@ -9,8 +9,8 @@ import (
 
 // lockRecording marks f as being recorded for as long as it stays open,
 // with an advisory lock the kernel drops when the process ends, however it
-// ends. It is best effort: a file system without locks records
-// all the same.
+// ends. It is best effort: on a file system without locks, the recording
+// goes on all the same.
 func lockRecording(f *os.File) {
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 }
