@@ -9,12 +9,10 @@ import (
 	"io"
 	"iter"
 	"math"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,7 +75,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	out, err := s.client.ConverseStream(ctx, b.input(req))
 	if err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, false, s)))
+			yield(ErrorEvent(bedrockError(err, false, false, s)))
 		}
 		return
 	}
@@ -88,8 +86,9 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 
 	var (
 		stop    string
-		stopped bool // a messageStop arrived
-		latency time.Duration
+		stopped  bool // a messageStop arrived
+		answered bool // some text was yielded: a drop then keeps a partial answer
+		latency  time.Duration
 	)
 	events := stream.Events()
 	for {
@@ -106,7 +105,11 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		switch v := ev.(type) {
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
 			kind, text := bedrockDeltaText(v.Value.Delta)
-			if text != "" && !yield(DeltaEvent(kind, text)) {
+			if text == "" {
+				break
+			}
+			answered = true
+			if !yield(DeltaEvent(kind, text)) {
 				return
 			}
 		case *types.ConverseStreamOutputMemberMessageStop:
@@ -128,7 +131,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	}
 	if err := stream.Err(); err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, true, s)))
+			yield(ErrorEvent(bedrockError(err, true, answered, s)))
 		}
 		return
 	}
@@ -136,7 +139,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		// The SDK's decoder reports a body cut in the middle of a frame as a
 		// clean end of stream, so a missing messageStop is the only sign that
 		// the connection dropped.
-		yield(ErrorEvent(redactError(TransportError(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, true), s.secrets)))
+		yield(ErrorEvent(redactError(TransportError(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, answered), s.secrets)))
 		return
 	}
 	yield(DoneEvent(stop, latency))
@@ -445,9 +448,11 @@ var bedrockStatus = map[string]int{
 	"ServiceUnavailableException":   503,
 }
 
-// bedrockError turns a failed call or stream into one Error. started says
-// whether the response had begun.
-func bedrockError(err error, started bool, s *bedrockSession) *Error {
+// bedrockError turns a failed call or stream into one Error. streaming says
+// whether the event stream had begun (a failure past that point that is not
+// the connection's is a malformed stream), answered whether any text had
+// been shown.
+func bedrockError(err error, streaming, answered bool, s *bedrockSession) *Error {
 	status := 0
 	var retryAfter time.Duration
 	var respErr *awshttp.ResponseError
@@ -465,8 +470,8 @@ func bedrockError(err error, started bool, s *bedrockSession) *Error {
 		// An error response whose body could not be read.
 		return StatusError(bedrockWho, status, "", "", retryAfter, "your AWS credentials")
 	}
-	if !started || isTransportError(err) {
-		return redactError(TransportError(bedrockWho, s.endpoint, err, started), s.secrets)
+	if !streaming || isTransportError(err) {
+		return redactError(TransportError(bedrockWho, s.endpoint, err, answered), s.secrets)
 	}
 	return redactError(MalformedError(bedrockWho, err), s.secrets)
 }
@@ -518,16 +523,6 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 		e.Message = msg
 	}
 	return e
-}
-
-// isTransportError reports a failure of the connection rather than of the
-// bytes that came through it.
-func isTransportError(err error) bool {
-	var stall *StallError
-	var netErr net.Error
-	return errors.As(err, &stall) || errors.As(err, &netErr) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // redactError scrubs the credentials from a message built from an SDK error.

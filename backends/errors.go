@@ -93,6 +93,16 @@ func StatusError(who string, status int, code, detail string, retryAfter time.Du
 	return e
 }
 
+// isTransportError reports a failure of the connection rather than of the
+// bytes that came through it: one TransportError explains.
+func isTransportError(err error) bool {
+	var stall *StallError
+	var netErr net.Error
+	return errors.As(err, &stall) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, net.ErrClosed)
+}
+
 // TransportError explains a failure below HTTP: a refused or dropped
 // connection, a stalled stream, a timeout. started says whether any of the
 // response had arrived, which changes what the user should be told.
