@@ -85,7 +85,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	defer stream.Close()
 
 	var (
-		stop    string
+		stop     string
 		stopped  bool // a messageStop arrived
 		answered bool // some text was yielded: a drop then keeps a partial answer
 		latency  time.Duration
