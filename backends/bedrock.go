@@ -221,6 +221,12 @@ func bedrockUsage(u *types.TokenUsage) Usage {
 // connect loads the AWS configuration through the SDK's default chain,
 // checks that it names a region and yields credentials, and builds a client.
 func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
+	// A caller's deadline may come sooner (discovery probes for 2 s): the
+	// message names the limit that applies.
+	limit := credentialTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < limit {
+		limit = time.Until(dl).Round(100 * time.Millisecond)
+	}
 	ctx, cancel := context.WithTimeout(ctx, credentialTimeout)
 	defer cancel()
 
@@ -246,7 +252,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", credentialTimeout), Code: "credentials_timeout", Retryable: true}
+			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: "credentials_timeout", Retryable: true}
 		}
 		return nil, bedrockNoCredentials(err)
 	}
@@ -488,11 +494,7 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 	}
 	if status == 0 {
 		// An exception this code does not know, inside the stream.
-		e := &Error{Code: code, Message: fmt.Sprintf("bedrock reported an error (%s)", code)}
-		if d := strings.TrimSpace(detail); d != "" {
-			e.Message += ": " + oneLine(d, 300)
-		}
-		return e
+		return &Error{Code: code, Message: withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)}
 	}
 	e := StatusError(bedrockWho, status, code, detail, retryAfter, "your AWS credentials")
 	// StatusError's advice is generic; these exceptions each have a known fix.
@@ -513,14 +515,9 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 	case "ModelStreamErrorException":
 		e.Retryable = true
 		msg = "bedrock: the model's stream failed (" + tag + "); retry"
-	case "ModelTimeoutException":
-		e.Retryable = true
 	}
 	if msg != "" {
-		if d := strings.TrimSpace(detail); d != "" {
-			msg += ": " + oneLine(d, 300)
-		}
-		e.Message = msg
+		e.Message = withDetail(msg, detail)
 	}
 	return e
 }

@@ -719,3 +719,20 @@ func TestOwnBodyTransport(t *testing.T) {
 		t.Errorf("no GetBody: the body cannot be resent")
 	}
 }
+
+// A credential lookup that hangs is cut at the caller's deadline when that
+// comes first (discovery's probe), and the message names that limit.
+func TestBedrockCredentialLookupTimeoutNamesItsLimit(t *testing.T) {
+	t.Parallel()
+	env := testserver.BedrockEnv(t, "http://127.0.0.1:1")
+	delete(env, "AWS_ACCESS_KEY_ID")
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	env["AWS_PROFILE"] = "slow"
+	writeFile(t, env["AWS_CONFIG_FILE"], "[profile slow]\nregion = us-east-1\ncredential_process = sleep 2\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	_, err := bedrockBackend(env, "m", nil).(*bedrock).connect(ctx)
+	if err == nil || err.Code != "credentials_timeout" || !strings.Contains(err.Message, "longer than 500ms") {
+		t.Fatalf("connect: %+v", err)
+	}
+}

@@ -86,11 +86,17 @@ func StatusError(who string, status int, code, detail string, retryAfter time.Du
 	default:
 		msg = fmt.Sprintf("%s answered with an error (%s)", who, tag)
 	}
+	e.Message = withDetail(msg, detail)
+	return e
+}
+
+// withDetail adds a server's own explanation to msg, on one line and not
+// too long, when there is one.
+func withDetail(msg, detail string) string {
 	if detail = strings.TrimSpace(detail); detail != "" {
 		msg += ": " + oneLine(detail, 300)
 	}
-	e.Message = msg
-	return e
+	return msg
 }
 
 // isTransportError reports a failure of the connection rather than of the

@@ -7,7 +7,6 @@ package backends
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 )
@@ -163,8 +162,3 @@ func DoneEvent(stop string, providerLatency time.Duration) Event {
 }
 
 func ErrorEvent(e *Error) Event { return Event{Type: EventError, Error: e} }
-
-// Errorf builds an Error event with only a message.
-func Errorf(format string, args ...any) Event {
-	return ErrorEvent(&Error{Message: fmt.Sprintf(format, args...)})
-}

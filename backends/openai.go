@@ -373,10 +373,7 @@ func (b *openaiBackend) streamError(raw json.RawMessage, text string) *Error {
 		tag = " (" + code + ")"
 	}
 	e := &Error{Code: code, Retryable: retryableCode(code)}
-	e.Message = fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag)
-	if detail = strings.TrimSpace(detail); detail != "" {
-		e.Message += ": " + oneLine(detail, 300)
-	}
+	e.Message = withDetail(fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag), detail)
 	return e
 }
 
