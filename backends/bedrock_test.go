@@ -325,6 +325,7 @@ func TestBedrockExceptionMidStream(t *testing.T) {
 	}{
 		{"modelStreamErrorException", 424, "ModelStreamErrorException", true, "stream failed"},
 		{"throttlingException", 429, "ThrottlingException", true, "rate limited"},
+		{"modelTimeoutException", 408, "ModelTimeoutException", true, "(408 ModelTimeoutException)"},
 		{"internalServerException", 500, "InternalServerException", true, "server error"},
 		{"serviceUnavailableException", 503, "ServiceUnavailableException", true, "server error"},
 		{"validationException", 400, "ValidationException", false, "rejected the request"},
