@@ -200,6 +200,21 @@ func TestReplayPauseAndMilestones(t *testing.T) {
 	if m.replay.pos != 190*time.Millisecond+seekStep && m.replay.pos != m.replay.tl.End() {
 		t.Errorf("→ moved to %v", m.replay.pos)
 	}
+	// Exactly: the seek is clamped to the session's ends, both ways.
+	if want := min(190*time.Millisecond+seekStep, m.replay.tl.End()); m.replay.pos != want {
+		t.Errorf("→ from 190ms moved to %v, want %v", m.replay.pos, want)
+	}
+	end := m.replay.pos
+	m.Update(tea.KeyPressMsg{Code: tea.KeyLeft})
+	if want := max(0, end-seekStep); m.replay.pos != want {
+		t.Errorf("← from %v moved to %v, want %v", end, m.replay.pos, want)
+	}
+	m.Update(keyPress("]"))
+	m.Update(keyPress("]"))
+	m.Update(tea.KeyPressMsg{Code: tea.KeyLeft})
+	if m.replay.pos != 0 {
+		t.Errorf("← from 180ms moved to %v, want 0", m.replay.pos)
+	}
 }
 
 // A cut-short session replays what it holds and says so.
