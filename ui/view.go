@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
@@ -185,9 +186,7 @@ func (m *Model) renderTabs(first, count, w int) string {
 	for i, p := range m.panes {
 		icon := statusIcon(p.result.Stats.Status, m.spin.View())
 		label := p.target.Label
-		if r := []rune(label); len(r) > 12 {
-			label = string(r[:11]) + "…"
-		}
+		label = ansi.Truncate(label, 12, "…") // cells, not runes: wide characters count twice
 		tab := fmt.Sprintf(" %d %s %s ", i+1, label, icon)
 		style := lipgloss.NewStyle().Foreground(th.Subtle)
 		if i >= first && i < first+count {
@@ -421,13 +420,9 @@ func priceLine(p *backends.Price) string {
 	return fmt.Sprintf("$%g in / $%g out per 1M tokens", p.Input, p.Output)
 }
 
+// truncate cuts s, which may be styled, to w cells, ending with "…" when
+// it cut: ansi.Truncate keeps escape sequences whole and the closing reset,
+// so a cut style never bleeds into what follows.
 func truncate(s string, w int) string {
-	if lipgloss.Width(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r))+1 > w {
-		r = r[:len(r)-1]
-	}
-	return string(r) + "…"
+	return ansi.Truncate(s, w, "…")
 }
