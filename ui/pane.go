@@ -32,6 +32,10 @@ type pane struct {
 	// scroll is how many rows the view is scrolled up from the bottom;
 	// zero follows new text as it arrives.
 	scroll int
+	// drawn is the body's length and width when last drawn: rows that
+	// arrive under a view scrolled up add to scroll, so the text the user
+	// is reading stays where it is.
+	drawn struct{ lines, width int }
 }
 
 func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pane {
@@ -45,6 +49,7 @@ func (p *pane) reset() {
 	p.reasoning.Reset()
 	p.reasoningLines = nil
 	p.scroll = 0
+	p.drawn.lines = 0
 }
 
 // apply folds one event into the pane. It does no rendering.

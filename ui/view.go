@@ -333,6 +333,10 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 	} else {
 		lines = p.bodyLines(w, m.theme)
 	}
+	if p.scroll > 0 && p.drawn.width == w && len(lines) > p.drawn.lines {
+		p.scroll += len(lines) - p.drawn.lines // hold the view still
+	}
+	p.drawn.lines, p.drawn.width = len(lines), w
 	maxScroll := max(0, len(lines)-h)
 	p.scroll = min(p.scroll, maxScroll)
 	end := len(lines) - p.scroll
