@@ -7,10 +7,6 @@ import (
 	"charm.land/lipgloss/v2"
 )
 
-// replayBarRows is the height of the replay bar: a framed progress line
-// and prompt line, then the help.
-const replayBarRows = 5
-
 // streaming reports whether answers are arriving: a live run, or a replay
 // at a moment when some pane has not ended.
 func (m *Model) streaming() bool {

@@ -24,15 +24,6 @@ const (
 	tallEditor = 30
 )
 
-// bottomRows is the height of everything under the grid except the
-// summary: the composer, its borders, the estimates and the help line.
-func (m *Model) bottomRows() int {
-	if m.replay != nil {
-		return replayBarRows
-	}
-	return m.editor.Height() + 2 + 1 + 1
-}
-
 // View draws the whole screen.
 func (m *Model) View() tea.View {
 	var v tea.View
@@ -62,8 +53,7 @@ func (m *Model) render() string {
 	}
 	title := m.renderTitle()
 	bottom := m.renderBottom()
-	gridHeight := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
-	grid := m.renderGrid(m.width, gridHeight)
+	grid := m.renderGrid(m.width, m.height-lipgloss.Height(title)-lipgloss.Height(bottom))
 	return lipgloss.JoinVertical(lipgloss.Left, title, grid, bottom)
 }
 
@@ -135,6 +125,34 @@ func (m *Model) visible(w, h int) (first, count, cols, rows int) {
 	return first, count, cols, rows
 }
 
+// gridLayout is how the panes share the grid area: the page of panes on
+// screen, in cols×rows cells, under a tab strip when not all of them fit.
+// Drawing, the mouse and paging keys all read it, so they agree.
+type gridLayout struct {
+	first, count, cols, rows int
+	tabs                     bool // the area's first row is the tab strip
+	w, h                     int  // the cells' area, the tab strip left out
+}
+
+func (m *Model) gridLayout(w, h int) gridLayout {
+	first, count, cols, rows := m.visible(w, h-1)
+	g := gridLayout{first: first, count: count, cols: cols, rows: rows, w: w, h: h}
+	if len(m.panes) > cols*rows {
+		g.tabs, g.h = true, h-1
+	}
+	return g
+}
+
+// span is the offset and size of part i of n in total: equal parts, the
+// last taking what the division leaves.
+func span(i, n, total int) (off, size int) {
+	size = total / n
+	if i == n-1 {
+		return size * i, total - size*(n-1)
+	}
+	return size * i, size
+}
+
 func (m *Model) renderGrid(w, h int) string {
 	if len(m.panes) == 0 {
 		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.fg(m.theme.Muted).Render("No models. Start fanout with -m provider:model."))
@@ -142,28 +160,15 @@ func (m *Model) renderGrid(w, h int) string {
 	if m.zoomed && m.focus >= 0 {
 		return m.renderPane(m.focus, w, h)
 	}
-	first, count, cols, rows := m.visible(w, h-1)
-	tabs := ""
-	if len(m.panes) > cols*rows {
-		// Not every pane fits: a tab strip shows them all, with the ones on
-		// screen highlighted.
-		tabs = m.renderTabs(first, count, w)
-		h--
-	}
+	g := m.gridLayout(w, h)
 	var rowStrs []string
-	for r := 0; r < rows; r++ {
-		rh := h / rows
-		if r == rows-1 {
-			rh = h - rh*(rows-1)
-		}
+	for r := 0; r < g.rows; r++ {
+		_, rh := span(r, g.rows, g.h)
 		var cells []string
-		for c := 0; c < cols; c++ {
-			i := first + r*cols + c
-			cw := w / cols
-			if c == cols-1 {
-				cw = w - cw*(cols-1)
-			}
-			if i >= first+count {
+		for c := 0; c < g.cols; c++ {
+			i := g.first + r*g.cols + c
+			_, cw := span(c, g.cols, g.w)
+			if i >= g.first+g.count {
 				cells = append(cells, lipgloss.NewStyle().Width(cw).Height(rh).Render(""))
 				continue
 			}
@@ -172,8 +177,10 @@ func (m *Model) renderGrid(w, h int) string {
 		rowStrs = append(rowStrs, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
 	grid := lipgloss.JoinVertical(lipgloss.Left, rowStrs...)
-	if tabs != "" {
-		grid = lipgloss.JoinVertical(lipgloss.Left, tabs, grid)
+	if g.tabs {
+		// Not every pane fits: a tab strip shows them all, with the ones on
+		// screen highlighted.
+		grid = lipgloss.JoinVertical(lipgloss.Left, m.renderTabs(g.first, g.count, w), grid)
 	}
 	return grid
 }
@@ -214,13 +221,25 @@ func statusIcon(s session.Status, spin string) string {
 	return "·"
 }
 
-// paneBodyHeight is the body height of a pane in the current layout, for
-// paging keys.
+// gridArea is where renderGrid draws: below the title, above the composer
+// or replay bar and the strips under the panes.
+func (m *Model) gridArea() (top, h int) {
+	top = lipgloss.Height(m.renderTitle())
+	return top, m.height - top - lipgloss.Height(m.renderBottom())
+}
+
+// paneBodyHeight is the body height of the focused pane's row (the first
+// row when none has focus), for paging keys: the box's border, header and
+// stats line left out.
 func (m *Model) paneBodyHeight() int {
-	h := m.height - 1 - m.bottomRows()
+	_, h := m.gridArea()
 	if !m.zoomed {
-		_, _, _, rows := m.visible(m.width, h)
-		h /= rows
+		g := m.gridLayout(m.width, h)
+		r := 0
+		if m.focus >= g.first && m.focus < g.first+g.count {
+			r = (m.focus - g.first) / g.cols
+		}
+		_, h = span(r, g.rows, g.h)
 	}
 	return max(1, h-4)
 }
@@ -230,18 +249,25 @@ func (m *Model) paneAt(x, y int) int {
 	if len(m.panes) == 0 {
 		return -1
 	}
-	gridTop, gridH := 1, m.height-1-m.bottomRows()
-	if y < gridTop || y >= gridTop+gridH {
+	top, h := m.gridArea()
+	if y < top || y >= top+h {
 		return -1
 	}
 	if m.zoomed && m.focus >= 0 {
 		return m.focus
 	}
-	first, count, cols, rows := m.visible(m.width, gridH)
-	c := min(cols-1, x/(m.width/cols))
-	r := min(rows-1, (y-gridTop)/(gridH/rows))
-	i := first + r*cols + c
-	if i >= first+count {
+	g := m.gridLayout(m.width, h)
+	y -= top
+	if g.tabs {
+		if y == 0 {
+			return -1 // the tab strip
+		}
+		y--
+	}
+	c := min(g.cols-1, x/max(1, g.w/g.cols))
+	r := min(g.rows-1, y/max(1, g.h/g.rows))
+	i := g.first + r*g.cols + c
+	if i >= g.first+g.count {
 		return -1
 	}
 	return i

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
@@ -71,4 +73,75 @@ func TestScrolledPaneHoldsStillWhileTextArrives(t *testing.T) {
 	if !strings.Contains(screen(m), "Paragraph 70") {
 		t.Error("back at the bottom, the pane does not follow new text")
 	}
+}
+
+// The mouse and the paging keys see the panes where they are drawn: with a
+// tab strip over them and the summary strip under them too.
+func TestPaneAtMatchesTheDrawing(t *testing.T) {
+	for _, size := range [][2]int{{100, 22}, {120, 36}, {80, 24}, {200, 50}} {
+		for _, n := range []int{1, 2, 4, 6} {
+			m := newTestModel(t, n, size[0], size[1], "")
+			for _, p := range m.panes {
+				p.apply(session.Event{T: 10 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "answer")})
+				p.apply(session.Event{T: 20 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)})
+			}
+			lines := strings.Split(screen(m), "\n")
+			top, h := m.gridArea()
+			if below := len(lines) - top - h; below != lipgloss.Height(m.renderBottom()) {
+				t.Fatalf("%dx%d, %d panes: the grid area ends %d rows above the bottom, which is %d rows", size[0], size[1], n, below, lipgloss.Height(m.renderBottom()))
+			}
+			for y := top; y < top+h; y++ {
+				for _, x := range []int{2, m.width - 3} {
+					if got, want := m.paneAt(x, y), drawnPaneAt(lines, top, x, y); got != want {
+						t.Fatalf("%dx%d, %d panes: at (%d,%d) paneAt says %d, the screen shows %d\n%s", size[0], size[1], n, x, y, got, want, screen(m))
+					}
+				}
+			}
+			// Paging moves by what a pane's body shows: its box less the
+			// borders, the header and the stats line.
+			m.focus = 0
+			if boxH := drawnBoxHeight(lines, top, 2); m.paneBodyHeight() != boxH-4 {
+				t.Errorf("%dx%d, %d panes: paneBodyHeight %d, the box is %d rows", size[0], size[1], n, m.paneBodyHeight(), boxH)
+			}
+		}
+	}
+}
+
+// drawnPaneAt reads the screen: the pane whose box covers (x, y), by the
+// number in the header under the box's top border, or -1.
+func drawnPaneAt(lines []string, top, x, y int) int {
+	for yy := y; yy >= top; yy-- {
+		r := []rune(lines[yy])
+		if x >= len(r) || !strings.ContainsRune("╭─╮", r[x]) {
+			continue
+		}
+		// A top border has the header under it; a bottom border (of the
+		// box being walked up through) does not: keep going.
+		hdr := []rune(lines[yy+1])
+		for i := min(x, len(hdr)-2); i >= 0; i-- {
+			if hdr[i] == '│' && hdr[i+1] >= '1' && hdr[i+1] <= '9' {
+				return int(hdr[i+1] - '1')
+			}
+		}
+	}
+	return -1
+}
+
+// drawnBoxHeight is the height of the first box whose left border is in
+// column x, on screen.
+func drawnBoxHeight(lines []string, top, x int) int {
+	start := -1
+	for y := top; y < len(lines); y++ {
+		r := []rune(lines[y])
+		if x >= len(r) {
+			continue
+		}
+		switch {
+		case start < 0 && r[x-2] == '╭':
+			start = y
+		case start >= 0 && r[x-2] == '╰':
+			return y - start + 1
+		}
+	}
+	return 0
 }
