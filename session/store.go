@@ -119,7 +119,10 @@ func Summarize(path string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	// Read whole: no footer at the end, or one too long for the tail read
+	// (the answers were long), which still makes the session complete.
 	sum.Turns = len(f.Turns)
+	sum.Complete = f.Turns[len(f.Turns)-1].Footer != nil
 	for i := range f.Turns {
 		for _, r := range f.Results(i) {
 			sum.Total = AddCost(sum.Total, r.Cost())

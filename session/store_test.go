@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 func TestDefaultDir(t *testing.T) {
@@ -103,5 +105,28 @@ func TestResolve(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("Resolve(%q) = %q, %v; want %q", tc.ref, got, err, tc.want)
 		}
+	}
+}
+
+// A session whose answers are long has a footer longer than the tail the
+// listing reads first: it is still complete, and its figures the same.
+func TestSummaryOfLongAnswersIsComplete(t *testing.T) {
+	rec := Store{Dir: t.TempDir()}.NewRecorder(oneTarget())
+	rec.Turn("write a book")
+	chunk := strings.Repeat("words ", 200)
+	for i := range 400 { // 480 KB of answer, in the footer too
+		rec.Record(Event{T: time.Duration(i+1) * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, chunk)})
+	}
+	rec.Record(Event{T: time.Second, Event: backends.DoneEvent(backends.StopEnd, 0)})
+	rec.EndTurn()
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Summarize(rec.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Complete || sum.Turns != 1 || sum.Winner != "A" {
+		t.Errorf("summary %+v: want complete, one turn, A first", sum)
 	}
 }
