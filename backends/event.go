@@ -114,6 +114,23 @@ type Error struct {
 	RetryAfter time.Duration `json:"-"`
 }
 
+// Unbilled reports an error after which the provider cannot have charged
+// for the request: it refused it (an HTTP error status), or the request was
+// never sent (no key, no credentials, no server, a bad config). After any
+// other error (a stall, a drop, a timeout, a stream that broke) the prompt
+// may have been processed, and billed.
+func (e *Error) Unbilled() bool {
+	if e.Status >= 400 {
+		return true
+	}
+	switch e.Code {
+	case "missing_key", "bad_config", "config", "connection_refused", "dns", "credentials_timeout",
+		"no_credentials", "no_profile", "no_region", "model_not_allowed":
+		return true
+	}
+	return false
+}
+
 // errorJSON is Error on the wire, with Retry-After in milliseconds.
 type errorJSON struct {
 	Message    string  `json:"message"`

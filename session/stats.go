@@ -148,9 +148,10 @@ func (s *Stats) Cost(price *backends.Price) Cost {
 	if price == nil {
 		return Cost{Source: CostUnknown}
 	}
-	if s.Status == StatusError && s.Deltas == 0 && s.Usage == nil {
-		// Refused before any output (a bad key, a rate limit): providers do
-		// not bill such requests.
+	if s.Status == StatusError && s.Deltas == 0 && s.Usage == nil && s.Err != nil && s.Err.Unbilled() {
+		// Refused or never sent (a bad key, a rate limit, no server):
+		// nothing to bill. A stall or a drop before the first token may
+		// still be billed: its cost stays the estimate.
 		zero := 0.0
 		return Cost{USD: &zero, Source: CostEstimated, Simulated: price.Source == "simulated"}
 	}

@@ -131,6 +131,38 @@ func TestCostCachedTokens(t *testing.T) {
 	}
 }
 
+// An error before the first token costs a certain $0 only when the
+// provider refused the request or never got it; after a stall or a drop it
+// may have processed the prompt, so the cost stays the estimate.
+func TestCostOfAnErrorBeforeAnyToken(t *testing.T) {
+	price := &backends.Price{Input: 1, Output: 2}
+	for _, tc := range []struct {
+		err      backends.Error
+		certain0 bool
+	}{
+		{backends.Error{Message: "refused", Status: 401, Code: "invalid_api_key"}, true},
+		{backends.Error{Message: "limited", Status: 429}, true},
+		{backends.Error{Message: "no key", Code: "missing_key"}, true},
+		{backends.Error{Message: "down", Code: "connection_refused", Retryable: true}, true},
+		{backends.Error{Message: "stalled", Code: "stalled", Retryable: true}, false},
+		{backends.Error{Message: "dropped", Code: "connection_dropped", Retryable: true}, false},
+		{backends.Error{Message: "too slow", Code: "timeout", Retryable: true}, false},
+	} {
+		e := tc.err
+		s := Fold([]Event{at(0, backends.UsageEvent(backends.Usage{Input: 1000})), at(5, backends.ErrorEvent(&e))})
+		c := s.Cost(price)
+		if c.USD == nil || c.Source != CostEstimated {
+			t.Fatalf("%s: cost %+v", e.Code, c)
+		}
+		if tc.certain0 && *c.USD != 0 {
+			t.Errorf("%s (%d): cost %v, want a certain $0", e.Code, e.Status, *c.USD)
+		}
+		if !tc.certain0 && *c.USD != 1000*1.0/1e6 {
+			t.Errorf("%s: cost %v, want the input estimate %v", e.Code, *c.USD, 1000*1.0/1e6)
+		}
+	}
+}
+
 func TestEventJSONRoundTrip(t *testing.T) {
 	in := Event{Pane: 2, T: 1234567 * time.Microsecond, Event: backends.DeltaEvent(backends.KindReasoning, "hi")}
 	b, err := json.Marshal(in)
