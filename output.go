@@ -139,7 +139,7 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 		line += fmt.Sprintf("  %s tok", session.FormatTokens(u.Output, s.Usage != nil))
 	}
 	if tps, ok := s.TokensPerSecond(); ok {
-		line += fmt.Sprintf("  %.0f tok/s", tps)
+		line += "  " + session.FormatRate(tps, s.Usage != nil, 0) + " tok/s"
 	}
 	if s.Ended() {
 		line += "  total " + session.FormatDuration(s.Total)

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -90,8 +91,18 @@ func FormatCostShort(c Cost) string {
 	return s
 }
 
+// FormatRate is a tokens-per-second figure with decimals digits after the
+// point, marked ~ when the tokens it counts are estimates.
+func FormatRate(v float64, exact bool, decimals int) string {
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if !exact {
+		s = "~" + s
+	}
+	return s
+}
+
 // Figures are a result's stats as table cells: "—" for what is not known
-// yet, ~ on estimated token counts.
+// yet, ~ on estimated token counts and on rates computed from them.
 type Figures struct {
 	TTFT, TokensPerS, Total, Input, Output string
 }
@@ -106,7 +117,7 @@ func (r *Result) Figures() Figures {
 		f.TTFT = FormatDuration(d)
 	}
 	if v, ok := s.TokensPerSecond(); ok {
-		f.TokensPerS = fmt.Sprintf("%.1f", v)
+		f.TokensPerS = FormatRate(v, exact, 1)
 	}
 	if s.Ended() {
 		f.Total = FormatDuration(s.Total)

@@ -111,7 +111,7 @@ func (m *Model) summary() string {
 			ttft = append(ttft, entry{p.target.Label, float64(d), session.FormatDuration(d)})
 		}
 		if v, ok := s.TokensPerSecond(); ok {
-			speed = append(speed, entry{p.target.Label, -v, fmt.Sprintf("%.0f tok/s", v)})
+			speed = append(speed, entry{p.target.Label, -v, session.FormatRate(v, s.Usage != nil, 0) + " tok/s"})
 		}
 		if c := p.result.Cost(); c.USD != nil {
 			if text, ok := session.CostAmount(c); ok {
@@ -119,7 +119,7 @@ func (m *Model) summary() string {
 			}
 		}
 		n := s.Tokens().Output
-		length = append(length, entry{p.target.Label, -float64(n), fmt.Sprintf("%d tok", n)})
+		length = append(length, entry{p.target.Label, -float64(n), session.FormatTokens(n, s.Usage != nil) + " tok"})
 	}
 	if len(ttft) == 0 {
 		return ""

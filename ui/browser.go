@@ -34,7 +34,7 @@ func (it sessionItem) Description() string {
 	if it.s.Turns > 1 {
 		parts = append(parts, fmt.Sprintf("%d turns", it.s.Turns))
 	}
-	parts = append(parts, costShort(it.s.Total))
+	parts = append(parts, costShort(it.s.Total, false))
 	if it.s.Winner != "" && it.s.WinnerTTFT != nil {
 		ttft := time.Duration(*it.s.WinnerTTFT * float64(time.Millisecond))
 		parts = append(parts, "first: "+it.s.Winner+" "+session.FormatDuration(ttft))

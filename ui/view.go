@@ -397,41 +397,41 @@ func statsLine(p *pane, compact bool) string {
 	} else {
 		parts = append(parts, "ttft "+ttft)
 	}
+	exact := s.Usage != nil
 	if v, ok := s.TokensPerSecond(); ok {
 		if compact {
-			parts = append(parts, fmt.Sprintf("%.0ft/s", v))
+			parts = append(parts, session.FormatRate(v, exact, 0)+"t/s")
 		} else {
-			parts = append(parts, fmt.Sprintf("%.0f tok/s", v))
+			parts = append(parts, session.FormatRate(v, exact, 0)+" tok/s")
 		}
 	}
 	u := s.Tokens()
-	exact := s.Usage != nil
 	if compact {
 		parts = append(parts, session.FormatTokens(u.Output, exact)+" tok")
 	} else {
 		parts = append(parts, fmt.Sprintf("in %s out %s", session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact)))
 	}
-	c := costShort(p.result.Cost())
-	if compact {
-		c = strings.TrimSuffix(strings.TrimSuffix(c, " (sim)"), " est")
-	}
-	parts = append(parts, c)
+	parts = append(parts, costShort(p.result.Cost(), compact))
 	if s.Ended() {
 		parts = append(parts, session.FormatDuration(s.Total))
 	}
 	return strings.Join(parts, " · ")
 }
 
-// costShort is a cost for a pane footer: "$0.0012", "~$0.0012 est", "—".
-func costShort(c session.Cost) string {
+// costShort is a cost for a pane footer: "$0.0012", "~$0.0012 est", "—";
+// compact leaves the source and "(sim)" out, the ~ in.
+func costShort(c session.Cost, compact bool) string {
 	s, ok := session.CostAmount(c)
 	if !ok {
 		return "cost —"
 	}
-	switch c.Source {
-	case session.CostEstimated:
+	if compact {
+		return s
+	}
+	switch {
+	case c.Source == session.CostEstimated && *c.USD != 0: // a certain $0 is no estimate
 		s += " est"
-	case session.CostBilled:
+	case c.Source == session.CostBilled:
 		s += " billed"
 	}
 	if c.Simulated {
