@@ -122,23 +122,30 @@ func (r *Recorder) Record(ev Event) {
 	if r.err != nil || r.f == nil {
 		return
 	}
-	if ev.Pane >= 0 && ev.Pane < len(r.results) {
-		r.results[ev.Pane].Apply(ev)
-		if len(r.scrub) > 0 {
-			if ev.Type == backends.EventDelta && ev.Delta != nil {
-				r.holdDelta(ev)
-				r.armFlush()
-				return
-			}
-			r.release(ev.Pane)
+	if len(r.scrub) > 0 && ev.Pane >= 0 && ev.Pane < len(r.held) {
+		if ev.Type == backends.EventDelta && ev.Delta != nil {
+			r.holdDelta(ev)
+			r.armFlush()
+			return
 		}
+		r.release(ev.Pane)
 	}
-	r.write(ev)
+	r.writeEvent(ev)
 	if ev.Type == backends.EventDone || ev.Type == backends.EventError {
 		r.flush()
 		return
 	}
 	r.armFlush()
+}
+
+// writeEvent writes one event line and folds it into its pane's results,
+// so that the footer sums up exactly the events the file holds (scrubbed,
+// in the order written).
+func (r *Recorder) writeEvent(ev Event) {
+	if ev.Pane >= 0 && ev.Pane < len(r.results) {
+		r.results[ev.Pane].Apply(ev)
+	}
+	r.write(ev)
 }
 
 // armFlush makes sure what is in the buffer reaches the file within

@@ -180,6 +180,11 @@ func TestRecorderScrubsSecretsSplitAcrossDeltas(t *testing.T) {
 	if got := f.Turns[0].Footer.Results[0].Text; got != want {
 		t.Errorf("footer answer %q", got)
 	}
+	// The footer sums up the events as written: its figures are those a
+	// replay recomputes from the file.
+	if ft, re := f.Turns[0].Footer.Results[0].Usage, res[0].Stats.Tokens(); ft.Output != re.Output {
+		t.Errorf("footer says %d output tokens, the file's events %d", ft.Output, re.Output)
+	}
 }
 
 // A bug inside the recorder ends the recording, not the run: the caller
@@ -189,7 +194,7 @@ func TestRecorderSurvivesItsOwnPanic(t *testing.T) {
 	rec := Store{Dir: t.TempDir(), Secrets: []string{"sk-test-SECRET0123456789"}}.NewRecorder(oneTarget())
 	rec.Turn("hi")
 	rec.Record(Event{Pane: 0, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "kept")})
-	rec.held = nil // a broken invariant: the next delta indexes out of range
+	rec.results[0] = nil // a broken invariant: folding the next event dereferences nil
 	rec.Record(Event{Pane: 0, T: 2 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "lost")})
 	rec.Record(Event{Pane: 0, T: 3 * time.Millisecond, Event: backends.DoneEvent("stop", 0)})
 	rec.EndTurn()

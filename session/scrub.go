@@ -121,7 +121,7 @@ func (r *Recorder) holdDelta(ev Event) {
 		}
 	}
 	for _, e := range held[:keep] {
-		r.write(e)
+		r.writeEvent(e)
 	}
 	r.held[ev.Pane] = slices.Delete(held, 0, keep)
 }
@@ -132,7 +132,7 @@ func (r *Recorder) release(pane int) {
 		return
 	}
 	for _, e := range r.held[pane] {
-		r.write(e)
+		r.writeEvent(e)
 	}
 	r.held[pane] = r.held[pane][:0]
 }

@@ -91,7 +91,9 @@ func (tl *Timeline) Add(e Entry) {
 		key := [2]int{turn, e.Event.Pane}
 		switch e.Event.Type {
 		case backends.EventDelta:
-			if !tl.firstSeen[key] {
+			// The first token is the first non-empty delta, as TTFT counts
+			// it (a delta emptied by the recorder's key scrubbing is none).
+			if !tl.firstSeen[key] && e.Event.Delta != nil && e.Event.Delta.Text != "" {
 				tl.firstSeen[key] = true
 				tl.milestone(Milestone{At: at, Pane: e.Event.Pane, Kind: MilestoneFirstToken})
 			}

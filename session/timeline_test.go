@@ -3,6 +3,8 @@ package session
 import (
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 func TestTimeline(t *testing.T) {
@@ -65,5 +67,20 @@ func TestTimeline(t *testing.T) {
 	}
 	if got := tl.Until(0, 3*ms); tl.Cues[got-1].At > 3*ms || (got < len(tl.Cues) && tl.Cues[got].At <= 3*ms) {
 		t.Errorf("Until(3ms) = %d", got)
+	}
+}
+
+// An empty delta (what key scrubbing leaves of a piece of a key) is no
+// first token: the milestone sits where TTFT does.
+func TestTimelineFirstTokenSkipsEmptyDeltas(t *testing.T) {
+	tl := NewTimeline("hi")
+	tl.Add(Entry{Kind: EntryEvent, Event: Event{T: 3 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "")}})
+	tl.Add(Entry{Kind: EntryEvent, Event: Event{T: 7 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "hello")}})
+	var s Stats
+	s.Apply(Event{T: 3 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "")})
+	s.Apply(Event{T: 7 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "hello")})
+	ttft, _ := s.TTFT()
+	if len(tl.Milestones) != 1 || tl.Milestones[0].At != ttft || ttft != 7*time.Millisecond {
+		t.Errorf("milestones %+v, TTFT %v", tl.Milestones, ttft)
 	}
 }
