@@ -126,6 +126,9 @@ func TestKeysInConfigAreRefusedWithoutEcho(t *testing.T) {
 	for _, src := range []string{
 		"[models.x]\nprovider = \"openai\"\nmodel = \"m\"\napi_key = \"" + key + "\"\n",
 		"[models.x]\nprovider = \"openai\"\nmodel = \"m\"\napi_key_env = \"" + key + "\"\n",
+		// Without quotes, the parser fails first: it must not echo either.
+		"[models.x]\nprovider = \"openai\"\nmodel = \"m\"\napi_key = " + key + "\n",
+		"[models.x]\nprovider = \"openai\"\nmodel = \"m\"\napi_key_env = " + key + "\n",
 	} {
 		_, err := Parse("c.toml", []byte(src))
 		if err == nil {

@@ -283,15 +283,14 @@ func (p *parser) value() (value, error) {
 		if f, err := strconv.ParseFloat(clean, 64); err == nil && !strings.ContainsAny(clean, "xXpP") && !strings.EqualFold(strings.TrimLeft(clean, "+-"), "infinity") {
 			return value{v: f, line: line}, nil
 		}
-		return value{}, &syntaxError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", oneLine(tok), oneLine(tok))}
+		// A short word is echoed to show the fix ("dracula" → "\"dracula\""); a
+		// long one may be a key pasted without quotes, which must not reach
+		// a terminal or a CI log.
+		if len(tok) > 16 {
+			return value{}, &syntaxError{line: line, msg: "cannot read this value: strings need quotes (the value is not repeated here, in case it is a key)"}
+		}
+		return value{}, &syntaxError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", tok, tok)}
 	}
-}
-
-func oneLine(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return s
 }
 
 func (p *parser) array() (value, error) {
