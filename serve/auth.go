@@ -43,9 +43,14 @@ func LoadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+		k, _, opts, _, err := ssh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
 			return nil, fmt.Errorf("authorized keys %s:%d: not an OpenSSH public key (%w); put one key a line, as in ~/.ssh/id_ed25519.pub", path, n, err)
+		}
+		if len(opts) > 0 {
+			// from=, restrict, command=… would be silently ignored: a key
+			// meant for one address would be let in from anywhere.
+			return nil, fmt.Errorf("authorized keys %s:%d: options (%s) are not supported and would not be enforced; put the bare key, as in ~/.ssh/id_ed25519.pub", path, n, strings.Join(opts, ","))
 		}
 		keys = append(keys, k)
 	}

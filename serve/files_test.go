@@ -17,6 +17,7 @@ func TestLoadAuthorizedKeysErrors(t *testing.T) {
 	cases := []struct{ name, body, want string }{
 		{"typo", "# the team\n" + good + "ssh-ed25519 AAAAnot-base64 bob\n", ":3: not an OpenSSH public key"},
 		{"empty", "# nobody yet\n\n", ": no keys, so nobody could connect"},
+		{"options", good + `from="10.1.2.3",no-pty ` + good, `:2: options (from="10.1.2.3",no-pty) are not supported and would not be enforced`},
 	}
 	for _, tc := range cases {
 		path := filepath.Join(dir, tc.name)
