@@ -15,6 +15,7 @@ import (
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/serve"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -74,6 +75,12 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	if err := c.load(e); err != nil {
 		return err
+	}
+	if theme != "" {
+		// Found out now, not by every client that connects.
+		if _, err := themes.Get(theme, true); err != nil {
+			return usagef("--theme: %s", err)
+		}
 	}
 
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))

@@ -230,6 +230,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--authorized-keys", "/nonexistent/keys"},
 		{"serve", "--allow-model", "nosuchprovider:x"},
 		{"serve", "--max-sessions"},
+		{"serve", "--theme", "bogus"},
 	} {
 		code, _, errOut := runCLI(t, testEnv(t, nil), "", args...)
 		if code != exitUsage {

@@ -152,7 +152,7 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 			break
 		}
 		s, ok := e.val.v.(string)
-		if !ok || (s != themes.Auto && !slices.Contains(themes.Names(), s)) {
+		if _, err := themes.Get(s, true); !ok || err != nil { // the names --theme takes
 			return fmt.Errorf("theme: want one of auto, %s", strings.Join(themes.Names(), ", "))
 		}
 		c.Theme = s

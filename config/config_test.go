@@ -206,3 +206,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The config takes every theme name --theme takes, in any case.
+func TestThemeNamesAsTheFlagTakesThem(t *testing.T) {
+	for _, name := range []string{"Dracula", "tokyonight", "auto", "none"} {
+		c, err := Parse("c.toml", []byte("theme = \""+name+"\"\n"))
+		if err != nil || c.Theme != name {
+			t.Errorf("theme %q: %v", name, err)
+		}
+	}
+}
