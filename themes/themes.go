@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"os"
 	"strings"
 
 	"charm.land/glamour/v2/ansi"
@@ -137,12 +136,6 @@ func buildNoColor() Theme {
 		Best:            nc,
 		Markdown:        glamourBase(noTTYStyle),
 	}
-}
-
-// NoColorRequested reports whether the NO_COLOR convention
-// (https://no-color.org) asks for no colour: NO_COLOR set and non-empty.
-func NoColorRequested() bool {
-	return os.Getenv("NO_COLOR") != ""
 }
 
 // deepCopy copies a glamour style through JSON. StyleConfig is a tree of

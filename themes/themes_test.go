@@ -110,6 +110,13 @@ func TestGlamourStylesNotMutated(t *testing.T) {
 	if !reflect.DeepEqual(deepCopy(styles.DarkStyleConfig), styles.DarkStyleConfig) {
 		t.Error("deepCopy is lossy")
 	}
+	// A copy shares no pointer with the original: writing through one
+	// (as recolouring may) cannot reach glamour's style.
+	c := deepCopy(styles.DarkStyleConfig)
+	if c.Document.Color == styles.DarkStyleConfig.Document.Color || c.CodeBlock.Chroma == styles.DarkStyleConfig.CodeBlock.Chroma ||
+		c.CodeBlock.Chroma.Keyword.Color == styles.DarkStyleConfig.CodeBlock.Chroma.Keyword.Color {
+		t.Error("deepCopy aliases the original's pointers")
+	}
 }
 
 // Each theme highlights code with its own colours, whatever theme rendered
