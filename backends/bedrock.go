@@ -494,7 +494,7 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 	}
 	if status == 0 {
 		// An exception this code does not know, inside the stream.
-		return &Error{Code: code, Message: withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)}
+		return (&Error{Code: code}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
 	}
 	e := StatusError(bedrockWho, status, code, detail, retryAfter, "your AWS credentials")
 	// StatusError's advice is generic; these exceptions each have a known fix.
@@ -517,7 +517,7 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 		msg = "bedrock: the model's stream failed (" + tag + "); retry"
 	}
 	if msg != "" {
-		e.Message = withDetail(msg, detail)
+		e.withDetail(msg, detail)
 	}
 	return e
 }

@@ -86,17 +86,19 @@ func StatusError(who string, status int, code, detail string, retryAfter time.Du
 	default:
 		msg = fmt.Sprintf("%s answered with an error (%s)", who, tag)
 	}
-	e.Message = withDetail(msg, detail)
-	return e
+	return e.withDetail(msg, detail)
 }
 
-// withDetail adds a server's own explanation to msg, on one line and not
-// too long, when there is one.
-func withDetail(msg, detail string) string {
+// withDetail sets e's message: fanout's own sentence, then the server's
+// own words (on one line, not too long) when there are any. Summary gives
+// the sentence alone.
+func (e *Error) withDetail(msg, detail string) *Error {
+	e.Message, e.summaryLen = msg, 0
 	if detail = strings.TrimSpace(detail); detail != "" {
-		msg += ": " + oneLine(detail, 300)
+		e.Message += ": " + oneLine(detail, 300)
+		e.summaryLen = len(msg)
 	}
-	return msg
+	return e
 }
 
 // isTransportError reports a failure of the connection rather than of the
@@ -131,7 +133,7 @@ func TransportError(who, url string, err error, started bool) *Error {
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return &Error{Message: fmt.Sprintf("%s: cannot resolve host %q; check the base URL and your network", who, dnsErr.Name), Code: "dns", Retryable: false}
+		return (&Error{Code: "dns"}).withDetail(fmt.Sprintf("%s: cannot resolve the server's host name; check the base URL and your network", who), dnsErr.Name)
 	}
 	return &Error{Message: fmt.Sprintf("%s: %s", who, oneLine(Redact(err.Error()), 300)), Retryable: false}
 }

@@ -112,6 +112,19 @@ type Error struct {
 	Retryable bool   `json:"retryable"`
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration `json:"-"`
+	// summaryLen is where the server's own words start in Message (0: it
+	// has none); see Summary.
+	summaryLen int
+}
+
+// Summary is the message without the server's own words, which may name
+// the owner's accounts, hosts or setup: what someone other than the owner
+// may be shown.
+func (e *Error) Summary() string {
+	if e.summaryLen > 0 && e.summaryLen <= len(e.Message) {
+		return e.Message[:e.summaryLen]
+	}
+	return e.Message
 }
 
 // Unbilled reports an error after which the provider cannot have charged

@@ -373,8 +373,7 @@ func (b *openaiBackend) streamError(raw json.RawMessage, text string) *Error {
 		tag = " (" + code + ")"
 	}
 	e := &Error{Code: code, Retryable: retryableCode(code)}
-	e.Message = withDetail(fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag), detail)
-	return e
+	return e.withDetail(fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag), detail)
 }
 
 // jsonInsteadOfStream explains a 200 answer that is JSON, not an event

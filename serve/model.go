@@ -136,9 +136,10 @@ func (b safeBackend) Stream(ctx context.Context, req backends.Request) iter.Seq[
 		}()
 		for ev := range b.inner.Stream(ctx, req) {
 			if ev.Type == backends.EventError && ev.Error != nil {
-				// The owner sees the whole error; the client, no endpoint.
+				// The owner sees the whole error; the client, fanout's own
+				// sentence without the provider's words or an endpoint.
 				b.log.Warn("model error", "model", b.target.Name, "status", ev.Error.Status, "code", ev.Error.Code, "err", ev.Error.Message)
-				ev.Error = hideEndpoints(ev.Error)
+				ev.Error = forClient(ev.Error)
 			}
 			inYield = true
 			ok := yield(ev)
@@ -153,12 +154,14 @@ func (b safeBackend) Stream(ctx context.Context, req backends.Request) iter.Seq[
 // endpointRE matches a URL in an error message.
 var endpointRE = regexp.MustCompile(`\bhttps?://[^\s"'<>]+`)
 
-// hideEndpoints keeps the server's endpoints (a private gateway, a local
-// model server) out of what a client is shown: an error names the
-// provider, not where the server reaches it.
-func hideEndpoints(e *backends.Error) *backends.Error {
+// forClient is the error as a client is shown it: fanout's own sentence,
+// without the provider's own words (which may name the owner's account, a
+// private host or the setup behind the key) and with no endpoint (a private
+// gateway, a local model server): it names the provider, not where or as
+// whom the server reaches it. The full error is in the server's log.
+func forClient(e *backends.Error) *backends.Error {
 	c := *e
-	c.Message = endpointRE.ReplaceAllStringFunc(c.Message, func(u string) string {
+	c.Message = endpointRE.ReplaceAllStringFunc(e.Summary(), func(u string) string {
 		// Keep the sentence's own punctuation after the URL.
 		trimmed := strings.TrimRight(u, ".,;:)")
 		return "its endpoint" + u[len(trimmed):]

@@ -635,12 +635,30 @@ func TestShort(t *testing.T) {
 
 func TestHideEndpoints(t *testing.T) {
 	in := &backends.Error{Message: "openai is not reachable at http://10.0.0.5:8080/v1: connection refused; see https://status.example.com.", Status: 502}
-	got := hideEndpoints(in)
+	got := forClient(in)
 	if want := "openai is not reachable at its endpoint: connection refused; see its endpoint."; got.Message != want || got.Status != 502 {
-		t.Errorf("hideEndpoints = %+v, want %q", got, want)
+		t.Errorf("forClient = %+v, want %q", got, want)
 	}
 	if in.Message == got.Message {
 		t.Error("the backend's own error was changed in place")
+	}
+}
+
+// A provider's own words can name the owner's account or hosts: a client
+// sees fanout's sentence, the owner's log the whole error.
+func TestClientErrorsLeaveOutTheProvidersWords(t *testing.T) {
+	const arn = "arn:aws:iam::123456789012:user/owner"
+	e := backends.StatusError("bedrock", 403, "AccessDeniedException", "User: "+arn+" is not authorized", 0, "your AWS credentials")
+	got := forClient(e)
+	if strings.Contains(got.Message, "123456789012") || !strings.Contains(got.Message, "bedrock refused your AWS credentials (403 AccessDeniedException)") {
+		t.Errorf("client sees %q", got.Message)
+	}
+	if !strings.Contains(e.Message, arn) {
+		t.Errorf("the full error (for the log) lost the provider's words: %q", e.Message)
+	}
+	dns := backends.TransportError("openai", "http://gw.corp.internal/v1", &net.DNSError{Name: "gw.corp.internal", Err: "no such host"}, false)
+	if got := forClient(dns); strings.Contains(got.Message, "corp") || !strings.Contains(got.Message, "cannot resolve") {
+		t.Errorf("client sees %q", got.Message)
 	}
 }
 
