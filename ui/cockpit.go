@@ -60,12 +60,14 @@ type NoticeMsg string
 
 // Model is the cockpit's root model.
 type Model struct {
-	opts   Options
-	keys   keyMap
-	help   help.Model
-	spin   spinner.Model
-	editor textarea.Model
-	theme  themes.Theme
+	opts Options
+	keys keyMap
+	help help.Model
+	spin spinner.Model
+	// spinning is set while a tick of spin is on its way.
+	spinning bool
+	editor   textarea.Model
+	theme    themes.Theme
 	// themeFixed is set when the user chose a theme: the terminal
 	// background then does not change it.
 	themeFixed bool
@@ -168,11 +170,30 @@ func (m *Model) applyTheme() {
 // Init asks the terminal for its background colour, to pick a dark or light
 // theme.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.spin.Tick, textarea.Blink, m.initCmd)
+	return tea.Batch(tea.RequestBackgroundColor, textarea.Blink, m.initCmd, m.spinCmd())
 }
 
-// Update handles one message.
+// Update handles one message. The spinner runs only while answers stream:
+// an idle cockpit (or an idle SSH client of fanout serve) is not redrawn
+// twelve times a second for nothing.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	model, cmd := m.update(msg)
+	if spin := m.spinCmd(); spin != nil {
+		cmd = tea.Batch(cmd, spin)
+	}
+	return model, cmd
+}
+
+// spinCmd starts the spinner's ticks when answers stream and it is still.
+func (m *Model) spinCmd() tea.Cmd {
+	if m.spinning || !m.streaming() {
+		return nil
+	}
+	m.spinning = true
+	return m.spin.Tick
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -217,6 +238,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = "session not saved: " + msg.err.Error()
 		return m, nil
 	case spinner.TickMsg:
+		if !m.streaming() {
+			m.spinning = false // the next stream starts it again
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd

@@ -145,3 +145,24 @@ func drawnBoxHeight(lines []string, top, x int) int {
 	}
 	return 0
 }
+
+// The spinner ticks only while answers stream: an idle cockpit is not
+// redrawn for nothing.
+func TestSpinnerTicksOnlyWhileStreaming(t *testing.T) {
+	m := newTestModel(t, 2, 100, 30, "")
+	if _, cmd := m.Update(m.spin.Tick()); cmd != nil {
+		t.Error("an idle cockpit keeps its spinner ticking")
+	}
+	m.running = true
+	_, cmd := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if cmd == nil || !m.spinning {
+		t.Fatal("a stream does not start the spinner")
+	}
+	if _, again := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30}); again != nil {
+		t.Error("a second tick was started while one is on its way")
+	}
+	m.running = false
+	if _, cmd := m.Update(m.spin.Tick()); cmd != nil || m.spinning {
+		t.Error("the spinner goes on after the stream ended")
+	}
+}
