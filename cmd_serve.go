@@ -193,7 +193,7 @@ func servedModels(cfg *config.Config, allow []string) (targets []backends.Target
 			real = true
 		}
 		choices = append(choices, ui.Choice{Target: t, Note: "allowed by this server"})
-		if len(targets) < 8 {
+		if len(targets) < ui.MaxPanes {
 			targets = append(targets, t)
 		}
 	}

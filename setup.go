@@ -13,6 +13,7 @@ import (
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/ui"
 )
 
 // common holds the flags every model-using command shares, and what they
@@ -82,8 +83,8 @@ func (c *common) targets(ctx context.Context, e env) ([]backends.Target, error) 
 		}
 		out = append(out, t)
 	}
-	if len(out) > 8 {
-		return nil, usagef("%d models: fanout compares at most 8 at once", len(out))
+	if len(out) > ui.MaxPanes {
+		return nil, usagef("%d models: fanout compares at most %d at once", len(out), ui.MaxPanes)
 	}
 	return out, nil
 }
@@ -115,8 +116,8 @@ func discoverDefaults(ctx context.Context, opts backends.Options) []backends.Tar
 			out = append(out, t)
 		}
 	}
-	if len(out) > 8 {
-		out = out[:8]
+	if len(out) > ui.MaxPanes {
+		out = out[:ui.MaxPanes]
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/json"
 	"net/url"
 	"time"
 
@@ -21,18 +20,17 @@ const (
 // Header is the first line of a session file: what was asked of which
 // models. It never holds a key, a token or a header value.
 type Header struct {
-	Type        string          `json:"type"` // always "header"
-	Format      int             `json:"format"`
-	ID          string          `json:"id"`
-	Created     time.Time       `json:"created"`
-	App         string          `json:"app"`
-	Prompt      string          `json:"prompt"`
-	System      string          `json:"system,omitempty"`
-	Temperature *float64        `json:"temperature,omitempty"`
-	MaxTokens   int             `json:"max_tokens,omitempty"`
-	Targets     []TargetRecord  `json:"targets"`
-	RerunOf     string          `json:"rerun_of,omitempty"`
-	Extra       json.RawMessage `json:"-"`
+	Type        string         `json:"type"` // always "header"
+	Format      int            `json:"format"`
+	ID          string         `json:"id"`
+	Created     time.Time      `json:"created"`
+	App         string         `json:"app"`
+	Prompt      string         `json:"prompt"`
+	System      string         `json:"system,omitempty"`
+	Temperature *float64       `json:"temperature,omitempty"`
+	MaxTokens   int            `json:"max_tokens,omitempty"`
+	Targets     []TargetRecord `json:"targets"`
+	RerunOf     string         `json:"rerun_of,omitempty"`
 }
 
 // TargetRecord is a model as a session file keeps it: enough to show it and

@@ -15,7 +15,7 @@ const MinSecretLen = 8
 const redactedMark = "[redacted]"
 
 // secret is a value to scrub, as it is and as it looks inside a JSON
-// string.
+// string (esc is nil when that is the same).
 type secret struct {
 	s        string
 	raw, esc []byte
@@ -35,7 +35,11 @@ func newSecrets(values []string) []secret {
 		enc.SetEscapeHTML(false) // as write encodes lines
 		_ = enc.Encode(v)
 		esc := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-		out = append(out, secret{s: v, raw: []byte(v), esc: esc[1 : len(esc)-1]})
+		esc = esc[1 : len(esc)-1]
+		if string(esc) == v {
+			esc = nil // most keys: nothing to escape, one search is enough
+		}
+		out = append(out, secret{s: v, raw: []byte(v), esc: esc})
 	}
 	slices.SortFunc(out, func(a, b secret) int { return len(b.s) - len(a.s) })
 	return out
@@ -49,7 +53,7 @@ func newSecrets(values []string) []secret {
 // Lines without a secret, nearly all of them, are only searched.
 func (r *Recorder) scrubLine(line []byte) []byte {
 	if !slices.ContainsFunc(r.scrub, func(s secret) bool {
-		return bytes.Contains(line, s.raw) || bytes.Contains(line, s.esc)
+		return bytes.Contains(line, s.raw) || s.esc != nil && bytes.Contains(line, s.esc)
 	}) {
 		return line
 	}

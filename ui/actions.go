@@ -288,7 +288,6 @@ func (m *Model) newConversation() tea.Cmd {
 	for _, p := range m.panes {
 		p.history = nil
 		p.reset()
-		p.result.Stats = session.Stats{}
 	}
 	m.turns = 0
 	m.prompt = ""

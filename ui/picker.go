@@ -11,8 +11,8 @@ import (
 	"github.com/fanout-dev/fanout/backends"
 )
 
-// maxPanes is how many models the cockpit compares at once.
-const maxPanes = 8
+// MaxPanes is how many models fanout compares at once.
+const MaxPanes = 8
 
 // Choice is a model the picker offers.
 type Choice struct {
@@ -94,8 +94,8 @@ func (p *picker) toggle() {
 		p.notice = ""
 		return
 	}
-	if len(p.order) >= maxPanes {
-		p.notice = fmt.Sprintf("at most %d models at once: remove one first", maxPanes)
+	if len(p.order) >= MaxPanes {
+		p.notice = fmt.Sprintf("at most %d models at once: remove one first", MaxPanes)
 		return
 	}
 	p.selected[name] = true
@@ -145,7 +145,7 @@ func (m *Model) renderPicker(w, h int) string {
 	th := m.theme
 	boxW := min(w-4, 90)
 	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("Models") +
-		m.fg(th.Muted).Render(fmt.Sprintf("  %d of %d selected · space toggles · enter applies · esc closes", len(p.order), maxPanes))
+		m.fg(th.Muted).Render(fmt.Sprintf("  %d of %d selected · space toggles · enter applies · esc closes", len(p.order), MaxPanes))
 	lines := []string{truncate(title, boxW-4), p.filter.View(), ""}
 	vis := p.visible()
 	rows := max(1, h-10)
