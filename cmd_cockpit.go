@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -74,23 +75,27 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Target) ui.Options {
 	opts := c.options(e)
 	uo := ui.Options{
-		Targets:  targets,
-		Open:     func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
-		Price:    c.price,
-		Theme:    c.cfg.Theme,
-		NoColor:  e.getenv("NO_COLOR") != "",
-		Choices:  choices(ctx, c, opts),
-		Sessions: c.sessions(e),
-		NoSave:   c.noSave,
+		Targets: targets,
+		Open:    func(t backends.Target) backends.Backend { return backends.Open(t, opts) },
+		Price:   c.price,
+		Theme:   c.cfg.Theme,
+		NoColor: e.getenv("NO_COLOR") != "",
+		Choices: choices(ctx, c, opts),
+		NoSave:  c.noSave,
 	}
 	// Every model the cockpit may run, the picker's too, has its key kept
 	// out of the session files.
-	all := append([]backends.Target(nil), targets...)
-	for _, ch := range uo.Choices {
-		all = append(all, ch.Target)
-	}
-	uo.Sessions.Secrets = append(uo.Sessions.Secrets, secretValues(e.getenv, nil, all)...)
+	uo.Sessions = c.sessions(e, slices.Concat(targets, choiceTargets(uo.Choices))...)
 	return uo
+}
+
+// choiceTargets are the picker's models.
+func choiceTargets(choices []ui.Choice) []backends.Target {
+	var out []backends.Target
+	for _, ch := range choices {
+		out = append(out, ch.Target)
+	}
+	return out
 }
 
 // runCockpit runs the cockpit until the user quits, then closes its

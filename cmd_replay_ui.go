@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
@@ -26,7 +27,7 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64,
 	}
 	uo := cockpitOptions(ctx, e, c, nil)
 	// r re-runs the recorded models: their keys stay out of the new file.
-	uo.Sessions.Secrets = append(uo.Sessions.Secrets, secretValues(e.getenv, nil, recorded)...)
+	uo.Sessions = c.sessions(e, slices.Concat(recorded, choiceTargets(uo.Choices))...)
 	uo.Replay, uo.ReplaySpeed = rd, speed
 	if theme != "" {
 		uo.Theme = theme

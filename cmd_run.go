@@ -93,10 +93,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		results[i] = &session.Result{Target: t, Price: o.price(t)}
 		header.Targets = append(header.Targets, session.NewTargetRecord(t, results[i].Price))
 	}
-	store, err := o.store(e, targets...)
-	if err != nil {
-		return err
-	}
+	store := o.store(e, targets...)
 	var rec *session.Recorder
 	if store != nil {
 		rec = store.NewRecorder(header)

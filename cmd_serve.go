@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"time"
 
 	charmlog "charm.land/log/v2"
@@ -112,18 +113,15 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	cfg.App = appVersion()
 	// Every key a served model could use, and every variable that looks
 	// like one, is kept out of the session files.
-	served := append([]backends.Target(nil), targets...)
-	for _, ch := range choices {
-		served = append(served, ch.Target)
-	}
-	cfg.Secrets = secretValues(e.getenv, e.environment(), served)
+	store := c.sessions(e, slices.Concat(targets, choiceTargets(choices))...)
+	cfg.Secrets = store.Secrets
 	dataDir := filepath.Dir(session.DefaultDir(e.getenv))
 	cfg.HostKeyPath = hostKey
 	if cfg.HostKeyPath == "" {
 		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
 	}
 	if !noSave {
-		cfg.SessionsDir = c.sessions(e).Dir
+		cfg.SessionsDir = store.Dir
 	}
 	if authKeys != "" {
 		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {

@@ -122,10 +122,13 @@ func discoverDefaults(ctx context.Context, opts backends.Options) []backends.Tar
 	return out
 }
 
-// sessions is the sessions folder, for listing, browsing and finding
-// sessions: --sessions-dir, else sessions_dir from the config, else the
-// default under $XDG_DATA_HOME. The config must be loaded.
-func (c *common) sessions(e env) *session.Store {
+// sessions is the sessions folder: --sessions-dir, else sessions_dir from
+// the config, else the default under $XDG_DATA_HOME. Its secrets, the values
+// no session file may hold, are the one list for every command: every
+// key-like variable of the environment, the keys and base-URL credentials
+// of the config's models and of targets (the models the command may run).
+// The config must be loaded.
+func (c *common) sessions(e env, targets ...backends.Target) *session.Store {
 	dir := c.sessionsDir
 	if dir == "" && c.cfg != nil {
 		dir = c.cfg.SessionsDir
@@ -139,7 +142,7 @@ func (c *common) sessions(e env) *session.Store {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	var known []backends.Target
+	known := slices.Clone(targets)
 	if c.cfg != nil {
 		for _, name := range c.cfg.Order {
 			known = append(known, c.cfg.Models[name])
@@ -148,19 +151,13 @@ func (c *common) sessions(e env) *session.Store {
 	return &session.Store{Dir: dir, App: appVersion(), Secrets: secretValues(e.getenv, e.environment(), known)}
 }
 
-// store is where a command that runs models records them; nil with
-// --no-save. Its secrets cover every model of the config and every
-// provider's key variable; targets adds the keys and base URLs of models
-// given otherwise. The config must be loaded.
-func (c *common) store(e env, targets ...backends.Target) (*session.Store, error) {
+// store is where a command that runs targets records them; nil with
+// --no-save.
+func (c *common) store(e env, targets ...backends.Target) *session.Store {
 	if c.noSave {
-		return nil, nil
+		return nil
 	}
-	s := c.sessions(e)
-	if len(targets) > 0 {
-		s.Secrets = append(s.Secrets, secretValues(e.getenv, nil, targets)...)
-	}
-	return s, nil
+	return c.sessions(e, targets...)
 }
 
 // keyEnvSuffixes mark the environment variables whose values are treated
