@@ -1,9 +1,11 @@
 package serve
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -51,5 +53,35 @@ func TestCorruptHostKeyIsAnError(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "not a key\n" {
 		t.Error("the corrupt host key was overwritten")
+	}
+}
+
+// Servers starting at once end up with one host key: each reads the same
+// complete key, none fails on a half-written file.
+func TestHostKeyCreatedOnceUnderARace(t *testing.T) {
+	for range 20 {
+		path := filepath.Join(t.TempDir(), "ssh", "host_ed25519")
+		const n = 8
+		keys := make([][]byte, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { keys[i], errs[i] = loadOrCreateHostKey(path) })
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("server %d: %v", i, errs[i])
+			}
+			if !bytes.Equal(keys[i], keys[0]) {
+				t.Fatalf("server %d got another key", i)
+			}
+		}
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("host key: %v", err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".host-key-*")); len(left) != 0 {
+			t.Fatalf("temporary files left: %q", left)
+		}
 	}
 }

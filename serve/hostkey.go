@@ -43,22 +43,26 @@ func loadOrCreateHostKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("encode host key: %w", err)
 	}
 	data = pem.EncodeToMemory(block)
-	// O_EXCL: two servers starting at once must not overwrite each other's
-	// key; the loser reads the winner's.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The key is written whole to a temporary file, then linked into place:
+	// the link fails if a key is already there, so two servers starting at
+	// once never overwrite each other's key, and the loser reads a
+	// complete key, never a half-written one.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".host-key-*")
+	if err != nil {
+		return nil, fmt.Errorf("save host key %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data) // CreateTemp makes it 0600
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp.Name(), path)
+	}
 	if errors.Is(err, fs.ErrExist) {
 		return loadOrCreateHostKey(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("save host key %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("save host key %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
 		return nil, fmt.Errorf("save host key %s: %w", path, err)
 	}
 	return data, nil
