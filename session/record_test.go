@@ -422,3 +422,34 @@ func FuzzRecorderScrubsSplitSecrets(f *testing.F) {
 		}
 	})
 }
+
+// A write that fails mid-run (a full disk, a file pulled away) stops the
+// recording with an error that says so; what was written before stays
+// readable, and later events are dropped quietly.
+func TestRecorderWriteFailureMidRun(t *testing.T) {
+	rec := Store{Dir: t.TempDir()}.NewRecorder(oneTarget())
+	rec.Turn("hi")
+	rec.Record(Event{T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "before")})
+	rec.Record(Event{T: 2 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)}) // flushed
+	rec.EndTurn()
+	rec.Turn("again")
+	rec.f.Close() // every later write fails
+	rec.Record(Event{T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "after")})
+	rec.Record(Event{T: 2 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)})
+	err := rec.Err()
+	if err == nil || !strings.Contains(err.Error(), "write session "+rec.Path()) {
+		t.Fatalf("Err after a failed write: %v", err)
+	}
+	rec.Record(Event{T: 3 * time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "dropped")})
+	rec.EndTurn()
+	if cerr := rec.Close(); cerr == nil || cerr.Error() != err.Error() {
+		t.Errorf("Close: %v, want the first error %v", cerr, err)
+	}
+	f, lerr := Load(rec.Path())
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if got := f.Results(0)[0].Text(); got != "before" || f.Turns[0].Footer == nil {
+		t.Errorf("the first turn reads back as %q (footer %v)", got, f.Turns[0].Footer != nil)
+	}
+}
