@@ -19,15 +19,16 @@ type pane struct {
 	price   *backends.Price
 	history []backends.Message // earlier turns, for follow-up prompts
 
-	result    *session.Result
-	answer    *markdown.Stream
-	reasoning strings.Builder
+	result *session.Result
+	answer *markdown.Stream
 	// showReasoning expands the reasoning block above the answer.
 	showReasoning bool
-	// reasoningLines caches the wrapped reasoning for reasoningKey, so a
-	// frame does not re-wrap text that has not changed.
-	reasoningLines []string
-	reasoningKey   reasoningKey
+	// reasoningTokens counts the reasoning as it arrives, for the folded
+	// block's "~N tok".
+	reasoningTokens backends.TokenEstimator
+	// reasoningWrap is the shown reasoning, wrapped: its complete lines
+	// are wrapped once, only the line still arriving on every frame.
+	reasoningWrap wrappedLines
 
 	// scroll is how many rows the view is scrolled up from the bottom;
 	// zero follows new text as it arrives.
@@ -46,8 +47,8 @@ func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pa
 func (p *pane) reset() {
 	p.result = &session.Result{Target: p.target, Price: p.price}
 	p.answer.Reset()
-	p.reasoning.Reset()
-	p.reasoningLines = nil
+	p.reasoningTokens = backends.TokenEstimator{}
+	p.reasoningWrap = wrappedLines{}
 	p.scroll = 0
 	p.drawn.lines = 0
 }
@@ -57,7 +58,7 @@ func (p *pane) apply(ev session.Event) {
 	p.result.Apply(ev)
 	if ev.Type == backends.EventDelta && ev.Delta != nil && ev.Delta.Text != "" {
 		if ev.Delta.Kind == backends.KindReasoning {
-			p.reasoning.WriteString(ev.Delta.Text)
+			p.reasoningTokens.Add(ev.Delta.Text)
 		} else {
 			p.answer.Append(ev.Delta.Text)
 		}
@@ -72,19 +73,13 @@ func (p *pane) idle() bool { return p.result.Stats.Status == "" }
 func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	var lines []string
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
-	if r := p.reasoning.String(); r != "" {
+	if r := p.result.Reasoning(); r != "" {
 		if p.showReasoning {
-			if key := (reasoningKey{len(r), width, th.Name}); key != p.reasoningKey || p.reasoningLines == nil {
-				p.reasoningLines = p.reasoningLines[:0]
-				for _, l := range strings.Split(wrap(strings.TrimSpace(r), width-2), "\n") {
-					p.reasoningLines = append(p.reasoningLines, muted.Render("│ "+l))
-				}
-				p.reasoningKey = key
-			}
 			lines = append(lines, muted.Render("▾ thinking"))
-			lines = append(lines, p.reasoningLines...)
+			lines = p.reasoningWrap.appendTo(lines, strings.TrimLeft(r, " \t\n"), width-2, th.Name,
+				func(l string) string { return muted.Render("│ " + l) })
 		} else {
-			lines = append(lines, muted.Render(fmt.Sprintf("▸ thinking · %s (r to show)", session.FormatTokens(backends.EstimateTokens(r), false)+" tok")))
+			lines = append(lines, muted.Render(fmt.Sprintf("▸ thinking · %s (r to show)", session.FormatTokens(p.reasoningTokens.Tokens(), false)+" tok")))
 		}
 	}
 	if p.answer.Len() > 0 {
@@ -103,10 +98,53 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	return lines
 }
 
-// reasoningKey says what the wrapped reasoning was built for.
-type reasoningKey struct {
-	length, width int
-	theme         string
+// wrappedLines wraps a growing text for display, one frame after another,
+// without wrapping again what it has wrapped: lines wrap independently of
+// each other, so the complete lines (up to done bytes) are wrapped and
+// styled once for a width and theme; only the last, still growing line is
+// wrapped on every frame. Blank lines at the end are left out, as they are
+// when the whole text is trimmed.
+type wrappedLines struct {
+	width int
+	theme string
+	done  int      // bytes of the text in lines
+	lines []string // styled
+	blank int      // how many of lines, at the end, are blank
+}
+
+func (w *wrappedLines) appendTo(out []string, text string, width int, theme string, style func(string) string) []string {
+	if w.width != width || w.theme != theme || len(text) < w.done {
+		*w = wrappedLines{width: width, theme: theme}
+	}
+	// add wraps s onto dst, saying how many lines it added and how many of
+	// them, at the end, are blank.
+	add := func(dst []string, s string) (_ []string, n, trailing int) {
+		for _, l := range strings.Split(wrap(s, width), "\n") {
+			n++
+			if trailing++; strings.TrimSpace(l) != "" {
+				trailing = 0
+			}
+			dst = append(dst, style(l))
+		}
+		return dst, n, trailing
+	}
+	if cut := strings.LastIndexByte(text, '\n'); cut >= w.done {
+		var n, trailing int
+		w.lines, n, trailing = add(w.lines, text[w.done:cut])
+		if trailing == n {
+			w.blank += n
+		} else {
+			w.blank = trailing
+		}
+		w.done = cut + 1
+	}
+	tail := strings.TrimRight(text[w.done:], " \t")
+	if tail == "" {
+		return append(out, w.lines[:len(w.lines)-w.blank]...)
+	}
+	out = append(out, w.lines...)
+	out, _, _ = add(out, tail)
+	return out
 }
 
 // wrap breaks s into lines no wider than width, at spaces where it can.

@@ -166,3 +166,60 @@ func TestSpinnerTicksOnlyWhileStreaming(t *testing.T) {
 		t.Error("the spinner goes on after the stream ended")
 	}
 }
+
+// The shown reasoning, wrapped a line at a time as it streams, is what
+// wrapping the whole text gives, after every delta.
+func TestReasoningWrapsIncrementallyAsAWhole(t *testing.T) {
+	text := "  First thought, long enough to wrap over more than one line of a narrow pane.\n\n" +
+		"Second paragraph.\nA line right after it, also long enough to need wrapping here.\n\n\n" +
+		"Trailing words   \n\n"
+	style := func(l string) string { return "│ " + l }
+	for _, width := range []int{20, 33, 60} {
+		var w wrappedLines
+		for cut := 1; cut <= len(text); cut += 3 {
+			got := w.appendTo(nil, strings.TrimLeft(text[:cut], " \t\n"), width, "dark", style)
+			var want []string
+			if r := strings.TrimSpace(text[:cut]); r != "" {
+				for _, l := range strings.Split(wrap(r, width), "\n") {
+					want = append(want, style(l))
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("width %d, %d bytes in:\n%q\nwant\n%q", width, cut, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkReasoningFrame is a frame of a pane showing 30 KB of reasoning
+// while a delta arrives: the line-at-a-time wrap against wrapping the whole
+// text again (what each frame did before).
+func BenchmarkReasoningFrame(b *testing.B) {
+	para := "The model weighs one option against another, then a third, and writes it all down as it goes. "
+	var text strings.Builder
+	for text.Len() < 30<<10 {
+		text.WriteString(para)
+		if text.Len()%7 == 0 {
+			text.WriteString("\n\n")
+		}
+	}
+	full := text.String()
+	style := func(l string) string { return "│ " + l }
+	var w wrappedLines
+	w.appendTo(nil, full, 60, "dark", style)
+	var inc, naive time.Duration
+	for i := 0; b.Loop(); i++ {
+		t := full + strings.Repeat("x", i%50)
+		start := time.Now()
+		w.appendTo(nil, t, 60, "dark", style)
+		inc += time.Since(start)
+		start = time.Now()
+		for _, l := range strings.Split(wrap(strings.TrimSpace(t), 60), "\n") {
+			_ = style(l)
+		}
+		naive += time.Since(start)
+	}
+	b.ReportMetric(float64(inc.Microseconds())/float64(b.N), "us/frame")
+	b.ReportMetric(float64(naive.Microseconds())/float64(b.N), "naive-us/frame")
+	b.ReportMetric(float64(naive)/float64(inc), "x-faster")
+}
