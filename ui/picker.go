@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -23,31 +24,31 @@ type Choice struct {
 }
 
 // picker chooses the models on screen: a filter, a list, a selection.
+// The selection is of rows, not of model names: the same model on screen
+// twice (to compare two runs of it) is two rows, each toggled on its own.
 type picker struct {
-	filter   textinput.Model
-	choices  []Choice
-	selected map[string]bool // by target name
-	order    []string        // selection order, so panes keep their places
-	cursor   int             // index into the filtered list
-	notice   string
+	filter  textinput.Model
+	choices []Choice
+	order   []int // the selected rows (indexes into choices), in selection order, so panes keep their places
+	cursor  int   // index into the filtered list
+	notice  string
 }
 
 func newPicker(choices []Choice, current []*pane) *picker {
-	p := &picker{choices: choices, selected: map[string]bool{}}
+	p := &picker{}
 	// Panes on screen are always offered first, in their order, even if
 	// discovery missed them.
-	var onScreen []Choice
-	for _, pn := range current {
-		onScreen = append(onScreen, Choice{Target: pn.target, Note: "on screen"})
-		p.selected[pn.target.Name] = true
-		p.order = append(p.order, pn.target.Name)
+	onScreen := map[string]bool{}
+	for i, pn := range current {
+		p.choices = append(p.choices, Choice{Target: pn.target, Note: "on screen"})
+		p.order = append(p.order, i)
+		onScreen[pn.target.Name] = true
 	}
 	for _, c := range choices {
-		if !p.selected[c.Target.Name] {
-			onScreen = append(onScreen, c)
+		if !onScreen[c.Target.Name] {
+			p.choices = append(p.choices, c)
 		}
 	}
-	p.choices = onScreen
 	p.filter = textinput.New()
 	p.filter.Placeholder = "filter models"
 	p.filter.Prompt = "/ "
@@ -55,12 +56,12 @@ func newPicker(choices []Choice, current []*pane) *picker {
 	return p
 }
 
-// visible is the choices matching the filter: every word must appear in
-// the name, label or note.
-func (p *picker) visible() []Choice {
+// visible is the rows matching the filter (indexes into choices): every
+// word must appear in the name, label or note.
+func (p *picker) visible() []int {
 	words := strings.Fields(strings.ToLower(p.filter.Value()))
-	var out []Choice
-	for _, c := range p.choices {
+	var out []int
+	for i, c := range p.choices {
 		hay := strings.ToLower(c.Target.Name + " " + c.Target.Label + " " + c.Note)
 		ok := true
 		for _, w := range words {
@@ -70,7 +71,7 @@ func (p *picker) visible() []Choice {
 			}
 		}
 		if ok {
-			out = append(out, c)
+			out = append(out, i)
 		}
 	}
 	return out
@@ -82,15 +83,9 @@ func (p *picker) toggle() {
 	if p.cursor >= len(vis) {
 		return
 	}
-	name := vis[p.cursor].Target.Name
-	if p.selected[name] {
-		delete(p.selected, name)
-		for i, n := range p.order {
-			if n == name {
-				p.order = append(p.order[:i], p.order[i+1:]...)
-				break
-			}
-		}
+	row := vis[p.cursor]
+	if i := slices.Index(p.order, row); i >= 0 {
+		p.order = slices.Delete(p.order, i, i+1)
 		p.notice = ""
 		return
 	}
@@ -98,20 +93,15 @@ func (p *picker) toggle() {
 		p.notice = fmt.Sprintf("at most %d models at once: remove one first", MaxPanes)
 		return
 	}
-	p.selected[name] = true
-	p.order = append(p.order, name)
+	p.order = append(p.order, row)
 	p.notice = ""
 }
 
 // targets is the selection, in the order it was made.
 func (p *picker) targets() []backends.Target {
-	byName := map[string]backends.Target{}
-	for _, c := range p.choices {
-		byName[c.Target.Name] = c.Target
-	}
 	var out []backends.Target
-	for _, n := range p.order {
-		out = append(out, byName[n])
+	for _, row := range p.order {
+		out = append(out, p.choices[row].Target)
 	}
 	return out
 }
@@ -151,9 +141,9 @@ func (m *Model) renderPicker(w, h int) string {
 	rows := max(1, h-10)
 	start := max(0, min(p.cursor-rows/2, len(vis)-rows))
 	for i := start; i < len(vis) && i < start+rows; i++ {
-		c := vis[i]
+		c := p.choices[vis[i]]
 		mark := "[ ]"
-		if p.selected[c.Target.Name] {
+		if slices.Contains(p.order, vis[i]) {
 			mark = "[x]"
 		}
 		price := "price unknown"
@@ -193,19 +183,15 @@ func (m *Model) applyPicker() tea.Cmd {
 		// In a replay, the picked models re-run the session.
 		return m.rerun(m.picker.targets())
 	}
-	// The same model may be on screen twice (to compare runs of one
-	// model): each stays matched to its own pane.
-	old := map[string][]*pane{}
-	for _, p := range m.panes {
-		old[p.target.Name] = append(old[p.target.Name], p)
-	}
+	// The picker's first rows are the panes on screen, in order: a row
+	// kept is its own pane (the same model may be on screen twice).
 	var panes []*pane
-	for _, t := range m.picker.targets() {
-		if ps := old[t.Name]; len(ps) > 0 {
-			panes = append(panes, ps[0])
-			old[t.Name] = ps[1:]
+	for _, row := range m.picker.order {
+		if row < len(m.panes) {
+			panes = append(panes, m.panes[row])
 			continue
 		}
+		t := m.picker.choices[row].Target
 		panes = append(panes, newPane(t, m.price(t), m.md))
 	}
 	m.panes = panes

@@ -223,3 +223,23 @@ func BenchmarkReasoningFrame(b *testing.B) {
 	b.ReportMetric(float64(naive.Microseconds())/float64(b.N), "naive-us/frame")
 	b.ReportMetric(float64(naive)/float64(inc), "x-faster")
 }
+
+// The same model on screen twice is two rows in the picker, each toggled
+// on its own.
+func TestPickerTogglesOneOfTwoCopies(t *testing.T) {
+	m := newTestModel(t, 1, 120, 36, "")
+	first := m.panes[0]
+	m.panes = append(m.panes, newPane(first.target, first.price, m.md))
+	for _, k := range []string{"tab", "m", "space"} {
+		m.Update(keyPress(k))
+	}
+	out := screen(m)
+	name := first.target.Name
+	if strings.Count(out, "[x] "+name) != 1 || strings.Count(out, "[ ] "+name) != 1 {
+		t.Fatalf("after toggling one copy of %s:\n%s", name, out)
+	}
+	m.Update(keyPress("enter"))
+	if len(m.panes) != 1 || m.panes[0] == first {
+		t.Errorf("%d panes left; want the second copy alone", len(m.panes))
+	}
+}
