@@ -136,7 +136,10 @@ func discoverOllama(ctx context.Context, opts Options) []Available {
 		} `json:"models"`
 	}
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tags) != nil {
-		return nil
+		// Something answers, but not as Ollama does: say so rather than
+		// leave the user wondering where Ollama went.
+		return []Available{{Target: Target{Name: "ollama:MODEL", Provider: "ollama", Model: "MODEL", Label: "ollama"},
+			Why: fmt.Sprintf("what answers at %s is not Ollama (HTTP %d to /api/tags); check OLLAMA_HOST", root, resp.StatusCode), Placeholder: true}}
 	}
 	var out []Available
 	for _, m := range tags.Models {
