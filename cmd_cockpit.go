@@ -28,16 +28,13 @@ Flags:
 // cockpitCmd opens the terminal UI.
 func cockpitCmd(ctx context.Context, e env, args []string) error {
 	var c common
-	var theme, system string
-	var maxTokens int
-	var temperature float64
+	var s sampling
+	var theme string
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	c.register(fs)
 	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+strings.Join(themes.Names(), ", "))
-	fs.StringVar(&system, "system", "", "system prompt")
-	fs.IntVar(&maxTokens, "max-tokens", 0, "cap on output tokens per model")
-	fs.Float64Var(&temperature, "temperature", -1, "sampling temperature (default: each model's own)")
+	s.register(fs)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), cockpitHelp); fs.PrintDefaults() }
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -46,26 +43,24 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("unknown command %q\n\n%s", pos[0], mainHelp)
 	}
+	if err := s.check(""); err != nil {
+		return err
+	}
 	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 		return usagef("the cockpit needs a terminal; for scripts use: fanout run \"PROMPT\"")
 	}
 	if err := c.load(e); err != nil {
 		return err
 	}
-	if system == "" {
-		system = c.cfg.System
-	}
-	if theme == "" {
-		theme = c.cfg.Theme
-	}
+
 	targets, err := c.targets(ctx, e)
 	if err != nil {
 		return err
 	}
 	uo := cockpitOptions(ctx, e, &c, targets)
-	uo.System, uo.MaxTokens, uo.Theme = system, maxTokens, theme
-	if temperature >= 0 {
-		uo.Temperature = &temperature
+	uo.System, uo.MaxTokens, uo.Temperature = s.prompt(c.cfg), s.maxTokens, s.temp()
+	if theme != "" {
+		uo.Theme = theme // else the config's, from cockpitOptions
 	}
 	return runCockpit(ctx, uo)
 }

@@ -28,22 +28,18 @@ Flags:
 // runOptions are the flags of `fanout run`.
 type runOptions struct {
 	common
-	system      string
-	temperature float64
-	maxTokens   int
-	timeout     time.Duration
-	jsonOut     bool
-	events      bool
+	sampling
+	timeout time.Duration
+	jsonOut bool
+	events  bool
 }
 
 func runCmd(ctx context.Context, e env, args []string) error {
 	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	o.register(fs)
-	fs.StringVar(&o.system, "system", "", "system prompt")
-	fs.Float64Var(&o.temperature, "temperature", -1, "sampling temperature (default: each model's own)")
-	fs.IntVar(&o.maxTokens, "max-tokens", 0, "cap on output tokens per model")
+	o.common.register(fs)
+	o.sampling.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long`")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON document with every result when all are done")
 	fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
@@ -55,11 +51,8 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if o.jsonOut && o.events {
 		return usagef("run: --json and --events cannot be used together")
 	}
-	if o.maxTokens < 0 {
-		return usagef("run: --max-tokens must be positive")
-	}
-	if o.temperature != -1 && (o.temperature < 0 || o.temperature > 2) {
-		return usagef("run: --temperature must be between 0 and 2")
+	if err := o.check("run: "); err != nil {
+		return err
 	}
 	prompt, err := readPrompt(e, pos)
 	if err != nil {
@@ -68,9 +61,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if err := o.load(e); err != nil {
 		return err
 	}
-	if o.system == "" {
-		o.system = o.cfg.System
-	}
+	o.system = o.prompt(o.cfg)
 	if o.timeout == 0 {
 		o.timeout = o.cfg.Timeout
 	}
@@ -79,11 +70,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 
-	req := backends.Request{System: o.system, Messages: []backends.Message{{Role: backends.RoleUser, Content: prompt}}, MaxTokens: o.maxTokens}
-	if o.temperature >= 0 {
-		t := o.temperature
-		req.Temperature = &t
-	}
+	req := backends.Request{System: o.system, Messages: []backends.Message{{Role: backends.RoleUser, Content: prompt}}, MaxTokens: o.maxTokens, Temperature: o.temp()}
 	opts := o.options(e)
 	panes := make([]session.Pane, len(targets))
 	results := make([]*session.Result, len(targets))

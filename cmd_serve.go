@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -97,10 +98,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	cfg.Targets, cfg.Choices = targets, choices
 	cfg.Open = func(t backends.Target) backends.Backend { return backends.Open(t, opts) }
 	cfg.Price = c.price
-	cfg.System, cfg.Theme, cfg.MaxPromptBytes = system, theme, maxPrompt
-	if cfg.System == "" {
-		cfg.System = c.cfg.System
-	}
+	cfg.System, cfg.Theme, cfg.MaxPromptBytes = cmp.Or(system, c.cfg.System), theme, maxPrompt
 	if real {
 		cfg.Limits, cfg.MaxTokens = limits, maxTokens
 		for _, t := range targets {

@@ -149,6 +149,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "--json", "--events", "x"}, "cannot be used together"},
 		{[]string{"run", "--config", "/nonexistent/fanout.toml", "x"}, "/nonexistent/fanout.toml"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"run", "--temperature", "5", "x"}, "run: --temperature must be between 0 and 2"},
+		{[]string{"run", "--max-tokens", "-3", "x"}, "run: --max-tokens must be positive"},
+		// The cockpit checks them too, before it wants a terminal.
+		{[]string{"--temperature", "5"}, "fanout: --temperature must be between 0 and 2"},
 	}
 	for _, tc := range cases {
 		code, _, errOut := runCLI(t, testEnv(t, nil), "", tc.args...)

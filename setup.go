@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -149,6 +150,45 @@ func (c *common) sessions(e env, targets ...backends.Target) *session.Store {
 		}
 	}
 	return &session.Store{Dir: dir, App: appVersion(), Secrets: secretValues(e.getenv, e.environment(), known)}
+}
+
+// sampling is what goes with every prompt, from the flags of the commands
+// that send one: the system prompt, the temperature, the cap on output
+// tokens.
+type sampling struct {
+	system      string
+	temperature float64 // -1: each model's own
+	maxTokens   int
+}
+
+func (s *sampling) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.system, "system", "", "system prompt")
+	fs.Float64Var(&s.temperature, "temperature", -1, "sampling temperature (default: each model's own)")
+	fs.IntVar(&s.maxTokens, "max-tokens", 0, "cap on output tokens per model")
+}
+
+// check refuses values no provider takes, before anything is sent; cmd
+// prefixes the message ("run: ").
+func (s *sampling) check(cmd string) error {
+	if s.maxTokens < 0 {
+		return usagef("%s--max-tokens must be positive", cmd)
+	}
+	if s.temperature != -1 && (s.temperature < 0 || s.temperature > 2) {
+		return usagef("%s--temperature must be between 0 and 2", cmd)
+	}
+	return nil
+}
+
+// prompt is the system prompt to send: the flag's, else the config's.
+func (s *sampling) prompt(cfg *config.Config) string { return cmp.Or(s.system, cfg.System) }
+
+// temp is the temperature to send, nil for each model's own.
+func (s *sampling) temp() *float64 {
+	if s.temperature < 0 {
+		return nil
+	}
+	t := s.temperature
+	return &t
 }
 
 // store is where a command that runs targets records them; nil with
