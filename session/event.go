@@ -6,6 +6,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -31,9 +32,17 @@ type eventJSON struct {
 }
 
 // MarshalJSON writes the flat wire form, with t_ms in milliseconds rounded
-// to the microsecond.
+// to the microsecond. Text is not HTML-escaped here: an encoder that asks
+// for escaping (json.Marshal) escapes it, one that does not (`fanout run
+// --events`, like the session file) prints "<" as "<".
 func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(eventJSON{TMs: Millis(e.T), Pane: e.Pane, Event: e.Event})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(eventJSON{TMs: Millis(e.T), Pane: e.Pane, Event: e.Event}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads the wire form back.

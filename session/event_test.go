@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -37,5 +38,23 @@ func TestEventTimeRejectsNonsense(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "bad t_ms") {
 			t.Errorf("t_ms %s: %v, %v", tms, ev.T, err)
 		}
+	}
+}
+
+// An event line keeps text as it is when its encoder does not escape HTML,
+// as `fanout run --events` and the session file both print it.
+func TestEventJSONLeavesHTMLToItsEncoder(t *testing.T) {
+	ev := Event{T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "<a> & b")}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"text":"<a> & b"`) {
+		t.Errorf("unescaped encoder: %s", b.String())
+	}
+	if m, _ := json.Marshal(ev); !strings.Contains(string(m), `\u003ca\u003e \u0026 b`) {
+		t.Errorf("json.Marshal: %s", m)
 	}
 }
