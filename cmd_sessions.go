@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -64,7 +65,7 @@ func printSessions(w io.Writer, list []session.Summary) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
 	for _, s := range list {
-		prompt := session.OneLine(s.Prompt, 40)
+		prompt := backends.OneLine(s.Prompt, 40)
 		if s.Turns > 1 {
 			prompt += fmt.Sprintf(" (+%d)", s.Turns-1)
 		}
@@ -76,10 +77,10 @@ func printSessions(w io.Writer, list []session.Summary) {
 		}
 		first := "—"
 		if s.WinnerTTFT != nil {
-			first = session.OneLine(s.Winner, 24) + " " + session.FormatDuration(time.Duration(*s.WinnerTTFT*float64(time.Millisecond)))
+			first = backends.OneLine(s.Winner, 24) + " " + session.FormatDuration(time.Duration(*s.WinnerTTFT*float64(time.Millisecond)))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Created.Local().Format("2006-01-02 15:04"), prompt,
-			session.OneLine(strings.Join(s.Models, ", "), 40), session.FormatCostShort(s.Total), first, s.ID)
+			backends.OneLine(strings.Join(s.Models, ", "), 40), session.FormatCostShort(s.Total), first, s.ID)
 	}
 	tw.Flush()
 }

@@ -127,9 +127,7 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 		icon = "■"
 	}
 	label := r.Target.Label
-	if len([]rune(label)) > 24 {
-		label = string([]rune(label)[:23]) + "…"
-	}
+	label = backends.OneLine(label, 24)
 	line := fmt.Sprintf("%s %-24s %-9s", icon, label, s.Status)
 	if ttft, ok := s.TTFT(); ok {
 		line += "  ttft " + session.FormatDuration(ttft)
@@ -148,9 +146,7 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 	}
 	if s.Status == session.StatusError && s.Err != nil {
 		msg := s.Err.Message
-		if len([]rune(msg)) > 60 {
-			msg = string([]rune(msg)[:59]) + "…"
-		}
+		msg = backends.OneLine(msg, 60)
 		line += "  " + msg
 	}
 	return line

@@ -416,7 +416,7 @@ func bedrockConfigError(err error) *Error {
 	if errors.As(err, &notExist) {
 		return &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found: check AWS_PROFILE and ~/.aws/config", notExist.Profile), Code: "no_profile"}
 	}
-	return &Error{Message: "bedrock: cannot load the AWS configuration: " + oneLine(Redact(err.Error()), 300), Code: "bad_config"}
+	return &Error{Message: "bedrock: cannot load the AWS configuration: " + OneLine(Redact(err.Error()), 300), Code: "bad_config"}
 }
 
 // ssoWord spots the SSO providers' errors (an expired or missing token
@@ -432,7 +432,7 @@ func bedrockNoCredentials(err error) *Error {
 	}
 	msg := "bedrock: no AWS credentials found: set AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 	if err != nil {
-		msg += " (" + oneLine(Redact(err.Error()), 200) + ")"
+		msg += " (" + OneLine(Redact(err.Error()), 200) + ")"
 	}
 	return &Error{Message: msg, Code: "no_credentials"}
 }

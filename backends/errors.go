@@ -95,7 +95,7 @@ func StatusError(who string, status int, code, detail string, retryAfter time.Du
 func (e *Error) withDetail(msg, detail string) *Error {
 	e.Message, e.summaryLen = msg, 0
 	if detail = strings.TrimSpace(detail); detail != "" {
-		e.Message += ": " + oneLine(detail, 300)
+		e.Message += ": " + OneLine(detail, 300)
 		e.summaryLen = len(msg)
 	}
 	return e
@@ -121,7 +121,7 @@ func TransportError(who, url string, err error, started bool) *Error {
 	case errors.As(err, &stall):
 		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: "stalled", Retryable: true}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, oneLine(Redact(err.Error()), 300)), Code: "timeout", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, OneLine(Redact(err.Error()), 300)), Code: "timeout", Retryable: true}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: "connection_refused", Retryable: true}
 	case started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
@@ -135,19 +135,20 @@ func TransportError(who, url string, err error, started bool) *Error {
 	if errors.As(err, &dnsErr) {
 		return (&Error{Code: "dns"}).withDetail(fmt.Sprintf("%s: cannot resolve the server's host name; check the base URL and your network", who), dnsErr.Name)
 	}
-	return &Error{Message: fmt.Sprintf("%s: %s", who, oneLine(Redact(err.Error()), 300)), Retryable: false}
+	return &Error{Message: fmt.Sprintf("%s: %s", who, OneLine(Redact(err.Error()), 300)), Retryable: false}
 }
 
 // MalformedError reports a stream that could not be parsed.
 func MalformedError(who string, err error) *Error {
-	return &Error{Message: fmt.Sprintf("%s sent a malformed stream: %s", who, oneLine(Redact(err.Error()), 200)), Code: "malformed_stream"}
+	return &Error{Message: fmt.Sprintf("%s sent a malformed stream: %s", who, OneLine(Redact(err.Error()), 200)), Code: "malformed_stream"}
 }
 
-// oneLine collapses whitespace and cuts s to at most max runes.
-func oneLine(s string, max int) string {
+// OneLine is s on one line (its whitespace collapsed), cut to n runes with
+// an ellipsis: a server's message in an error, a prompt in a listing.
+func OneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

@@ -90,7 +90,7 @@ type doneJSON struct {
 
 // MarshalJSON writes the latency in milliseconds, as its name says.
 func (d Done) MarshalJSON() ([]byte, error) {
-	return json.Marshal(doneJSON{StopReason: d.StopReason, ProviderLatency: millis(d.ProviderLatency)})
+	return json.Marshal(doneJSON{StopReason: d.StopReason, ProviderLatency: Millis(d.ProviderLatency)})
 }
 
 // UnmarshalJSON reads the wire form back.
@@ -99,7 +99,7 @@ func (d *Done) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*d = Done{StopReason: w.StopReason, ProviderLatency: fromMillis(w.ProviderLatency)}
+	*d = Done{StopReason: w.StopReason, ProviderLatency: FromMillis(w.ProviderLatency)}
 	return nil
 }
 
@@ -155,7 +155,7 @@ type errorJSON struct {
 
 // MarshalJSON writes Retry-After in milliseconds.
 func (e Error) MarshalJSON() ([]byte, error) {
-	return json.Marshal(errorJSON{e.Message, e.Status, e.Code, e.Retryable, millis(e.RetryAfter)})
+	return json.Marshal(errorJSON{e.Message, e.Status, e.Code, e.Retryable, Millis(e.RetryAfter)})
 }
 
 // UnmarshalJSON reads the wire form back.
@@ -164,18 +164,22 @@ func (e *Error) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*e = Error{Message: w.Message, Status: w.Status, Code: w.Code, Retryable: w.Retryable, RetryAfter: fromMillis(w.RetryAfter)}
+	*e = Error{Message: w.Message, Status: w.Status, Code: w.Code, Retryable: w.Retryable, RetryAfter: FromMillis(w.RetryAfter)}
 	return nil
 }
 
-func millis(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
+// Millis is d in milliseconds, rounded to the microsecond: the unit of
+// every time on the wire (t_ms, provider_latency_ms, retry_after_ms).
+func Millis(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
 
-// fromMillis is the inverse of millis; nonsense (negative, NaN, huge) is zero.
-func fromMillis(ms float64) time.Duration {
+// FromMillis is the inverse of Millis, rounded to the microsecond as Millis
+// is (a float of milliseconds is not exact: 1234.567 is 1234.56699999…);
+// nonsense (negative, NaN, huge) is zero.
+func FromMillis(ms float64) time.Duration {
 	if !(ms > 0) || ms > float64(math.MaxInt64/int64(time.Millisecond)) {
 		return 0
 	}
-	return time.Duration(math.Round(ms * float64(time.Millisecond)))
+	return time.Duration(math.Round(ms*1000)) * time.Microsecond
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -257,7 +257,7 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 			fail(b.streamError(nil, string(data)))
 			return
 		case decodeErr != nil:
-			fail(MalformedError(b.who, fmt.Errorf("decoding %q: %w", oneLine(string(data), 80), decodeErr)))
+			fail(MalformedError(b.who, fmt.Errorf("decoding %q: %w", OneLine(string(data), 80), decodeErr)))
 			return
 		}
 		for _, ch := range c.Choices {
@@ -338,7 +338,7 @@ func (b *openaiBackend) requestError(err error, capt *capture) *Error {
 	case !capt.requested:
 		// Nothing went on the wire: go-openai refused the request (a bad
 		// base URL, a parameter the model does not take).
-		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, oneLine(err.Error(), 300)), Code: "invalid_request"}
+		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, OneLine(err.Error(), 300)), Code: "invalid_request"}
 	default:
 		return TransportError(b.who, b.baseURL, err, false)
 	}

@@ -39,7 +39,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(eventJSON{TMs: Millis(e.T), Pane: e.Pane, Event: e.Event}); err != nil {
+	if err := enc.Encode(eventJSON{TMs: backends.Millis(e.T), Pane: e.Pane, Event: e.Event}); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
@@ -56,23 +56,10 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if !validMillis(w.TMs) {
 		return fmt.Errorf("bad t_ms %v", w.TMs)
 	}
-	*e = Event{Pane: w.Pane, T: fromMillis(w.TMs), Event: w.Event}
+	*e = Event{Pane: w.Pane, T: backends.FromMillis(w.TMs), Event: w.Event}
 	return nil
 }
 
 const maxMillis = 100 * 24 * 3600 * 1000
 
 func validMillis(ms float64) bool { return !math.IsNaN(ms) && ms >= 0 && ms <= maxMillis }
-
-// fromMillis is the inverse of Millis. It rounds to the microsecond, as
-// Millis does: a float of milliseconds is not exact (1234.567 is
-// 1234.56699999…), and truncating it would move every loaded event a
-// nanosecond earlier than the recorded one.
-func fromMillis(ms float64) time.Duration {
-	return time.Duration(math.Round(ms*1000)) * time.Microsecond
-}
-
-// Millis is d in milliseconds, rounded to the microsecond.
-func Millis(d time.Duration) float64 {
-	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
-}

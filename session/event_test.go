@@ -15,7 +15,7 @@ import (
 func TestEventTimeRoundTrip(t *testing.T) {
 	for us := int64(0); us < 3_000_000; us++ {
 		d := time.Duration(us) * time.Microsecond
-		if back := fromMillis(Millis(d)); back != d {
+		if back := backends.FromMillis(backends.Millis(d)); back != d {
 			t.Fatalf("%v came back as %v", d, back)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 func (f *File) Markdown() string {
 	var b strings.Builder
 	h := f.Header
-	fmt.Fprintf(&b, "# %s\n\n", oneLine(f.Turns[0].Prompt, 100))
+	fmt.Fprintf(&b, "# %s\n\n", backends.OneLine(f.Turns[0].Prompt, 100))
 	fmt.Fprintf(&b, "Recorded by fanout %s on %s", h.App, h.Created.UTC().Format("2006-01-02 15:04 UTC"))
 	if h.ID != "" {
 		fmt.Fprintf(&b, " · session `%s`", h.ID)
@@ -43,7 +43,7 @@ func (f *File) Markdown() string {
 			level = "###"
 			fmt.Fprintf(&b, "## Turn %d\n\n", i+1)
 		}
-		if len(f.Turns) > 1 || strings.Contains(turn.Prompt, "\n") || oneLine(turn.Prompt, 100) != turn.Prompt {
+		if len(f.Turns) > 1 || strings.Contains(turn.Prompt, "\n") || backends.OneLine(turn.Prompt, 100) != turn.Prompt {
 			quote(&b, turn.Prompt)
 		}
 		results := f.Results(i)
@@ -86,7 +86,7 @@ func statsTable(b *strings.Builder, results []*Result) {
 func answer(b *strings.Builder, level string, r *Result) {
 	depth := len(level)
 	t := r.Target
-	fmt.Fprintf(b, "%s %s (%s:%s)\n\n", level, oneLine(t.Label, 200), t.Provider, t.Model)
+	fmt.Fprintf(b, "%s %s (%s:%s)\n\n", level, backends.OneLine(t.Label, 200), t.Provider, t.Model)
 	if reasoning := strings.TrimSpace(r.Reasoning()); reasoning != "" {
 		b.WriteString("<details><summary>Reasoning</summary>\n\n")
 		b.WriteString(nestAnswer(reasoning, depth))
@@ -99,7 +99,7 @@ func answer(b *strings.Builder, level string, r *Result) {
 	s := &r.Stats
 	switch {
 	case s.Status == StatusError && s.Err != nil:
-		fmt.Fprintf(b, "> **Error:** %s\n\n", oneLine(s.Err.Message, 1000))
+		fmt.Fprintf(b, "> **Error:** %s\n\n", backends.OneLine(s.Err.Message, 1000))
 	case s.Status == StatusCancelled:
 		b.WriteString("> *Cancelled: the answer above is partial.*\n\n")
 	case !s.Ended():
@@ -152,21 +152,8 @@ func quote(b *strings.Builder, text string) {
 
 // cell makes text safe inside a table cell.
 func cell(s string) string {
-	return strings.ReplaceAll(oneLine(s, 200), "|", `\|`)
+	return strings.ReplaceAll(backends.OneLine(s, 200), "|", `\|`)
 }
-
-// oneLine is s on one line, shortened to n runes with an ellipsis.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-// OneLine is s on one line, shortened to n runes with an ellipsis: a
-// prompt in a listing.
-func OneLine(s string, n int) string { return oneLine(s, n) }
 
 // continued says which models carried an earlier conversation into the
 // session: their answers depend on turns this document does not show.

@@ -180,7 +180,7 @@ type lineJSON struct {
 func (rd *Reader) parse(raw []byte) (Entry, error) {
 	var fast lineJSON
 	if json.Unmarshal(raw, &fast) == nil && isEventType(fast.Type) && validMillis(fast.TMs) {
-		ev := Event{Pane: fast.Pane, T: fromMillis(fast.TMs), Event: backends.Event{
+		ev := Event{Pane: fast.Pane, T: backends.FromMillis(fast.TMs), Event: backends.Event{
 			Type: backends.EventType(fast.Type), Delta: fast.Delta, Usage: fast.Usage, Done: fast.Done, Error: fast.Error}}
 		return rd.event(ev)
 	}
@@ -254,7 +254,7 @@ func (rd *Reader) event(ev Event) (Entry, error) {
 		return e, rd.errorf(rd.line, "%s event without its %s", ev.Type, ev.Type)
 	}
 	if prev := rd.last[ev.Pane]; ev.T < prev {
-		return e, rd.errorf(rd.line, "time goes backwards for pane %d: %gms after %gms", ev.Pane, Millis(ev.T), Millis(prev))
+		return e, rd.errorf(rd.line, "time goes backwards for pane %d: %gms after %gms", ev.Pane, backends.Millis(ev.T), backends.Millis(prev))
 	}
 	rd.last[ev.Pane] = ev.T
 	e.Kind, e.Event = EntryEvent, ev

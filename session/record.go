@@ -263,7 +263,7 @@ func (r *Recorder) write(v any) {
 	}
 	var err error
 	if ev, ok := v.(Event); ok {
-		err = r.enc.Encode(eventJSON{TMs: Millis(ev.T), Pane: ev.Pane, Event: ev.Event})
+		err = r.enc.Encode(eventJSON{TMs: backends.Millis(ev.T), Pane: ev.Pane, Event: ev.Event})
 	} else {
 		err = r.enc.Encode(v)
 	}

@@ -1,6 +1,10 @@
 package session
 
-import "math"
+import (
+	"math"
+
+	"github.com/fanout-dev/fanout/backends"
+)
 
 // Report is the `fanout run --json` document. Its shape is a contract that
 // scripts depend on: add fields, never rename or remove them.
@@ -77,16 +81,16 @@ func (r *Result) report() ReportResult {
 		out.Error = &ReportError{Message: s.Err.Message, Status: s.Err.Status, Code: s.Err.Code, Retryable: s.Err.Retryable}
 	}
 	if ttft, ok := s.TTFT(); ok {
-		out.TTFTMs = ptr(Millis(ttft))
+		out.TTFTMs = ptr(backends.Millis(ttft))
 	}
 	if s.Ended() {
-		out.TotalMs = ptr(Millis(s.Total))
+		out.TotalMs = ptr(backends.Millis(s.Total))
 	}
 	if tps, ok := s.TokensPerSecond(); ok {
 		out.TokensPerS = ptr(math.Round(tps*10) / 10)
 	}
 	if s.ProviderLatency > 0 {
-		out.ProviderLatencyMs = ptr(Millis(s.ProviderLatency))
+		out.ProviderLatencyMs = ptr(backends.Millis(s.ProviderLatency))
 	}
 	return out
 }
