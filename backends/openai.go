@@ -484,8 +484,8 @@ func (c *capture) retryAfter() time.Duration {
 		return 0
 	}
 	if v := c.resp.Header.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms > 0 && ms < 1e9 {
-			return time.Duration(ms * float64(time.Millisecond))
+		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms > 0 && ms <= float64(maxRetryAfter.Milliseconds()) {
+			return time.Duration(ms * float64(time.Millisecond)) // the same bound as Retry-After's
 		}
 	}
 	return parseRetryAfter(c.resp.Header.Get("Retry-After"), time.Now())

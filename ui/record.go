@@ -74,13 +74,20 @@ func (m *Model) endRecording() tea.Cmd {
 }
 
 func closeRecorder(rec *session.Recorder, done <-chan struct{}) error {
-	if done != nil {
-		select {
-		case <-done:
-		case <-time.After(closeWait):
-		}
-	}
+	waitRun(done)
 	return rec.Close()
+}
+
+// waitRun waits, closeWait at the most, for the run whose goroutine closes
+// done (nil: none) to have written its end.
+func waitRun(done <-chan struct{}) {
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
 }
 
 // Close ends the cockpit after its program has stopped: it cancels the run
@@ -96,12 +103,7 @@ func (m *Model) Close() error {
 	rec := m.rec
 	m.rec = nil
 	if rec == nil {
-		if done != nil {
-			select {
-			case <-done:
-			case <-time.After(closeWait):
-			}
-		}
+		waitRun(done)
 		return nil
 	}
 	if err := closeRecorder(rec, done); err != nil {
