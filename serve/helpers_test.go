@@ -133,8 +133,9 @@ func serverLog(t *testing.T) string {
 	return l.buf.String()
 }
 
-// startServer serves cfg on a loopback port until the test ends.
-func startServer(t *testing.T, cfg Config) (*Server, string) {
+// serveOn serves cfg on a loopback port, ctx being the sessions' parent;
+// served delivers what Serve returned.
+func serveOn(t *testing.T, ctx context.Context, cfg Config) (srv *Server, addr string, served <-chan error) {
 	t.Helper()
 	srv, err := New(cfg)
 	if err != nil {
@@ -144,9 +145,16 @@ func startServer(t *testing.T, cfg Config) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
+	return srv, ln.Addr().String(), done
+}
+
+// startServer serves cfg on a loopback port until the test ends.
+func startServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, addr, done := serveOn(t, ctx, cfg)
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
 		defer scancel()
@@ -161,7 +169,7 @@ func startServer(t *testing.T, cfg Config) (*Server, string) {
 			t.Error("Serve did not return after Shutdown")
 		}
 	})
-	return srv, ln.Addr().String()
+	return srv, addr
 }
 
 // anonymous logs in without a key, as a client with none would.

@@ -514,18 +514,8 @@ func TestBudgetShownAndEnforced(t *testing.T) {
 // Shutdown lets a session run until the grace period ends, then closes it
 // with a message; Serve returns nil.
 func TestShutdownEndsSessionsWithMessage(t *testing.T) {
-	cfg := testConfig(t)
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(context.Background(), ln) }()
-	c, err := dial(t, ln.Addr().String(), "nina")
+	srv, addr, served := serveOn(t, context.Background(), testConfig(t))
+	c, err := dial(t, addr, "nina")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,7 +542,7 @@ func TestShutdownEndsSessionsWithMessage(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("Serve did not return")
 	}
-	if _, err := dial(t, ln.Addr().String(), "late"); err == nil {
+	if _, err := dial(t, addr, "late"); err == nil {
 		t.Error("a connection was accepted after Shutdown")
 	}
 }
@@ -560,18 +550,8 @@ func TestShutdownEndsSessionsWithMessage(t *testing.T) {
 // A client that keeps its connection open after its session has ended, or
 // that never opens one, does not hold the shutdown for the grace period.
 func TestShutdownDoesNotWaitForIdleConnections(t *testing.T) {
-	cfg := testConfig(t)
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(context.Background(), ln) }()
-	c, err := dial(t, ln.Addr().String(), "olga")
+	srv, addr, served := serveOn(t, context.Background(), testConfig(t))
+	c, err := dial(t, addr, "olga")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -579,7 +559,7 @@ func TestShutdownDoesNotWaitForIdleConnections(t *testing.T) {
 	tm.waitFor("Swift (simulated)")
 	tm.send("\x03")
 	tm.waitEnd()
-	if _, err := dial(t, ln.Addr().String(), "silent"); err != nil { // no session at all
+	if _, err := dial(t, addr, "silent"); err != nil { // no session at all
 		t.Fatal(err)
 	}
 	eventually(t, "the session's end", func() bool { return srv.Sessions() == 0 })
