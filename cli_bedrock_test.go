@@ -34,10 +34,7 @@ func TestRunBedrockWireFixture(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	r := rep.Results[0]
 	if !strings.HasPrefix(r.Text, "The capital of France is Paris. Paris is not only the capital city") {
 		t.Errorf("text = %q", r.Text)
@@ -66,10 +63,7 @@ func TestRunBedrockThrottledBesideDemo(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("exit %d, want 1: %s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	if e := rep.Results[0].Error; e == nil || e.Status != 429 || !e.Retryable || !strings.Contains(e.Message, "rate limited") {
 		t.Errorf("error = %+v", e)
 	}

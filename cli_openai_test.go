@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -22,10 +21,7 @@ func TestRunOpenAIFixtureThroughBaseURL(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	r := rep.Results[0]
 	if r.Text != "The capital of the UK is London." || r.StopReason == nil || *r.StopReason != "stop" {
 		t.Errorf("text %q stop %v", r.Text, r.StopReason)
@@ -74,10 +70,7 @@ func TestRunFailuresKeepOtherModels(t *testing.T) {
 			if code != exitFail {
 				t.Errorf("exit %d, want 1: %s", code, errOut)
 			}
-			var rep session.Report
-			if err := json.Unmarshal([]byte(out), &rep); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
+			rep := decodeReport(t, out)
 			if e := rep.Results[0].Error; e == nil || !strings.Contains(e.Message, tc.want) {
 				t.Errorf("error = %+v, want it to say %q", e, tc.want)
 			}

@@ -78,10 +78,7 @@ func TestRunRecordsASession(t *testing.T) {
 		len(h.Targets) != 2 || h.Targets[1].Model != "sage" || h.Targets[0].Price == nil || h.App != appVersion() {
 		t.Errorf("header %+v", h)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	if !reflect.DeepEqual(f.Report(), rep) {
 		t.Errorf("the recorded session does not fold to the printed report")
 	}
@@ -243,10 +240,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	path := onlySession(t, dir)
-	var rep session.Report
-	if err := json.Unmarshal([]byte(runOut), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, runOut)
 	code, md, errOut := runCLI(t, getenv, "", "export", path, "--format", "md")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -44,10 +44,7 @@ func TestRunJSONOnDemoModels(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
+	rep := decodeReport(t, out)
 	if rep.Prompt != "Explain backpressure" || len(rep.Results) != 2 {
 		t.Fatalf("report = %+v", rep)
 	}
@@ -121,10 +118,7 @@ func TestRunOneFailingModelDoesNotStopOthers(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("exit %d, want %d when a model fails", code, exitFail)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
+	rep := decodeReport(t, out)
 	if e := rep.Results[0].Error; e == nil || !strings.Contains(e.Message, "OPENAI_API_KEY") {
 		t.Errorf("missing key error = %+v, want it to name OPENAI_API_KEY", e)
 	}
@@ -187,10 +181,7 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	if len(rep.Results) != 1 || rep.Results[0].Label != "Quick one" || rep.Results[0].Usage.Output > 12 {
 		t.Errorf("results = %+v", rep.Results)
 	}
@@ -201,10 +192,7 @@ func TestDefaultsToDemoWithNothingConfigured(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep session.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := decodeReport(t, out)
 	if len(rep.Results) < 3 {
 		t.Fatalf("%d results, want the demo models", len(rep.Results))
 	}
@@ -265,4 +253,15 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// decodeReport reads a `fanout run --json` document, failing the test if it
+// is not one.
+func decodeReport(t *testing.T, out string) session.Report {
+	t.Helper()
+	var rep session.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not a report: %v\n%s", err, out)
+	}
+	return rep
 }
