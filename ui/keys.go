@@ -24,7 +24,7 @@ func defaultKeys() keyMap {
 		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
 		FocusN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1–9", "focus pane")),
 		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom pane")),
-		Scroll:    key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓/wheel", "scroll pane")),
+		Scroll:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑/↓/k/j/wheel", "scroll pane")),
 		Page:      key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
 		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "top/follow")),
 		Reasoning: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "show/hide thinking")),
@@ -37,11 +37,11 @@ func defaultKeys() keyMap {
 		Sessions:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "sessions")),
 
 		Pause:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
-		Speed:       key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "speed")),
+		Speed:       key.NewBinding(key.WithKeys("+", "-", "=", "_"), key.WithHelp("+/-", "speed")),
 		Seek:        key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "seek 5s")),
 		Milestone:   key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "milestone")),
 		Rerun:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
-		CloseReplay: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "close")),
+		CloseReplay: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc/q", "close")),
 		Replay:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "replay")),
 	}
 }

@@ -302,7 +302,7 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	case "-", "_":
 		r.speed = max(0, r.speed-1)
 		m.status = "speed " + speedLabel(r.speed)
-		return nil, true
+		return m.resume(), true
 	case "left":
 		m.seek(r.pos - seekStep)
 		return nil, true
