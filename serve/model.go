@@ -55,18 +55,14 @@ func (w *model) panicked(r any) {
 	w.st.end(errPanic)
 }
 
-// open is every session's Open. It serves only the allowed models, with
-// the server's cap on output tokens, whatever asks: the picker offers no
-// others, and a re-run of a recorded session (made before the owner
-// changed the list) gets an error instead of another model. Each backend
-// is wrapped so that a panic while streaming ends that pane with an error
-// instead of the whole server: streams run on goroutines no recover of
-// the SSH handler can see.
-func (s *Server) open(t backends.Target) backends.Backend {
-	return s.openFor(nil, t)
-}
-
-// openFor is open for one session, whose log lines then name it.
+// openFor is every session's Open (st nil: no session, in tests). It
+// serves only the allowed models, with the server's cap on output tokens,
+// whatever asks: the picker offers no others, and a re-run of a recorded
+// session (made before the owner changed the list) gets an error instead
+// of another model. Each backend is wrapped so that a panic while
+// streaming ends that pane with an error instead of the whole server:
+// streams run on goroutines no recover of the SSH handler can see. Log
+// lines name the session.
 func (s *Server) openFor(st *sessionState, t backends.Target) backends.Backend {
 	if !s.allowed(t) {
 		return refused{t}

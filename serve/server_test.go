@@ -271,7 +271,7 @@ func TestOpenServesOnlyAllowed(t *testing.T) {
 	ctx := context.Background()
 	req := backends.Request{Messages: []backends.Message{{Role: backends.RoleUser, Content: "hi"}}, MaxTokens: 5000}
 	var usage *backends.Usage
-	for ev := range srv.open(cfg.Targets[0]).Stream(ctx, req) {
+	for ev := range srv.openFor(nil, cfg.Targets[0]).Stream(ctx, req) {
 		if ev.Type == backends.EventUsage {
 			usage = ev.Usage
 		}
@@ -284,7 +284,7 @@ func TestOpenServesOnlyAllowed(t *testing.T) {
 	}
 	other := demoTargets(t, "demo:sage")[0]
 	var got []backends.Event
-	for ev := range srv.open(other).Stream(ctx, req) {
+	for ev := range srv.openFor(nil, other).Stream(ctx, req) {
 		got = append(got, ev)
 	}
 	if len(got) != 1 || got[0].Type != backends.EventError || !strings.Contains(got[0].Error.Message, "not offered") {
