@@ -243,3 +243,13 @@ func TestPickerTogglesOneOfTwoCopies(t *testing.T) {
 		t.Errorf("%d panes left; want the second copy alone", len(m.panes))
 	}
 }
+
+// The picker's empty filter says what it is for, in full.
+func TestPickerFilterShowsItsPlaceholder(t *testing.T) {
+	m := newTestModel(t, 2, 100, 30, "")
+	m.Update(keyPress("tab"))
+	m.Update(keyPress("m"))
+	if out := screen(m); !strings.Contains(out, "filter models") {
+		t.Errorf("the picker's filter:\n%s", out)
+	}
+}
