@@ -52,6 +52,9 @@ type Options struct {
 	Context        context.Context
 	Budget         Budget
 	MaxPromptBytes int
+	// History keeps the composer's prompts across runs; nil keeps them
+	// for this run only.
+	History PromptHistory
 }
 
 // NoticeMsg shows a one-line notice in the title bar, sent from outside

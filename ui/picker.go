@@ -21,6 +21,10 @@ type Choice struct {
 	// Note says where it comes from or what it needs ("OPENAI_API_KEY is
 	// set", "simulated").
 	Note string
+	// Unavailable, when not empty, says why the model cannot run here and
+	// what to set ("set OPENAI_API_KEY"); the picker shows it and refuses
+	// to pick it.
+	Unavailable string
 }
 
 // picker chooses the models on screen: a filter, a list, a selection.
