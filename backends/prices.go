@@ -17,7 +17,23 @@ type Price struct {
 	// Source says where the price came from: "catwalk", "config", "local"
 	// (a server on the user's machine, free) or "simulated" (demo models).
 	Source string `json:"source"`
+	// Given says which figures an override passed to NewPriceBook states;
+	// the others come from the catalog. It lets a figure written as 0 (a free
+	// cache write) differ from one not written. Zero means an override of
+	// the old kind: a whole price. Lookup never returns it set.
+	Given PriceFields `json:"-"`
 }
+
+// PriceFields is a set of the figures of a Price.
+type PriceFields uint8
+
+// The figures of a Price, for PriceFields.
+const (
+	PriceInput PriceFields = 1 << iota
+	PriceOutput
+	PriceCachedInput
+	PriceCacheWrite
+)
 
 // Price sources.
 const (
@@ -40,23 +56,55 @@ type PriceBook struct{ overrides map[string]Price }
 
 // NewPriceBook builds a price book; overrides are keyed by "provider:model"
 // or by a config model name. An override without a Source is marked
-// "config"; a zero cache price in it means "not given" and is charged at the
-// input price, as for the catalog.
+// "config". An override with Given set states exactly those figures, zero
+// included; each other figure is the catalog's for the model looked up, and
+// a cache figure the catalog does not know either is charged at the input
+// price. An override without Given is a whole price in which a zero cache
+// price means "not given" and is charged at the input price.
 func NewPriceBook(overrides map[string]Price) *PriceBook {
 	b := &PriceBook{overrides: make(map[string]Price, len(overrides))}
 	for k, p := range overrides {
 		if p.Source == "" {
 			p.Source = PriceSourceConfig
 		}
-		if p.CachedInput == 0 {
-			p.CachedInput = p.Input
-		}
-		if p.CacheWrite == 0 {
-			p.CacheWrite = p.Input
+		if p.Given == 0 {
+			if p.CachedInput == 0 {
+				p.CachedInput = p.Input
+			}
+			if p.CacheWrite == 0 {
+				p.CacheWrite = p.Input
+			}
 		}
 		b.overrides[k] = p
 	}
 	return b
+}
+
+// merge fills the figures p does not state from the catalog price of t.
+func (p Price) merge(t Target) Price {
+	if p.Given == 0 {
+		return p
+	}
+	base, ok := catalogLookup(t)
+	if !ok {
+		// Nothing to fall back on: a cache token costs what an input one does.
+		base = Price{}
+	}
+	out := Price{Source: p.Source}
+	pick := func(f PriceFields, mine, theirs float64) float64 {
+		if p.Given&f != 0 {
+			return mine
+		}
+		return theirs
+	}
+	out.Input = pick(PriceInput, p.Input, base.Input)
+	out.Output = pick(PriceOutput, p.Output, base.Output)
+	if !ok {
+		base.CachedInput, base.CacheWrite = out.Input, out.Input
+	}
+	out.CachedInput = pick(PriceCachedInput, p.CachedInput, base.CachedInput)
+	out.CacheWrite = pick(PriceCacheWrite, p.CacheWrite, base.CacheWrite)
+	return out
 }
 
 // Lookup returns the price of t, or false when it is unknown. An unknown
@@ -65,12 +113,18 @@ func NewPriceBook(overrides map[string]Price) *PriceBook {
 func (b *PriceBook) Lookup(t Target) (Price, bool) {
 	if b != nil {
 		if p, ok := b.overrides[t.Name]; ok && t.Name != "" {
-			return p, true
+			return p.merge(t), true
 		}
 		if p, ok := b.overrides[t.Provider+":"+t.Model]; ok {
-			return p, true
+			return p.merge(t), true
 		}
 	}
+	return catalogLookup(t)
+}
+
+// catalogLookup is Lookup without overrides: the demo and local models, then
+// the embedded catwalk catalog.
+func catalogLookup(t Target) (Price, bool) {
 	switch t.Provider {
 	case ProviderDemo:
 		m, ok := demoModels[t.Model]

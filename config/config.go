@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,38 +92,92 @@ func Load(path string, explicit bool) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse reads a config from data; path names it in errors.
+// Parse reads a config from data; path names it in errors. The file is
+// TOML; every mistake is reported as PATH:LINE: what is wrong and what to do,
+// and no value that may be a key is ever repeated.
 func Parse(path string, data []byte) (*Config, error) {
-	entries, err := parseTOML(string(data))
+	c, err := parse(data)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
-			return nil, &Error{Path: path, Line: se.line, Msg: se.msg}
+			return nil, &Error{Path: path, Line: se.line, Msg: scrub(se.msg)}
 		}
-		return nil, &Error{Path: path, Msg: err.Error()}
+		return nil, &Error{Path: path, Msg: scrub(err.Error())}
 	}
-	c := &Config{Path: path, Models: map[string]backends.Target{}, Prices: map[string]backends.Price{}}
-	modelLines := map[string]int{}
-	for _, e := range entries {
-		if err := c.set(e, modelLines); err != nil {
-			return nil, &Error{Path: path, Line: e.line, Msg: err.Error()}
+	c.Path = path
+	return c, nil
+}
+
+// at puts a mistake on a line.
+func at(line int, err error) error { return &syntaxError{line: line, msg: err.Error()} }
+
+func parse(data []byte) (*Config, error) {
+	doc, err := readTOML(data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Models: map[string]backends.Target{}, Prices: map[string]backends.Price{}}
+	lines := map[string]int{} // where each model and price table starts
+	for _, h := range doc.tables {
+		if err := checkTable(h.path); err != nil {
+			return nil, at(h.line, err)
+		}
+	}
+	for _, e := range doc.entries {
+		if err := c.set(e, lines); err != nil {
+			return nil, at(e.line, err)
+		}
+	}
+	// A [models.NAME] or [prices.NAME] with nothing in it is a mistake too:
+	// the model it means would be missing or priced at nothing.
+	for _, h := range doc.tables {
+		if len(h.path) != 2 {
+			continue
+		}
+		switch h.path[0] {
+		case "models":
+			if _, ok := c.Models[h.path[1]]; !ok {
+				return nil, at(h.line, fmt.Errorf("models.%s: no provider (one of %s)", joinPath(h.path[1:]), strings.Join(backends.ProviderNames(), ", ")))
+			}
+		case "prices":
+			if _, ok := c.Prices[h.path[1]]; !ok {
+				return nil, at(h.line, fmt.Errorf("prices.%s: no prices; give input = … and output = …, in US dollars per million tokens", joinPath(h.path[1:])))
+			}
 		}
 	}
 	for _, name := range c.Order {
 		if err := c.finishModel(name); err != nil {
-			return nil, &Error{Path: path, Line: modelLines[name], Msg: err.Error()}
+			return nil, at(lines["models."+name], err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Prices)) {
+		if err := c.checkPrice(name); err != nil {
+			return nil, at(lines["prices."+name], err)
 		}
 	}
 	for _, spec := range c.Default {
 		if _, err := c.Resolve(spec); err != nil {
-			return nil, &Error{Path: path, Line: c.defaultLine, Msg: "default: " + err.Error()}
+			return nil, at(c.defaultLine, fmt.Errorf("default: %w", err))
 		}
 	}
 	return c, nil
 }
 
+// checkTable refuses a [table] the config has no use for.
+func checkTable(path []string) error {
+	if (path[0] == "models" || path[0] == "prices") && len(path) <= 2 {
+		return nil
+	}
+	return fmt.Errorf("unknown table [%s] (known: [models.NAME], [prices.NAME])", joinPath(path))
+}
+
+// keyWords are keys under which people put a key itself.
+var keyWords = []string{"api_key", "apikey", "key", "token", "secret", "password"}
+
+const keysNeverKept = "keys are never kept in the config; put the key in an environment variable and name it with api_key_env"
+
 // set applies one key = value.
-func (c *Config) set(e entry, modelLines map[string]int) error {
+func (c *Config) set(e entry, lines map[string]int) error {
 	name := joinPath(e.path)
 	switch e.path[0] {
 	case "default":
@@ -163,7 +220,7 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 		}
 		s, ok := e.val.v.(string)
 		if !ok {
-			return fmt.Errorf("system: want a string")
+			return fmt.Errorf("system: want a string in quotes (\"\"\"…\"\"\" for several lines), not %s", typeName(e.val))
 		}
 		c.System = s
 		return nil
@@ -180,20 +237,26 @@ func (c *Config) set(e entry, modelLines map[string]int) error {
 		c.SessionsDir = s
 		return nil
 	case "models":
-		if len(e.path) != 3 {
-			return fmt.Errorf("%s: models are tables, e.g. [models.fast] with provider = … and model = …", name)
+		if len(e.path) < 3 {
+			return fmt.Errorf("%s: models are tables, e.g. [models.fast] with provider = … and model = …, or fast = { provider = …, model = … } under [models]", name)
 		}
-		return c.setModel(e.path[1], e.path[2], e.val, e.line, modelLines)
+		return c.setModel(e.path[1], joinPath(e.path[2:]), e.val, e.line, lines)
 	case "prices":
-		if len(e.path) != 3 {
+		if len(e.path) < 3 {
 			return fmt.Errorf("%s: prices are tables, e.g. [prices.\"openai:gpt-4o-mini\"] with input = … and output = …", name)
 		}
-		return c.setPrice(e.path[1], e.path[2], e.val)
+		if _, ok := lines["prices."+e.path[1]]; !ok {
+			lines["prices."+e.path[1]] = e.line
+		}
+		return c.setPrice(e.path[1], joinPath(e.path[2:]), e.val)
+	}
+	if len(e.path) == 1 && slices.Contains(keyWords, e.path[0]) {
+		return fmt.Errorf("%s: %s", name, keysNeverKept)
 	}
 	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, sessions_dir, [models.NAME], [prices.NAME])", name)
 }
 
-func (c *Config) setModel(model, key string, v value, line int, modelLines map[string]int) error {
+func (c *Config) setModel(model, key string, v value, line int, lines map[string]int) error {
 	t, ok := c.Models[model]
 	if !ok {
 		if strings.Contains(model, ":") {
@@ -201,14 +264,17 @@ func (c *Config) setModel(model, key string, v value, line int, modelLines map[s
 		}
 		t = backends.Target{Name: model}
 		c.Order = append(c.Order, model)
-		modelLines[model] = line
+		lines["models."+model] = line
 	}
-	where := fmt.Sprintf("models.%s.%s", joinPath([]string{model}), key)
+	where := fmt.Sprintf("models.%s.%s", joinPath([]string{model}), key) // key is a joined path
 	switch key {
 	case "provider", "model", "label", "base_url", "api_key_env":
 		s, ok := v.v.(string)
 		if !ok {
-			return fmt.Errorf("%s: want a string", where)
+			if key == "api_key_env" {
+				return errors.New(notAnEnvName)
+			}
+			return fmt.Errorf("%s: want a string in quotes, not %s", where, typeName(v))
 		}
 		switch key {
 		case "provider":
@@ -223,32 +289,43 @@ func (c *Config) setModel(model, key string, v value, line int, modelLines map[s
 			}
 			t.BaseURL = s
 		case "api_key_env":
-			if s == "" || strings.ContainsAny(s, " =$") || strings.HasPrefix(s, "sk-") {
+			if !plausibleEnvName(s) {
 				// Someone pasted the key itself: say so without echoing it.
-				return fmt.Errorf("%s: want the NAME of an environment variable (like MY_API_KEY), not a key", where)
+				return errors.New(notAnEnvName)
 			}
 			t.KeyEnv = s
 		}
 	case "temperature":
 		f, ok := number(v)
-		if !ok || f < 0 || f > 2 {
-			return fmt.Errorf("%s: want a number from 0 to 2", where)
+		if !ok {
+			return fmt.Errorf("%s: want a number from %g to %g, not %s", where, MinTemperature, MaxTemperature, typeName(v))
+		}
+		if CheckTemperature(f) != nil {
+			return fmt.Errorf("%s: want a number from %g to %g, not %s", where, MinTemperature, MaxTemperature, formatNumber(f))
 		}
 		t.Temperature = &f
 	case "max_tokens":
 		n, ok := v.v.(int64)
-		if !ok || n <= 0 || n > 10_000_000 {
-			return fmt.Errorf("%s: want a positive whole number", where)
+		if !ok {
+			return fmt.Errorf("%s: want a whole number from %d to %d, not %s", where, MinMaxTokens, MaxMaxTokens, typeName(v))
+		}
+		if CheckMaxTokens(n) != nil {
+			return fmt.Errorf("%s: want a whole number from %d to %d, not %d", where, MinMaxTokens, MaxMaxTokens, n)
 		}
 		t.MaxTokens = int(n)
-	case "api_key", "key", "token", "secret", "password":
-		return fmt.Errorf("%s: keys are never kept in the config; put the key in an environment variable and name it with api_key_env", where)
 	default:
+		if slices.Contains(keyWords, key) {
+			return fmt.Errorf("%s: %s", where, keysNeverKept)
+		}
 		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens)", where)
 	}
 	c.Models[model] = t
 	return nil
 }
+
+// notAnEnvName is said of an api_key_env that cannot be a variable's name,
+// most likely because it is the key: the value is never repeated.
+const notAnEnvName = "api_key_env must be the NAME of an environment variable (like BOX_API_KEY), not the key itself"
 
 // finishModel checks a model once all its keys are read and fills in what
 // follows from its provider.
@@ -277,27 +354,67 @@ func (c *Config) finishModel(name string) error {
 	return nil
 }
 
+// priceFields are the keys of a [prices.NAME] table.
+var priceFields = map[string]backends.PriceFields{
+	"input":        backends.PriceInput,
+	"output":       backends.PriceOutput,
+	"cached_input": backends.PriceCachedInput,
+	"cache_write":  backends.PriceCacheWrite,
+}
+
 func (c *Config) setPrice(model, key string, v value) error {
 	p := c.Prices[model]
-	p.Source = "config"
-	f, ok := number(v)
-	where := fmt.Sprintf("prices.%s.%s", joinPath([]string{model}), key)
-	if !ok || f < 0 {
-		return fmt.Errorf("%s: want a number of US dollars per million tokens, 0 or more", where)
-	}
-	switch key {
-	case "input":
-		p.Input = f
-	case "output":
-		p.Output = f
-	case "cached_input":
-		p.CachedInput = f
-	case "cache_write":
-		p.CacheWrite = f
-	default:
+	p.Source = backends.PriceSourceConfig
+	where := fmt.Sprintf("prices.%s.%s", joinPath([]string{model}), key) // key is a joined path
+	field, known := priceFields[key]
+	if !known {
 		return fmt.Errorf("%s: unknown setting (known: input, output, cached_input, cache_write, in dollars per million tokens)", where)
 	}
+	f, ok := number(v)
+	if !ok {
+		return fmt.Errorf("%s: want a number of US dollars per million tokens, 0 or more, not %s", where, typeName(v))
+	}
+	if CheckPrice(f) != nil {
+		return fmt.Errorf("%s: want a number of US dollars per million tokens, 0 or more and at most %g, not %s", where, MaxPrice, formatNumber(f))
+	}
+	switch field {
+	case backends.PriceInput:
+		p.Input = f
+	case backends.PriceOutput:
+		p.Output = f
+	case backends.PriceCachedInput:
+		p.CachedInput = f
+	case backends.PriceCacheWrite:
+		p.CacheWrite = f
+	}
+	// Written, zero included: it overrides the catalog's figure.
+	p.Given |= field
 	c.Prices[model] = p
+	return nil
+}
+
+// checkPrice checks a price table once the whole file is read: it must name
+// a model (a configured name or provider:model), and a model the catalog
+// does not price needs both of its main figures.
+func (c *Config) checkPrice(name string) error {
+	where := "prices." + joinPath([]string{name})
+	t, ok := c.Models[name]
+	if !ok {
+		if !strings.Contains(name, ":") {
+			return fmt.Errorf("%s: no model named %q in [models]; name a configured model or a provider:model, like \"openai:gpt-4o-mini\"", where, name)
+		}
+		var err error
+		if t, err = backends.ParseSpec(name); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	p := c.Prices[name]
+	both := backends.PriceInput | backends.PriceOutput
+	if p.Given&both != both {
+		if _, known := backends.NewPriceBook(nil).Lookup(t); !known {
+			return fmt.Errorf("%s: the catalog has no price for this model, so give both input and output", where)
+		}
+	}
 	return nil
 }
 
@@ -340,13 +457,25 @@ func stringList(v value) ([]string, error) {
 func duration(v value) (time.Duration, error) {
 	s, ok := v.v.(string)
 	if !ok {
-		return 0, fmt.Errorf("want a duration in quotes, like \"60s\" or \"2m\"")
+		return 0, fmt.Errorf("want a duration in quotes, like \"60s\" or \"2m\", not %s", typeName(v))
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("want a positive duration like \"60s\" or \"2m\", got %q", s)
+	if err != nil {
+		return 0, fmt.Errorf("want a duration like \"60s\" or \"2m\"%s", got(s))
+	}
+	if CheckDuration(d) != nil {
+		return 0, fmt.Errorf("want a duration from 0 (the default) to %s, like \"60s\" or \"2m\", not %q", MaxDuration, s)
 	}
 	return d, nil
+}
+
+// got is ", got \"…\"" for a short string that cannot be a key, and
+// nothing for one that may be.
+func got(s string) string {
+	if len(s) > 16 || looksLikeKey(s) {
+		return ""
+	}
+	return fmt.Sprintf(", got %q", s)
 }
 
 func number(v value) (float64, bool) {
@@ -357,4 +486,39 @@ func number(v value) (float64, bool) {
 		return n, true
 	}
 	return 0, false
+}
+
+// formatNumber writes a number as TOML does, so that inf and nan read as
+// the user wrote them.
+func formatNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// typeName says what kind of value was written, for "want X, not Y".
+func typeName(v value) string {
+	switch v.v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "a whole number"
+	case float64:
+		return "a number"
+	case bool:
+		return "true or false"
+	case []value:
+		return "a list"
+	case dateTime:
+		return "a date or time"
+	case inlineTable:
+		return "a table"
+	}
+	return "this value"
 }

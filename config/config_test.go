@@ -86,7 +86,8 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"unknown model key", "[models.x]\nprovider = \"openai\"\nmodel = \"m\"\nbaseurl = \"x\"\n", 4, "unknown setting"},
 		{"duplicate key", "[models.x]\nprovider = \"openai\"\nprovider = \"groq\"\n", 3, "already set on line 2"},
 		{"bad default", "default = [\"nosuch\"]\n", 1, `unknown model "nosuch"`},
-		{"inline table", "[models.x]\nparams = { a = 1 }\n", 2, "inline tables"},
+		// Inline tables are TOML; one where a setting belongs names the keys it holds.
+		{"inline table", "[models.x]\nparams = { a = 1 }\n", 2, "models.x.params.a: unknown setting (known: provider"},
 		{"bad theme", "theme = \"solarized\"\n", 1, "theme: want one of auto, dark"},
 		{"negative price", "[prices.x]\ninput = -1\n", 2, "0 or more"},
 		{"unknown price key", "[prices.x]\nin = 1\n", 2, "unknown setting"},
@@ -166,12 +167,12 @@ func TestDefaultPath(t *testing.T) {
 
 func TestTOMLValues(t *testing.T) {
 	src := "a = \"tab\\there \\u00e9\"\nb = 'C:\\raw'\nc = [\n  1, # one\n  2.5,\n  true,\n]\n\"quoted.key\".x = -3\n"
-	entries, err := parseTOML(src)
+	doc, err := readTOML([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]any{}
-	for _, e := range entries {
+	for _, e := range doc.entries {
 		got[joinPath(e.path)] = e.val.v
 	}
 	if got["a"] != "tab\there é" || got["b"] != `C:\raw` || got[`"quoted.key".x`] != int64(-3) {

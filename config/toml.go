@@ -1,34 +1,58 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// This file parses the subset of TOML that fanout's config uses: comments,
-// [tables] with bare or quoted (dotted) names, key = value with dotted keys,
-// basic and literal strings, integers, floats, booleans, and arrays of those
-// (across lines too). Every value keeps the line it was written on, so that a
-// mistake in the config is reported with its line. Constructs outside the
-// subset (inline tables, arrays of tables, multi-line strings, dates) are
-// refused with a message that says so rather than misread.
+// This file turns a TOML document into a flat list of key = value entries,
+// each with the line of its key, on go-toml's parser. go-toml's own decoder
+// validates the document as a whole; its position-keeping parser (unstable)
+// gives the line of every key and value, so that every mistake in the
+// config, down to a wrong type in an inline table, names its line.
 
-// entry is one key = value, with its full dotted path and its line.
+// entry is one key = value, with its full dotted path (table and inline
+// tables included) and the line of its key.
 type entry struct {
 	path []string
 	val  value
 	line int
 }
 
-// value is a parsed TOML value: string, int64, float64, bool or []value.
+// value is a TOML value: string, int64, float64, bool, []value, dateTime or
+// inlineTable (the last two only ever as a wrong type).
 type value struct {
 	v    any
 	line int
 }
 
-// syntaxError is a parse error at a line.
+// dateTime is a TOML date or time, as written; the config takes none.
+type dateTime string
+
+// inlineTable is an inline table inside an array; the config takes none.
+type inlineTable struct{}
+
+// header is a [table] as written.
+type header struct {
+	path []string
+	line int
+}
+
+// document is a parsed TOML file.
+type document struct {
+	entries []entry
+	tables  []header
+}
+
+// syntaxError is a mistake in the TOML itself, at a line.
 type syntaxError struct {
 	line int
 	msg  string
@@ -36,80 +60,323 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
-type parser struct {
-	src  string
-	pos  int
-	line int
+// reader walks one document.
+type reader struct {
+	p     unstable.Parser
+	data  []byte
+	lines []int // offsets of the newlines, for lineAt
+	doc   document
+	// set maps each key path written to the line it was first written on,
+	// and tables each [table] to its line: TOML allows neither twice.
+	set    map[string]int
+	tables map[string]int
 }
 
-// parseTOML returns the entries of a document in order. Keys defined twice,
-// and tables declared twice, are errors.
-func parseTOML(src string) ([]entry, error) {
-	if !utf8.ValidString(src) {
-		return nil, &syntaxError{line: 1, msg: "the file is not valid UTF-8"}
-	}
-	p := &parser{src: strings.TrimPrefix(src, "\ufeff"), line: 1}
-	var entries []entry
-	seen := map[string]int{}
-	tables := map[string]int{}
-	var table []string
-	for {
-		p.skipBlank()
-		if p.eof() {
-			return entries, nil
+// readTOML parses src. Keys and tables defined twice are errors.
+func readTOML(src []byte) (*document, error) {
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
+	r := &reader{data: src, set: map[string]int{}, tables: map[string]int{}}
+	for i, c := range src {
+		if c == '\n' {
+			r.lines = append(r.lines, i)
 		}
-		switch p.peek() {
-		case '[':
-			if strings.HasPrefix(p.src[p.pos:], "[[") {
-				return nil, p.errf("arrays of tables ([[…]]) are not supported here")
-			}
-			p.pos++
-			p.skipSpace()
-			path, err := p.keyPath()
-			if err != nil {
-				return nil, err
-			}
-			p.skipSpace()
-			if p.eof() || p.peek() != ']' {
-				return nil, p.errf("expected ] to close the table name")
-			}
-			p.pos++
+	}
+	r.p.Reset(src)
+	var current []string
+	prevEnd := 0
+	for r.p.NextExpression() {
+		e := r.p.Expression()
+		switch e.Kind {
+		case unstable.Table:
+			path, line, end := r.key(e.Key())
+			prevEnd = end
 			name := joinPath(path)
-			if l, dup := tables[name]; dup {
-				return nil, p.errf("table [%s] is already defined on line %d", name, l)
+			if l, dup := r.tables[name]; dup {
+				return nil, &syntaxError{line: line, msg: fmt.Sprintf("table [%s] is already defined on line %d", name, l)}
 			}
-			tables[name] = p.line
-			table = path
-		default:
-			path, err := p.keyPath()
-			if err != nil {
+			r.tables[name] = line
+			r.doc.tables = append(r.doc.tables, header{path: path, line: line})
+			current = path
+		case unstable.ArrayTable:
+			_, line, _ := r.key(e.Key())
+			return nil, &syntaxError{line: line, msg: "arrays of tables ([[…]]) have no use in fanout's config; write [models.NAME] or [prices.NAME]"}
+		case unstable.KeyValue:
+			path, line, _ := r.key(e.Key())
+			full := append(append([]string{}, current...), path...)
+			if err := r.keyValue(full, e.Value(), line); err != nil {
 				return nil, err
 			}
-			p.skipSpace()
-			if p.eof() || p.peek() != '=' {
-				return nil, p.errf("expected = after key %q", joinPath(path))
-			}
-			p.pos++
-			p.skipSpace()
-			line := p.line
-			v, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			full := append(append([]string{}, table...), path...)
-			name := joinPath(full)
-			if l, dup := seen[name]; dup {
-				return nil, &syntaxError{line: line, msg: fmt.Sprintf("%s is already set on line %d", name, l)}
-			}
-			seen[name] = line
-			entries = append(entries, entry{path: full, val: v, line: line})
-		}
-		if err := p.endOfLine(); err != nil {
-			return nil, err
+			prevEnd = int(e.Raw.Offset + e.Raw.Length)
 		}
 	}
+	if err := r.p.Error(); err != nil {
+		return nil, r.syntax(err, prevEnd)
+	}
+	// go-toml's decoder knows every rule of TOML (a key both a value and a
+	// table, an inline table extended later, …); the walk above checks the
+	// ones it words better.
+	var whole map[string]any
+	if err := toml.Unmarshal(src, &whole); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			line, _ := de.Position()
+			return nil, &syntaxError{line: line, msg: strings.TrimPrefix(de.Error(), "toml: ")}
+		}
+		return nil, &syntaxError{line: 1, msg: strings.TrimPrefix(err.Error(), "toml: ")}
+	}
+	return &r.doc, nil
 }
 
+// key reads a dotted key: its parts, the line it starts on and the offset
+// where it ends.
+func (r *reader) key(it unstable.Iterator) (path []string, line, end int) {
+	for it.Next() {
+		n := it.Node()
+		if line == 0 {
+			line = r.lineAt(int(n.Raw.Offset))
+		}
+		path = append(path, string(n.Data))
+		end = int(n.Raw.Offset + n.Raw.Length)
+	}
+	return path, line, end
+}
+
+// keyValue records path = n; an inline table becomes one entry per key.
+func (r *reader) keyValue(path []string, n *unstable.Node, line int) error {
+	name := joinPath(path)
+	if l, dup := r.set[name]; dup {
+		return &syntaxError{line: line, msg: fmt.Sprintf("%s is already set on line %d", name, l)}
+	}
+	r.set[name] = line
+	if n.Kind == unstable.InlineTable {
+		for it := n.Children(); it.Next(); {
+			kv := it.Node()
+			if kv.Kind != unstable.KeyValue {
+				continue // a comment
+			}
+			sub, subLine, _ := r.key(kv.Key())
+			if err := r.keyValue(append(append([]string{}, path...), sub...), kv.Value(), subLine); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	v, err := r.value(n, line)
+	if err != nil {
+		return err
+	}
+	r.doc.entries = append(r.doc.entries, entry{path: path, val: v, line: line})
+	return nil
+}
+
+// value converts a value node; line is its key's, for nodes that carry no
+// position of their own (arrays).
+func (r *reader) value(n *unstable.Node, line int) (value, error) {
+	if n.Raw.Length > 0 {
+		line = r.lineAt(int(n.Raw.Offset))
+	}
+	switch n.Kind {
+	case unstable.String:
+		return value{v: string(n.Data), line: line}, nil
+	case unstable.Bool:
+		return value{v: string(n.Data) == "true", line: line}, nil
+	case unstable.Integer:
+		i, err := parseInteger(string(n.Data))
+		if err != nil {
+			return value{}, &syntaxError{line: line, msg: err.Error()}
+		}
+		return value{v: i, line: line}, nil
+	case unstable.Float:
+		return value{v: parseFloat(string(n.Data)), line: line}, nil
+	case unstable.Array:
+		items := []value{}
+		for it := n.Children(); it.Next(); {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			if c.Kind == unstable.InlineTable {
+				items = append(items, value{v: inlineTable{}, line: line})
+				continue
+			}
+			v, err := r.value(c, line)
+			if err != nil {
+				return value{}, err
+			}
+			items = append(items, v)
+		}
+		return value{v: items, line: line}, nil
+	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
+		return value{v: dateTime(n.Data), line: line}, nil
+	}
+	return value{}, &syntaxError{line: line, msg: fmt.Sprintf("cannot read a %s value here", n.Kind)}
+}
+
+// parseInteger reads a TOML integer the parser has already checked the
+// shape of: decimal, 0x, 0o or 0b, with underscores between digits.
+func parseInteger(s string) (int64, error) {
+	s = strings.ReplaceAll(s, "_", "")
+	base := 10
+	if len(s) > 2 && s[0] == '0' {
+		switch s[1] {
+		case 'x':
+			base = 16
+		case 'o':
+			base = 8
+		case 'b':
+			base = 2
+		}
+		if base != 10 {
+			s = s[2:]
+		}
+	}
+	i, err := strconv.ParseInt(s, base, 64)
+	if err != nil {
+		return 0, fmt.Errorf("this number is too large (the largest whole number is %d)", int64(math.MaxInt64))
+	}
+	return i, nil
+}
+
+// parseFloat reads a TOML float: decimal with a fraction or exponent, or
+// inf and nan with an optional sign. A float too large becomes ±Inf, which
+// the ranges then refuse like any other.
+func parseFloat(s string) float64 {
+	s = strings.ReplaceAll(s, "_", "")
+	switch strings.TrimLeft(s, "+-") {
+	case "inf":
+		if s[0] == '-' {
+			return math.Inf(-1)
+		}
+		return math.Inf(1)
+	case "nan":
+		return math.NaN()
+	}
+	f, _ := strconv.ParseFloat(s, 64) // shape checked by the parser; ErrRange gives ±Inf
+	return f
+}
+
+// lineAt is the 1-based line of a byte offset.
+func (r *reader) lineAt(offset int) int {
+	return sort.SearchInts(r.lines, offset) + 1
+}
+
+// offsetOf finds where a parser highlight sits in the data: it is a
+// subslice of it. A highlight that is not (it should not happen) gives -1.
+func (r *reader) offsetOf(h []byte) int {
+	off := cap(r.data) - cap(h)
+	if h == nil || off < 0 || off > len(r.data) {
+		return -1
+	}
+	return off
+}
+
+// syntax turns a parser error into a syntaxError with the line, reworded
+// where go-toml's words are not enough for a config file: a bare word where
+// a string belongs, an array left open, two expressions on a line.
+func (r *reader) syntax(err error, prevEnd int) error {
+	var pe *unstable.ParserError
+	if !errors.As(err, &pe) {
+		return &syntaxError{line: 1, msg: err.Error()}
+	}
+	off := r.offsetOf(pe.Highlight)
+	if off < 0 {
+		off = len(r.data)
+	}
+	line := r.lineAt(off)
+	msg := pe.Message
+	switch {
+	case strings.HasPrefix(msg, "unexpected character") && strings.Contains(msg, "start of value"),
+		strings.HasPrefix(msg, "expected keyword"),
+		msg == "strings must be quoted",
+		strings.HasPrefix(msg, "expected digit but got"),
+		strings.HasPrefix(msg, `expected "inf"`), strings.HasPrefix(msg, `expected "nan"`):
+		tok := r.bareWord(off)
+		// A short word is echoed to show the fix ("dracula" → "\"dracula\"");
+		// a long one may be a key pasted without quotes, which must not reach
+		// a terminal or a CI log.
+		if len(tok) > 16 || looksLikeKey(tok) || strings.ContainsAny(tok, `"\`) {
+			return &syntaxError{line: line, msg: "cannot read this value: strings need quotes (the value is not repeated here, in case it is a key)"}
+		}
+		return &syntaxError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", tok, tok)}
+	case msg == "array is incomplete":
+		if l, ok := r.arrayLine(prevEnd); ok {
+			line = l
+		}
+		return &syntaxError{line: line, msg: "array is not closed with ]"}
+	case msg == "expected ',' or ']' after array value":
+		if l, ok := r.arrayLine(prevEnd); ok {
+			return &syntaxError{line: line, msg: fmt.Sprintf("expected , or ] in the array opened on line %d", l)}
+		}
+		return &syntaxError{line: line, msg: "expected , or ] after a value in the array"}
+	case strings.HasPrefix(msg, "expected newline but got"):
+		return &syntaxError{line: line, msg: "something follows the value on this line; write one key = value per line"}
+	}
+	return &syntaxError{line: line, msg: msg}
+}
+
+// bareWord is the unquoted word around offset off: what the user wrote as a
+// value without quotes.
+func (r *reader) bareWord(off int) string {
+	const stops = " \t\r\n=#,[]{}"
+	start, end := off, off
+	for start > 0 && !strings.ContainsRune(stops, rune(r.data[start-1])) {
+		start--
+	}
+	for end < len(r.data) && !strings.ContainsRune(stops, rune(r.data[end])) {
+		end++
+	}
+	return string(r.data[start:end])
+}
+
+// arrayLine finds the line of the [ that opens the value of the key = value
+// that failed to parse, which starts at the first expression after prevEnd.
+func (r *reader) arrayLine(prevEnd int) (int, bool) {
+	d := r.data
+	i := prevEnd
+	// Skip what follows the last good expression (the ] of a table header,
+	// a comment) and blank lines up to the next expression.
+skip:
+	for i < len(d) {
+		switch d[i] {
+		case ' ', '\t', '\r', '\n', ']':
+			i++
+		case '#':
+			for i < len(d) && d[i] != '\n' {
+				i++
+			}
+		default:
+			break skip
+		}
+	}
+	// The key, quoted parts included, up to its =.
+	for i < len(d) && d[i] != '=' {
+		switch d[i] {
+		case '"', '\'':
+			q := d[i]
+			i++
+			for i < len(d) && d[i] != q && d[i] != '\n' {
+				if d[i] == '\\' && q == '"' {
+					i++
+				}
+				i++
+			}
+		case '\n':
+			return 0, false
+		}
+		i++
+	}
+	i++
+	for i < len(d) && (d[i] == ' ' || d[i] == '\t') {
+		i++
+	}
+	if i >= len(d) || d[i] != '[' {
+		return 0, false
+	}
+	return r.lineAt(i), true
+}
+
+// joinPath writes a key path as TOML would: bare parts as they are, others
+// quoted.
 func joinPath(path []string) string {
 	parts := make([]string, len(path))
 	for i, k := range path {
@@ -127,274 +394,9 @@ func isBareKey(k string) bool {
 		return false
 	}
 	for _, r := range k {
-		if !isBareRune(r) {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
 			return false
 		}
 	}
 	return true
-}
-
-func isBareRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-'
-}
-
-func (p *parser) eof() bool  { return p.pos >= len(p.src) }
-func (p *parser) peek() byte { return p.src[p.pos] }
-
-func (p *parser) errf(format string, args ...any) error {
-	return &syntaxError{line: p.line, msg: fmt.Sprintf(format, args...)}
-}
-
-// skipSpace skips spaces and tabs on the current line.
-func (p *parser) skipSpace() {
-	for !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
-		p.pos++
-	}
-}
-
-// skipBlank skips whitespace, newlines and comments.
-func (p *parser) skipBlank() {
-	for !p.eof() {
-		switch p.peek() {
-		case ' ', '\t', '\r':
-			p.pos++
-		case '\n':
-			p.pos++
-			p.line++
-		case '#':
-			for !p.eof() && p.peek() != '\n' {
-				p.pos++
-			}
-		default:
-			return
-		}
-	}
-}
-
-// endOfLine accepts trailing spaces and a comment, then a newline or EOF.
-func (p *parser) endOfLine() error {
-	p.skipSpace()
-	if !p.eof() && p.peek() == '#' {
-		for !p.eof() && p.peek() != '\n' {
-			p.pos++
-		}
-	}
-	if !p.eof() && p.peek() == '\r' {
-		p.pos++
-	}
-	if p.eof() {
-		return nil
-	}
-	if p.peek() != '\n' {
-		return p.errf("unexpected %q after the value; one key = value per line", p.rest(12))
-	}
-	return nil
-}
-
-// rest is up to n runes of what is left on the line, for messages.
-func (p *parser) rest(n int) string {
-	s := p.src[p.pos:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
-}
-
-// keyPath reads a dotted key: a.b."c.d".'e'.
-func (p *parser) keyPath() ([]string, error) {
-	var path []string
-	for {
-		p.skipSpace()
-		if p.eof() {
-			return nil, p.errf("expected a key")
-		}
-		var key string
-		switch c := p.peek(); {
-		case c == '"':
-			s, err := p.basicString()
-			if err != nil {
-				return nil, err
-			}
-			key = s
-		case c == '\'':
-			s, err := p.literalString()
-			if err != nil {
-				return nil, err
-			}
-			key = s
-		default:
-			start := p.pos
-			for !p.eof() && isBareRune(rune(p.peek())) {
-				p.pos++
-			}
-			if start == p.pos {
-				return nil, p.errf("expected a key, found %q", p.rest(12))
-			}
-			key = p.src[start:p.pos]
-		}
-		path = append(path, key)
-		p.skipSpace()
-		if p.eof() || p.peek() != '.' {
-			return path, nil
-		}
-		p.pos++
-	}
-}
-
-func (p *parser) value() (value, error) {
-	if p.eof() {
-		return value{}, p.errf("expected a value")
-	}
-	line := p.line
-	switch c := p.peek(); {
-	case strings.HasPrefix(p.src[p.pos:], `"""`) || strings.HasPrefix(p.src[p.pos:], `'''`):
-		return value{}, p.errf("multi-line strings are not supported here; use \\n in a \"…\" string")
-	case c == '"':
-		s, err := p.basicString()
-		return value{v: s, line: line}, err
-	case c == '\'':
-		s, err := p.literalString()
-		return value{v: s, line: line}, err
-	case c == '[':
-		return p.array()
-	case c == '{':
-		return value{}, p.errf("inline tables ({…}) are not supported here; use a [table]")
-	default:
-		start := p.pos
-		for !p.eof() && !strings.ContainsRune(" \t\r\n#,]", rune(p.peek())) {
-			p.pos++
-		}
-		tok := p.src[start:p.pos]
-		switch tok {
-		case "true":
-			return value{v: true, line: line}, nil
-		case "false":
-			return value{v: false, line: line}, nil
-		case "":
-			return value{}, p.errf("expected a value")
-		}
-		clean := strings.ReplaceAll(tok, "_", "")
-		if i, err := strconv.ParseInt(clean, 10, 64); err == nil {
-			return value{v: i, line: line}, nil
-		}
-		if f, err := strconv.ParseFloat(clean, 64); err == nil && !strings.ContainsAny(clean, "xXpP") && !strings.EqualFold(strings.TrimLeft(clean, "+-"), "infinity") {
-			return value{v: f, line: line}, nil
-		}
-		// A short word is echoed to show the fix ("dracula" → "\"dracula\""); a
-		// long one may be a key pasted without quotes, which must not reach
-		// a terminal or a CI log.
-		if len(tok) > 16 {
-			return value{}, &syntaxError{line: line, msg: "cannot read this value: strings need quotes (the value is not repeated here, in case it is a key)"}
-		}
-		return value{}, &syntaxError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", tok, tok)}
-	}
-}
-
-func (p *parser) array() (value, error) {
-	line := p.line
-	p.pos++ // [
-	var items []value
-	for {
-		p.skipBlank()
-		if p.eof() {
-			return value{}, &syntaxError{line: line, msg: "array is not closed with ]"}
-		}
-		if p.peek() == ']' {
-			p.pos++
-			return value{v: items, line: line}, nil
-		}
-		v, err := p.value()
-		if err != nil {
-			return value{}, err
-		}
-		items = append(items, v)
-		p.skipBlank()
-		if p.eof() {
-			return value{}, &syntaxError{line: line, msg: "array is not closed with ]"}
-		}
-		switch p.peek() {
-		case ',':
-			p.pos++
-		case ']':
-		default:
-			return value{}, p.errf("expected , or ] in the array opened on line %d, found %q", line, p.rest(12))
-		}
-	}
-}
-
-func (p *parser) basicString() (string, error) {
-	p.pos++ // opening quote
-	var b strings.Builder
-	for {
-		if p.eof() || p.peek() == '\n' {
-			return "", p.errf("string is not closed with \"")
-		}
-		c := p.peek()
-		switch c {
-		case '"':
-			p.pos++
-			return b.String(), nil
-		case '\\':
-			p.pos++
-			if p.eof() {
-				return "", p.errf("string ends in the middle of an escape")
-			}
-			e := p.peek()
-			p.pos++
-			switch e {
-			case '"', '\\':
-				b.WriteByte(e)
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			case 'b':
-				b.WriteByte('\b')
-			case 'f':
-				b.WriteByte('\f')
-			case 'e':
-				b.WriteByte(0x1b)
-			case 'u', 'U':
-				n := 4
-				if e == 'U' {
-					n = 8
-				}
-				if p.pos+n > len(p.src) {
-					return "", p.errf("short \\%c escape", e)
-				}
-				code, err := strconv.ParseUint(p.src[p.pos:p.pos+n], 16, 32)
-				if err != nil || !utf8.ValidRune(rune(code)) {
-					return "", p.errf("bad \\%c escape %q", e, p.src[p.pos:p.pos+n])
-				}
-				b.WriteRune(rune(code))
-				p.pos += n
-			default:
-				return "", p.errf("unknown escape \\%c in a string; write \\\\ for a backslash", e)
-			}
-		default:
-			b.WriteByte(c)
-			p.pos++
-		}
-	}
-}
-
-func (p *parser) literalString() (string, error) {
-	p.pos++
-	start := p.pos
-	for {
-		if p.eof() || p.peek() == '\n' {
-			return "", p.errf("string is not closed with '")
-		}
-		if p.peek() == '\'' {
-			s := p.src[start:p.pos]
-			p.pos++
-			return s, nil
-		}
-		p.pos++
-	}
 }
