@@ -464,7 +464,7 @@ func duration(v value) (time.Duration, error) {
 		return 0, fmt.Errorf("want a duration like \"60s\" or \"2m\"%s", got(s))
 	}
 	if CheckDuration(d) != nil {
-		return 0, fmt.Errorf("want a duration from 0 (the default) to %s, like \"60s\" or \"2m\", not %q", MaxDuration, s)
+		return 0, fmt.Errorf("want a duration from 0 (the default) to 24h, like \"60s\" or \"2m\", not %q", s)
 	}
 	return d, nil
 }

@@ -91,6 +91,9 @@ func readTOML(src []byte) (*document, error) {
 			path, line, end := r.key(e.Key())
 			prevEnd = end
 			name := joinPath(path)
+			if l, dup := r.set[name]; dup {
+				return nil, &syntaxError{line: line, msg: fmt.Sprintf("%s is already set on line %d; a table is written once", name, l)}
+			}
 			if l, dup := r.tables[name]; dup {
 				return nil, &syntaxError{line: line, msg: fmt.Sprintf("table [%s] is already defined on line %d", name, l)}
 			}
@@ -120,7 +123,11 @@ func readTOML(src []byte) (*document, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			line, _ := de.Position()
-			return nil, &syntaxError{line: line, msg: strings.TrimPrefix(de.Error(), "toml: ")}
+			msg := strings.TrimPrefix(de.Error(), "toml: ")
+			if strings.Contains(msg, "out of range") {
+				msg = "this number is too large"
+			}
+			return nil, &syntaxError{line: line, msg: msg}
 		}
 		return nil, &syntaxError{line: 1, msg: strings.TrimPrefix(err.Error(), "toml: ")}
 	}
@@ -308,6 +315,21 @@ func (r *reader) syntax(err error, prevEnd int) error {
 			return &syntaxError{line: line, msg: fmt.Sprintf("expected , or ] in the array opened on line %d", l)}
 		}
 		return &syntaxError{line: line, msg: "expected , or ] after a value in the array"}
+	case strings.Contains(msg, "not terminated") || strings.HasPrefix(msg, "unterminated") || msg == "inline table is incomplete":
+		// The end of the file is where it was found missing; where it was
+		// opened is where to look.
+		what := "string"
+		switch {
+		case strings.HasPrefix(msg, "multiline basic"):
+			what = `multi-line string (""" … """)`
+		case strings.HasPrefix(msg, "multiline literal"):
+			what = "multi-line string (''' … ''')"
+		case strings.HasPrefix(msg, "inline table"):
+			what = "inline table ({ … })"
+		}
+		return &syntaxError{line: r.exprLine(prevEnd, line), msg: what + " is not closed"}
+	case strings.HasPrefix(msg, "basic strings cannot have new lines"), strings.HasPrefix(msg, "literal strings cannot have new lines"):
+		return &syntaxError{line: line, msg: `string is not closed on its line; use """ … """ for a string of several lines`}
 	case strings.HasPrefix(msg, "expected newline but got"):
 		return &syntaxError{line: line, msg: "something follows the value on this line; write one key = value per line"}
 	}
@@ -328,15 +350,20 @@ func (r *reader) bareWord(off int) string {
 	return string(r.data[start:end])
 }
 
-// arrayLine finds the line of the [ that opens the value of the key = value
-// that failed to parse, which starts at the first expression after prevEnd.
-func (r *reader) arrayLine(prevEnd int) (int, bool) {
+// exprLine is the line of the expression that failed to parse, the first
+// after prevEnd; or, when there is none, fallback.
+func (r *reader) exprLine(prevEnd, fallback int) int {
+	if i, ok := r.exprStart(prevEnd); ok {
+		return r.lineAt(i)
+	}
+	return fallback
+}
+
+// exprStart skips what follows the last good expression (the ] of a table
+// header, a comment) and blank lines, up to the start of the next one.
+func (r *reader) exprStart(prevEnd int) (int, bool) {
 	d := r.data
-	i := prevEnd
-	// Skip what follows the last good expression (the ] of a table header,
-	// a comment) and blank lines up to the next expression.
-skip:
-	for i < len(d) {
+	for i := prevEnd; i < len(d); {
 		switch d[i] {
 		case ' ', '\t', '\r', '\n', ']':
 			i++
@@ -345,8 +372,19 @@ skip:
 				i++
 			}
 		default:
-			break skip
+			return i, true
 		}
+	}
+	return 0, false
+}
+
+// arrayLine finds the line of the [ that opens the value of the key = value
+// that failed to parse, which starts at the first expression after prevEnd.
+func (r *reader) arrayLine(prevEnd int) (int, bool) {
+	d := r.data
+	i, ok := r.exprStart(prevEnd)
+	if !ok {
+		return 0, false
 	}
 	// The key, quoted parts included, up to its =.
 	for i < len(d) && d[i] != '=' {
