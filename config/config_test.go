@@ -525,3 +525,16 @@ output = 1.5
 		t.Errorf("box: %+v %v", got, ok)
 	}
 }
+
+func TestLooksLikeKey(t *testing.T) {
+	for _, s := range []string{openaiKey, groqKey, googleKey, xaiKey, bareRun, "sk-ant-api03-abcdefghijklmnop", "0123456789abcdef0123456789abcdef", "AKIAIOSFODNN7EXAMPLE"} {
+		if !looksLikeKey(s) {
+			t.Errorf("%s not taken for a key", s)
+		}
+	}
+	for _, s := range []string{"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY_WESTEUROPE", "Meta-Llama-3-70B-Instruct-Turbo", "claude-haiku-4-5-20251001-v1", "gpt-4o-mini", "sk-short", "theme_color"} {
+		if looksLikeKey(s) {
+			t.Errorf("%s taken for a key", s)
+		}
+	}
+}

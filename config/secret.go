@@ -23,33 +23,29 @@ var keyPrefixes = []string{
 const minPrefixedKey = 12
 
 // looksLikeKey reports whether s may be a credential: it starts with a known
-// key prefix, or it is a long run of letters and digits in both cases (as
-// random tokens are and variable names are not), or a long run of letters
-// and digits with no separator at all (hex and base62 tokens).
+// key prefix, or it holds a long run of letters and digits in both cases (as
+// random tokens do and names do not), or a very long run of letters and
+// digits (hex and base62 tokens). Runs are split at - and _, so that names
+// made of words ("Meta-Llama-3.1-70B-Instruct", "AZURE_OPENAI_API_KEY") are
+// not taken for keys.
 func looksLikeKey(s string) bool {
 	for _, p := range keyPrefixes {
 		if strings.HasPrefix(s, p) && len(s) >= minPrefixedKey {
 			return true
 		}
 	}
-	var lower, upper, digit, other bool
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= '0' && r <= '9':
-			digit = true
-		default:
-			other = true
+	for _, run := range alnumRun.FindAllString(s, -1) {
+		lower := strings.ContainsFunc(run, func(r rune) bool { return r >= 'a' && r <= 'z' })
+		upper := strings.ContainsFunc(run, func(r rune) bool { return r >= 'A' && r <= 'Z' })
+		digit := strings.ContainsFunc(run, func(r rune) bool { return r >= '0' && r <= '9' })
+		if len(run) >= 16 && lower && upper && digit || len(run) >= 32 && digit && (lower || upper) {
+			return true
 		}
 	}
-	if len(s) >= 20 && lower && upper && digit {
-		return true
-	}
-	return len(s) >= 32 && !other && digit && (lower || upper)
+	return false
 }
+
+var alnumRun = regexp.MustCompile(`[A-Za-z0-9]+`)
 
 // tokenRun is what a key is made of; messages are scrubbed run by run.
 var tokenRun = regexp.MustCompile(`[A-Za-z0-9_-]+`)
