@@ -31,7 +31,8 @@ type Config struct {
 	// Default is the model set used when no -m is given.
 	Default []string
 	// Prices override or add to the catalog, keyed by model name or
-	// "provider:model".
+	// "provider:model". Each one's Given holds the figures written, zero
+	// included; backends.NewPriceBook takes the others from the catalog.
 	Prices map[string]backends.Price
 	// StallTimeout and Timeout default the flags of the same names.
 	StallTimeout time.Duration
@@ -150,7 +151,10 @@ func parse(data []byte) (*Config, error) {
 			return nil, at(lines["models."+name], err)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(c.Prices)) {
+	// In the order written, so that the first mistake reported is the
+	// first in the file.
+	priced := slices.SortedFunc(maps.Keys(c.Prices), func(a, b string) int { return lines["prices."+a] - lines["prices."+b] })
+	for _, name := range priced {
 		if err := c.checkPrice(name); err != nil {
 			return nil, at(lines["prices."+name], err)
 		}
@@ -332,14 +336,14 @@ const notAnEnvName = "api_key_env must be the NAME of an environment variable (l
 func (c *Config) finishModel(name string) error {
 	t := c.Models[name]
 	if t.Provider == "" {
-		return fmt.Errorf("models.%s: no provider (one of %s)", name, strings.Join(backends.ProviderNames(), ", "))
+		return fmt.Errorf("models.%s: no provider (one of %s)", joinPath([]string{name}), strings.Join(backends.ProviderNames(), ", "))
 	}
 	if t.Model == "" {
-		return fmt.Errorf("models.%s: no model id (model = \"…\")", name)
+		return fmt.Errorf("models.%s: no model id (model = \"…\")", joinPath([]string{name}))
 	}
 	spec, err := backends.ParseSpec(t.Provider + ":" + t.Model)
 	if err != nil {
-		return fmt.Errorf("models.%s: %w", name, err)
+		return fmt.Errorf("models.%s: %w", joinPath([]string{name}), err)
 	}
 	if t.KeyEnv == "" && t.BaseURL == "" {
 		// A preset's own server: its conventional key variable. A custom

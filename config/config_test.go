@@ -538,3 +538,12 @@ func TestLooksLikeKey(t *testing.T) {
 		}
 	}
 }
+
+// With several mistakes, the first one in the file is the one reported.
+func TestFirstPriceMistakeFirst(t *testing.T) {
+	src := "[prices.zeta]\ninput = 1\noutput = 1\n\n[prices.alpha]\ninput = 1\noutput = 1\n"
+	_, err := Parse("c.toml", []byte(src))
+	if err == nil || !strings.HasPrefix(err.Error(), "c.toml:2: prices.zeta:") {
+		t.Errorf("err = %v, want the mistake on line 2", err)
+	}
+}
