@@ -99,7 +99,7 @@ func Load(path string, explicit bool) (*Config, error) {
 func Parse(path string, data []byte) (*Config, error) {
 	c, err := parse(data)
 	if err != nil {
-		var se *syntaxError
+		var se *lineError
 		if errors.As(err, &se) {
 			return nil, &Error{Path: path, Line: se.line, Msg: scrub(se.msg)}
 		}
@@ -110,7 +110,7 @@ func Parse(path string, data []byte) (*Config, error) {
 }
 
 // at puts a mistake on a line.
-func at(line int, err error) error { return &syntaxError{line: line, msg: err.Error()} }
+func at(line int, err error) error { return &lineError{line: line, msg: err.Error()} }
 
 func parse(data []byte) (*Config, error) {
 	doc, err := readTOML(data)

@@ -52,13 +52,13 @@ type document struct {
 	tables  []header
 }
 
-// syntaxError is a mistake in the TOML itself, at a line.
-type syntaxError struct {
+// lineError is a mistake at a line: in the TOML itself, or in what it says.
+type lineError struct {
 	line int
 	msg  string
 }
 
-func (e *syntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
 // reader walks one document.
 type reader struct {
@@ -92,17 +92,17 @@ func readTOML(src []byte) (*document, error) {
 			prevEnd = end
 			name := joinPath(path)
 			if l, dup := r.set[name]; dup {
-				return nil, &syntaxError{line: line, msg: fmt.Sprintf("%s is already set on line %d; a table is written once", name, l)}
+				return nil, &lineError{line: line, msg: fmt.Sprintf("%s is already set on line %d; a table is written once", name, l)}
 			}
 			if l, dup := r.tables[name]; dup {
-				return nil, &syntaxError{line: line, msg: fmt.Sprintf("table [%s] is already defined on line %d", name, l)}
+				return nil, &lineError{line: line, msg: fmt.Sprintf("table [%s] is already defined on line %d", name, l)}
 			}
 			r.tables[name] = line
 			r.doc.tables = append(r.doc.tables, header{path: path, line: line})
 			current = path
 		case unstable.ArrayTable:
 			_, line, _ := r.key(e.Key())
-			return nil, &syntaxError{line: line, msg: "arrays of tables ([[…]]) have no use in fanout's config; write [models.NAME] or [prices.NAME]"}
+			return nil, &lineError{line: line, msg: "arrays of tables ([[…]]) have no use in fanout's config; write [models.NAME] or [prices.NAME]"}
 		case unstable.KeyValue:
 			path, line, _ := r.key(e.Key())
 			full := append(append([]string{}, current...), path...)
@@ -127,9 +127,9 @@ func readTOML(src []byte) (*document, error) {
 			if strings.Contains(msg, "out of range") {
 				msg = "this number is too large"
 			}
-			return nil, &syntaxError{line: line, msg: msg}
+			return nil, &lineError{line: line, msg: msg}
 		}
-		return nil, &syntaxError{line: 1, msg: strings.TrimPrefix(err.Error(), "toml: ")}
+		return nil, &lineError{line: 1, msg: strings.TrimPrefix(err.Error(), "toml: ")}
 	}
 	return &r.doc, nil
 }
@@ -152,7 +152,7 @@ func (r *reader) key(it unstable.Iterator) (path []string, line, end int) {
 func (r *reader) keyValue(path []string, n *unstable.Node, line int) error {
 	name := joinPath(path)
 	if l, dup := r.set[name]; dup {
-		return &syntaxError{line: line, msg: fmt.Sprintf("%s is already set on line %d", name, l)}
+		return &lineError{line: line, msg: fmt.Sprintf("%s is already set on line %d", name, l)}
 	}
 	r.set[name] = line
 	if n.Kind == unstable.InlineTable {
@@ -190,7 +190,7 @@ func (r *reader) value(n *unstable.Node, line int) (value, error) {
 	case unstable.Integer:
 		i, err := parseInteger(string(n.Data))
 		if err != nil {
-			return value{}, &syntaxError{line: line, msg: err.Error()}
+			return value{}, &lineError{line: line, msg: err.Error()}
 		}
 		return value{v: i, line: line}, nil
 	case unstable.Float:
@@ -216,7 +216,7 @@ func (r *reader) value(n *unstable.Node, line int) (value, error) {
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
 		return value{v: dateTime(n.Data), line: line}, nil
 	}
-	return value{}, &syntaxError{line: line, msg: fmt.Sprintf("cannot read a %s value here", n.Kind)}
+	return value{}, &lineError{line: line, msg: fmt.Sprintf("cannot read a %s value here", n.Kind)}
 }
 
 // parseInteger reads a TOML integer the parser has already checked the
@@ -277,13 +277,13 @@ func (r *reader) offsetOf(h []byte) int {
 	return off
 }
 
-// syntax turns a parser error into a syntaxError with the line, reworded
+// syntax turns a parser error into a lineError with the line, reworded
 // where go-toml's words are not enough for a config file: a bare word where
 // a string belongs, an array left open, two expressions on a line.
 func (r *reader) syntax(err error, prevEnd int) error {
 	var pe *unstable.ParserError
 	if !errors.As(err, &pe) {
-		return &syntaxError{line: 1, msg: err.Error()}
+		return &lineError{line: 1, msg: err.Error()}
 	}
 	off := r.offsetOf(pe.Highlight)
 	if off < 0 {
@@ -302,19 +302,19 @@ func (r *reader) syntax(err error, prevEnd int) error {
 		// a long one may be a key pasted without quotes, which must not reach
 		// a terminal or a CI log.
 		if len(tok) > 16 || looksLikeKey(tok) || strings.ContainsAny(tok, `"\`) {
-			return &syntaxError{line: line, msg: "cannot read this value: strings need quotes (the value is not repeated here, in case it is a key)"}
+			return &lineError{line: line, msg: "cannot read this value: strings need quotes (the value is not repeated here, in case it is a key)"}
 		}
-		return &syntaxError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", tok, tok)}
+		return &lineError{line: line, msg: fmt.Sprintf("cannot read value %q: strings need quotes, e.g. \"%s\"", tok, tok)}
 	case msg == "array is incomplete":
 		if l, ok := r.arrayLine(prevEnd); ok {
 			line = l
 		}
-		return &syntaxError{line: line, msg: "array is not closed with ]"}
+		return &lineError{line: line, msg: "array is not closed with ]"}
 	case msg == "expected ',' or ']' after array value":
 		if l, ok := r.arrayLine(prevEnd); ok {
-			return &syntaxError{line: line, msg: fmt.Sprintf("expected , or ] in the array opened on line %d", l)}
+			return &lineError{line: line, msg: fmt.Sprintf("expected , or ] in the array opened on line %d", l)}
 		}
-		return &syntaxError{line: line, msg: "expected , or ] after a value in the array"}
+		return &lineError{line: line, msg: "expected , or ] after a value in the array"}
 	case strings.Contains(msg, "not terminated") || strings.HasPrefix(msg, "unterminated") || msg == "inline table is incomplete":
 		// The end of the file is where it was found missing; where it was
 		// opened is where to look.
@@ -327,13 +327,13 @@ func (r *reader) syntax(err error, prevEnd int) error {
 		case strings.HasPrefix(msg, "inline table"):
 			what = "inline table ({ … })"
 		}
-		return &syntaxError{line: r.exprLine(prevEnd, line), msg: what + " is not closed"}
+		return &lineError{line: r.exprLine(prevEnd, line), msg: what + " is not closed"}
 	case strings.HasPrefix(msg, "basic strings cannot have new lines"), strings.HasPrefix(msg, "literal strings cannot have new lines"):
-		return &syntaxError{line: line, msg: `string is not closed on its line; use """ … """ for a string of several lines`}
+		return &lineError{line: line, msg: `string is not closed on its line; use """ … """ for a string of several lines`}
 	case strings.HasPrefix(msg, "expected newline but got"):
-		return &syntaxError{line: line, msg: "something follows the value on this line; write one key = value per line"}
+		return &lineError{line: line, msg: "something follows the value on this line; write one key = value per line"}
 	}
-	return &syntaxError{line: line, msg: msg}
+	return &lineError{line: line, msg: msg}
 }
 
 // bareWord is the unquoted word around offset off: what the user wrote as a
