@@ -1,7 +1,7 @@
 // Command fanout streams one prompt to several language models at once and
 // measures each of them live: time to first token, tokens per second, tokens,
 // cost and total time.
-package main
+package cli
 
 import (
 	"context"
