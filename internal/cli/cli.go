@@ -1,6 +1,6 @@
-// Command fanout streams one prompt to several language models at once and
-// measures each of them live: time to first token, tokens per second, tokens,
-// cost and total time.
+// Package cli is fanout's command line: one file per command, the flags
+// several commands share, and the resolution of targets and secrets.
+// main.go at the module root only calls Main.
 package cli
 
 import (
@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
-	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…"; without
+// version is set at build time with
+// -ldflags "-X github.com/fanout-dev/fanout/internal/cli.version=…"; without
 // it, a binary built by `go install module@version` reports that version.
 var version = ""
 
@@ -67,15 +66,6 @@ from 'fanout sessions', or its start.
 Run 'fanout COMMAND --help' for a command's flags.
 `
 
-func main() {
-	// The first Ctrl+C cancels the run gracefully (partial answers are kept
-	// and printed); restoring the default handler then lets a second one
-	// kill the process at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
-	os.Exit(cli(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
-}
-
 // env is what a command reads from its surroundings, passed in so that tests
 // run commands in-process with their own environment and streams.
 type env struct {
@@ -96,8 +86,9 @@ func (e env) environment() []string {
 	return e.environ()
 }
 
-// cli runs one command line and returns the exit status.
-func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// Main runs one command line (the arguments after the program's name) and
+// returns the exit status. ctx is cancelled by the first interrupt.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	return dispatch(ctx, env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}, args)
 }
 

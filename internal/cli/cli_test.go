@@ -35,7 +35,7 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 func runCLI(t *testing.T, getenv func(string) string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := cli(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
+	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
 	return code, out.String(), errOut.String()
 }
 
