@@ -2,10 +2,8 @@ package cli
 
 import (
 	"cmp"
-	"context"
 	"flag"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/session"
-	"github.com/fanout-dev/fanout/ui"
 )
 
 // common holds the flags every model-using command shares, and what they
@@ -65,62 +62,6 @@ func (c *common) load(e env) error {
 
 func (c *common) options(e env) backends.Options {
 	return backends.Options{StallTimeout: c.stallTimeout, Getenv: e.getenv}
-}
-
-// targets resolves the -m flags, or the default model set when there are none.
-func (c *common) targets(ctx context.Context, e env) ([]backends.Target, error) {
-	specs := []string(c.models)
-	if len(specs) == 0 {
-		specs = c.cfg.Default
-	}
-	if len(specs) == 0 {
-		return discoverDefaults(ctx, c.options(e)), nil
-	}
-	out := make([]backends.Target, 0, len(specs))
-	for _, s := range specs {
-		t, err := c.cfg.Resolve(s)
-		if err != nil {
-			return nil, usagef("%s", err)
-		}
-		out = append(out, t)
-	}
-	if len(out) > ui.MaxPanes {
-		return nil, usagef("%d models: fanout compares at most %d at once", len(out), ui.MaxPanes)
-	}
-	return out, nil
-}
-
-// price looks up a target's price; nil when unknown.
-func (c *common) price(t backends.Target) *backends.Price {
-	if p, ok := c.prices.Lookup(t); ok {
-		return &p
-	}
-	return nil
-}
-
-// discoverDefaults is the model set when neither -m nor the config names one:
-// what this machine can reach, and the demo models when it reaches nothing.
-func discoverDefaults(ctx context.Context, opts backends.Options) []backends.Target {
-	found := backends.Discover(ctx, opts)
-	var out []backends.Target
-	for _, a := range found {
-		if a.Ready && a.Target.Provider != backends.ProviderDemo {
-			out = append(out, a.Target)
-		}
-	}
-	if len(out) == 0 {
-		for _, name := range backends.DemoDefaults() {
-			t, err := backends.ParseSpec("demo:" + name)
-			if err != nil {
-				panic(fmt.Sprintf("demo model %s: %v", name, err))
-			}
-			out = append(out, t)
-		}
-	}
-	if len(out) > ui.MaxPanes {
-		out = out[:ui.MaxPanes]
-	}
-	return out
 }
 
 // sessions is the sessions folder: --sessions-dir, else sessions_dir from
@@ -198,56 +139,6 @@ func (c *common) store(e env, targets ...backends.Target) *session.Store {
 		return nil
 	}
 	return c.sessions(e, targets...)
-}
-
-// keyEnvSuffixes mark the environment variables whose values are treated
-// as secrets even when no model uses them: a key for one provider must not
-// end up in a session file because another one echoed it.
-var keyEnvSuffixes = []string{"_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY", "_PASSWORD"}
-
-// secretValues are the values a session file must never hold: the key of
-// every target and preset, the AWS credentials, every variable that looks
-// like a key (environ is the "NAME=value" list, as os.Environ gives it;
-// the values are read through getenv, which is what the backends see), and
-// the password and query values of the targets' base URLs. Values shorter
-// than session.MinSecretLen are left out: they are no key, and scrubbing
-// them would mangle ordinary text.
-func secretValues(getenv func(string) string, environ []string, targets []backends.Target) []string {
-	names := []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_BEARER_TOKEN_BEDROCK"}
-	for _, p := range backends.PresetNames() {
-		if pr, ok := backends.LookupPreset(p); ok && pr.KeyEnv != "" {
-			names = append(names, pr.KeyEnv)
-		}
-	}
-	var values []string
-	for _, t := range targets {
-		if t.KeyEnv != "" {
-			names = append(names, t.KeyEnv)
-		}
-		if u, err := url.Parse(t.BaseURL); err == nil && t.BaseURL != "" {
-			if pw, ok := u.User.Password(); ok {
-				values = append(values, pw)
-			}
-			for _, vs := range u.Query() {
-				values = append(values, vs...)
-			}
-		}
-	}
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		for _, suf := range keyEnvSuffixes {
-			if strings.HasSuffix(strings.ToUpper(name), suf) {
-				names = append(names, name)
-				break
-			}
-		}
-	}
-	for _, n := range names {
-		values = append(values, getenv(n))
-	}
-	values = slices.DeleteFunc(values, func(v string) bool { return len(v) < session.MinSecretLen })
-	slices.Sort(values)
-	return slices.Compact(values)
 }
 
 // endRecording closes a run's session file and says on stderr where it
