@@ -36,12 +36,15 @@ const (
 	exitUsage = 2
 )
 
-// usageError is a mistake in how fanout was called: exit status 2.
-type usageError struct{ msg string }
+// usageError is a mistake in how fanout was called: exit status 2. hint,
+// when set, is the command line whose --help explains ("fanout run").
+type usageError struct{ msg, hint string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
 
 const mainHelp = `fanout streams one prompt to several language models at once and shows,
 for each, time to first token, tokens/s, tokens, cost and total time.
@@ -116,7 +119,9 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":
-		fmt.Fprint(stdout, mainHelp)
+		// The main help, and the cockpit's flags after it: fanout with
+		// no command is the cockpit.
+		err = cockpitCmd(ctx, e, []string{"--help"})
 	default:
 		// No command, or only flags: the cockpit.
 		err = cockpitCmd(ctx, e, args)
@@ -130,6 +135,9 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "fanout: %s\n", ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintf(stderr, "run '%s --help' for its flags\n", ue.hint)
+		}
 		return exitUsage
 	case errors.As(err, &fe):
 		return exitFail
@@ -145,28 +153,104 @@ type failedError struct{}
 
 func (failedError) Error() string { return "some models did not answer" }
 
+// command is one command's flags and help.
+type command struct {
+	// line is how the command is called ("fanout run"); prefix starts its
+	// messages ("run: ", nothing for the cockpit).
+	line, prefix string
+	help         string
+	fs           *flag.FlagSet
+}
+
+// newCommand makes the flag set of the command name ("" for the cockpit)
+// whose help text is help (the flags are listed after it). The flag
+// package prints nothing itself: an error is printed once, by dispatch.
+func newCommand(name, help string) *command {
+	c := &command{line: "fanout", help: help}
+	if name != "" {
+		c.line, c.prefix = "fanout "+name, name+": "
+	}
+	c.fs = flag.NewFlagSet(c.line, flag.ContinueOnError)
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
+	return c
+}
+
+// parse parses args (see parseFlags). --help prints the command's help on
+// stdout and returns flag.ErrHelp, which exits 0; a bad flag is a usage
+// error that points at --help.
+func (c *command) parse(e env, args []string) ([]string, error) {
+	pos, err := parseFlags(c.fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, c.help)
+		c.fs.SetOutput(e.stdout)
+		c.fs.PrintDefaults()
+		c.fs.SetOutput(io.Discard)
+		return nil, err
+	}
+	if err != nil {
+		return nil, c.bad(err)
+	}
+	return pos, nil
+}
+
+// bad makes err, a mistake in the command's flags, a usage error that
+// names the command and points at its --help. Nil stays nil; the first
+// of several errors wins.
+func (c *command) bad(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return &usageError{msg: c.prefix + err.Error(), hint: c.line}
+		}
+	}
+	return nil
+}
+
 // parseFlags parses flags that may come before or after the positional
 // arguments (fanout run "prompt" -m demo:swift), and returns the positional
-// ones. "--" ends the flags.
+// ones. "--" ends the flags, unless it is a flag's value (--system --).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usagef("%s", err)
+			return nil, err
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
 			return pos, nil
 		}
-		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+		if endedByDashes(fs, args[:len(args)-len(rest)]) {
 			return append(pos, rest...), nil
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// endedByDashes reports whether the flag package stopped at a "--" in
+// consumed, the arguments one Parse took (flags and their values, from a
+// flag's start): a "--" that is the value of a flag before it does not
+// count. It walks them as the flag package does.
+func endedByDashes(fs *flag.FlagSet, consumed []string) bool {
+	for i := 0; i < len(consumed); i++ {
+		a := consumed[i]
+		if a == "--" {
+			return true
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		i++ // the flag's value, whatever it looks like
+	}
+	return false
 }
 
 // multiFlag is a repeatable string flag (-m a -m b, or -m a,b).

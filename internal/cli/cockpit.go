@@ -3,26 +3,20 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
-	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui"
 )
 
-const cockpitHelp = `Usage: fanout [-m MODEL]... [flags]
-
-Opens the cockpit: type a prompt and every model answers in its own pane,
-with live time to first token, tokens/s, tokens, cost and total time.
-Press ? inside for the keys.
-
-Flags:
+// cockpitHelp is the main help: fanout with no command is the cockpit,
+// whose flags follow it.
+const cockpitHelp = mainHelp + `
+Flags of the cockpit (fanout with no command; press ? inside for the keys):
 `
 
 // cockpitCmd opens the terminal UI.
@@ -30,20 +24,18 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var s sampling
 	var theme string
-	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	c.register(fs)
-	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+strings.Join(themes.Names(), ", "))
-	s.register(fs)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), cockpitHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("", cockpitHelp)
+	c.register(cmd.fs)
+	flagTheme(cmd.fs, &theme, "")
+	s.register(cmd.fs)
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unknown command %q\n\n%s", pos[0], mainHelp)
 	}
-	if err := s.check(""); err != nil {
+	if err := cmd.bad(c.check(), s.check()); err != nil {
 		return err
 	}
 	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {

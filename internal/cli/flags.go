@@ -2,19 +2,22 @@ package cli
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 )
 
-// common holds the flags every model-using command shares, and what they
+// common holds the flags the model-using commands share, and what they
 // resolve to.
 type common struct {
 	configPath   string
@@ -25,20 +28,70 @@ type common struct {
 
 	cfg    *config.Config
 	prices *backends.PriceBook
+	// found is what discovery found, once per command: the default model
+	// set and the picker's choices are both read from it.
+	found []backends.Available
 }
 
+// The flags several commands take are each declared once, here; a command
+// registers the ones it takes. usage, when not empty, replaces the flag's
+// own description for a command where it means something more.
+
+func (c *common) flagConfig(fs *flag.FlagSet, usage string) {
+	fs.StringVar(&c.configPath, "config", "", cmp.Or(usage, "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)"))
+}
+
+func (c *common) flagSessionsDir(fs *flag.FlagSet, usage string) {
+	fs.StringVar(&c.sessionsDir, "sessions-dir", "", cmp.Or(usage, "sessions `folder` (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)"))
+}
+
+func (c *common) flagModels(fs *flag.FlagSet) {
+	fs.Var(&c.models, "m", "`model` to use, as provider:model or a config name; repeat for more")
+}
+
+func (c *common) flagStallTimeout(fs *flag.FlagSet) {
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s, at most 24h)")
+}
+
+func (c *common) flagNoSave(fs *flag.FlagSet, usage string) {
+	fs.BoolVar(&c.noSave, "no-save", false, cmp.Or(usage, "do not record the run in the sessions folder"))
+}
+
+// register registers the flags of the commands that run models: run and
+// the cockpit.
 func (c *common) register(fs *flag.FlagSet) {
 	c.registerSessions(fs)
-	fs.Var(&c.models, "m", "model to use, as provider:model or a config name; repeat for more")
-	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s)")
-	fs.BoolVar(&c.noSave, "no-save", false, "do not record the run in the sessions folder")
+	c.flagModels(fs)
+	c.flagStallTimeout(fs)
+	c.flagNoSave(fs, "")
 }
 
 // registerSessions registers the flags of the commands that only read
 // sessions: where the config is, and where the sessions are.
 func (c *common) registerSessions(fs *flag.FlagSet) {
-	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
-	fs.StringVar(&c.sessionsDir, "sessions-dir", "", "sessions `folder` (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
+	c.flagConfig(fs, "")
+	c.flagSessionsDir(fs, "")
+}
+
+// check refuses a stall timeout out of range, before anything is sent.
+func (c *common) check() error {
+	return checkDuration("stall-timeout", c.stallTimeout)
+}
+
+// checkDuration refuses a duration flag outside the documented range.
+func checkDuration(name string, d time.Duration) error {
+	if err := config.CheckDuration(d); err != nil {
+		return fmt.Errorf("--%s: %w", name, err)
+	}
+	return nil
+}
+
+func flagTheme(fs *flag.FlagSet, theme *string, usage string) {
+	fs.StringVar(theme, "theme", "", cmp.Or(usage, "colour theme: auto, "+strings.Join(themes.Names(), ", ")))
+}
+
+func flagJSON(fs *flag.FlagSet, jsonOut *bool, usage string) {
+	fs.BoolVar(jsonOut, "json", false, cmp.Or(usage, "print JSON"))
 }
 
 // load reads the config. A broken config is a usage error: the user must fix
@@ -98,24 +151,40 @@ func (c *common) sessions(e env, targets ...backends.Target) *session.Store {
 // tokens.
 type sampling struct {
 	system      string
-	temperature float64 // -1: each model's own
-	maxTokens   int
+	temperature optionalFloat // unset: each model's own
+	maxTokens   int           // 0: no cap
 }
 
 func (s *sampling) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.system, "system", "", "system prompt")
-	fs.Float64Var(&s.temperature, "temperature", -1, "sampling temperature (default: each model's own)")
-	fs.IntVar(&s.maxTokens, "max-tokens", 0, "cap on output tokens per model")
+	s.flagSystem(fs, "")
+	s.flagTemperature(fs)
+	s.flagMaxTokens(fs, 0, "")
 }
 
-// check refuses values no provider takes, before anything is sent; cmd
-// prefixes the message ("run: ").
-func (s *sampling) check(cmd string) error {
-	if s.maxTokens < 0 {
-		return usagef("%s--max-tokens must be positive", cmd)
+func (s *sampling) flagSystem(fs *flag.FlagSet, usage string) {
+	fs.StringVar(&s.system, "system", "", cmp.Or(usage, "system `prompt`"))
+}
+
+func (s *sampling) flagTemperature(fs *flag.FlagSet) {
+	fs.Var(&s.temperature, "temperature", "sampling temperature, 0 to 2 (default: each model's own)")
+}
+
+func (s *sampling) flagMaxTokens(fs *flag.FlagSet, def int, usage string) {
+	fs.IntVar(&s.maxTokens, "max-tokens", def, cmp.Or(usage, "cap on output tokens per model, 1 to 10000000 (0: none)"))
+}
+
+// check refuses values no provider takes (NaN included), before anything
+// is sent, with the ranges the config uses too.
+func (s *sampling) check() error {
+	if s.temperature.set {
+		if err := config.CheckTemperature(s.temperature.v); err != nil {
+			return fmt.Errorf("--temperature: %w", err)
+		}
 	}
-	if s.temperature != -1 && (s.temperature < 0 || s.temperature > 2) {
-		return usagef("%s--temperature must be between 0 and 2", cmd)
+	if s.maxTokens != 0 {
+		if err := config.CheckMaxTokens(int64(s.maxTokens)); err != nil {
+			return fmt.Errorf("--max-tokens: %w", err)
+		}
 	}
 	return nil
 }
@@ -125,11 +194,34 @@ func (s *sampling) prompt(cfg *config.Config) string { return cmp.Or(s.system, c
 
 // temp is the temperature to send, nil for each model's own.
 func (s *sampling) temp() *float64 {
-	if s.temperature < 0 {
+	if !s.temperature.set {
 		return nil
 	}
-	t := s.temperature
+	t := s.temperature.v
 	return &t
+}
+
+// optionalFloat is a number flag that knows whether it was given: no
+// number can stand for "each model's own temperature".
+type optionalFloat struct {
+	v   float64
+	set bool
+}
+
+func (o *optionalFloat) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.FormatFloat(o.v, 'g', -1, 64)
+}
+
+func (o *optionalFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	o.v, o.set = v, true
+	return nil
 }
 
 // store is where a command that runs targets records them; nil with

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"slices"
@@ -39,17 +38,15 @@ type modelLine struct {
 func modelsCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var jsonOut bool
-	fs := flag.NewFlagSet("models", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
-	fs.BoolVar(&jsonOut, "json", false, "print JSON")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), modelsHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("models", modelsHelp)
+	c.flagConfig(cmd.fs, "")
+	flagJSON(cmd.fs, &jsonOut, "")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("models: unexpected argument %q", pos[0])
+		return cmd.bad(fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if err := c.load(e); err != nil {
 		return err

@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,22 +36,20 @@ type runOptions struct {
 
 func runCmd(ctx context.Context, e env, args []string) error {
 	var o runOptions
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	o.common.register(fs)
-	o.sampling.register(fs)
-	fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long`")
-	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON document with every result when all are done")
-	fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), runHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("run", runHelp)
+	o.common.register(cmd.fs)
+	o.sampling.register(cmd.fs)
+	cmd.fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long` (at most 24h)")
+	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
+	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if o.jsonOut && o.events {
-		return usagef("run: --json and --events cannot be used together")
+		return cmd.bad(errors.New("--json and --events cannot be used together"))
 	}
-	if err := o.check("run: "); err != nil {
+	if err := cmd.bad(o.common.check(), o.sampling.check(), checkDuration("timeout", o.timeout)); err != nil {
 		return err
 	}
 	prompt, err := readPrompt(e, pos)
