@@ -187,13 +187,3 @@ func readPrompt(e env, pos []string) (string, error) {
 	}
 	return p, nil
 }
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
