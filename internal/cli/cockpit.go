@@ -19,15 +19,20 @@ const cockpitHelp = mainHelp + `
 Flags of the cockpit (fanout with no command; press ? inside for the keys):
 `
 
+// cockpitFlags are the flags of the cockpit.
+type cockpitFlags struct {
+	common
+	sampling
+	theme string
+}
+
 // cockpitCmd opens the terminal UI.
 func cockpitCmd(ctx context.Context, e env, args []string) error {
-	var c common
-	var s sampling
-	var theme string
+	var f cockpitFlags
 	cmd := newCommand("", cockpitHelp)
-	c.register(cmd.fs)
-	flagTheme(cmd.fs, &theme, "")
-	s.register(cmd.fs)
+	f.common.register(cmd.fs)
+	flagTheme(cmd.fs, &f.theme, "")
+	f.sampling.register(cmd.fs)
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
@@ -35,26 +40,35 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("unknown command %q\n\n%s", pos[0], mainHelp)
 	}
-	if err := cmd.bad(c.check(), s.check()); err != nil {
+	if err := cmd.bad(f.common.check(), f.sampling.check()); err != nil {
 		return err
 	}
 	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 		return usagef("the cockpit needs a terminal; for scripts use: fanout run \"PROMPT\"")
 	}
-	if err := c.load(e); err != nil {
-		return err
-	}
-
-	targets, err := c.targets(ctx, e)
+	uo, err := f.setup(ctx, e)
 	if err != nil {
 		return err
 	}
-	uo := cockpitOptions(ctx, e, &c, targets)
-	uo.System, uo.MaxTokens, uo.Temperature = s.prompt(c.cfg), s.maxTokens, s.temp()
-	if theme != "" {
-		uo.Theme = theme // else the config's, from cockpitOptions
-	}
 	return runCockpit(ctx, uo)
+}
+
+// setup is everything the cockpit needs before it starts: the config, the
+// models on screen, the picker's choices, where sessions go.
+func (f *cockpitFlags) setup(ctx context.Context, e env) (ui.Options, error) {
+	if err := f.load(e); err != nil {
+		return ui.Options{}, err
+	}
+	targets, err := f.targets(ctx, e)
+	if err != nil {
+		return ui.Options{}, err
+	}
+	uo := cockpitOptions(ctx, e, &f.common, targets)
+	uo.System, uo.MaxTokens, uo.Temperature = f.prompt(f.cfg), f.maxTokens, f.temp()
+	if f.theme != "" {
+		uo.Theme = f.theme // else the config's, from cockpitOptions
+	}
+	return uo, nil
 }
 
 // cockpitOptions are the cockpit's options from the command line and the
@@ -67,7 +81,7 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 		Price:   c.price,
 		Theme:   c.cfg.Theme,
 		NoColor: e.getenv("NO_COLOR") != "",
-		Choices: choices(ctx, c, opts),
+		Choices: c.choices(ctx, e),
 		NoSave:  c.noSave,
 	}
 	// Every model the cockpit may run, the picker's too, has its key kept
@@ -99,19 +113,4 @@ func runCockpit(ctx context.Context, uo ui.Options) error {
 		return fmt.Errorf("cockpit: %w", runErr)
 	}
 	return closeErr
-}
-
-// choices are the models the cockpit's picker offers: the config's, and
-// every ready model discovered here.
-func choices(ctx context.Context, c *common, opts backends.Options) []ui.Choice {
-	var out []ui.Choice
-	for _, name := range c.cfg.Order {
-		out = append(out, ui.Choice{Target: c.cfg.Models[name], Note: "from the config"})
-	}
-	for _, a := range backends.Discover(ctx, opts) {
-		if a.Ready {
-			out = append(out, ui.Choice{Target: a.Target, Note: a.Why})
-		}
-	}
-	return out
 }

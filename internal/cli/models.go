@@ -27,12 +27,14 @@ type modelLine struct {
 	Label    string          `json:"label"`
 	Provider string          `json:"provider"`
 	Model    string          `json:"model"`
-	Source   string          `json:"source"` // "config" or "detected"
+	Source   string          `json:"source"` // sourceConfig or sourceDetected
 	Ready    bool            `json:"ready"`
 	Why      string          `json:"why"`
 	Price    *backends.Price `json:"price"`
 	// Placeholder marks a model part that is a blank to fill in.
 	Placeholder bool `json:"placeholder,omitempty"`
+
+	target backends.Target // what the line names, for the picker
 }
 
 func modelsCmd(ctx context.Context, e env, args []string) error {
@@ -51,25 +53,7 @@ func modelsCmd(ctx context.Context, e env, args []string) error {
 	if err := c.load(e); err != nil {
 		return err
 	}
-	opts := c.options(e)
-
-	var lines []modelLine
-	for _, name := range c.cfg.Order {
-		t := c.cfg.Models[name]
-		l := modelLine{Name: name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "config", Ready: true, Why: "configured in " + c.cfg.Path, Price: c.price(t)}
-		if t.KeyEnv != "" && e.getenv(t.KeyEnv) == "" {
-			l.Ready, l.Why = false, "set "+t.KeyEnv
-		}
-		lines = append(lines, l)
-	}
-	for _, a := range backends.Discover(ctx, opts) {
-		t := a.Target
-		l := modelLine{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "detected", Ready: a.Ready, Why: a.Why, Placeholder: a.Placeholder}
-		if !a.Placeholder {
-			l.Price = c.price(t)
-		}
-		lines = append(lines, l)
-	}
+	lines := c.catalog(ctx, e)
 
 	// Ready models first; within each group, the order above: config,
 	// then providers, local servers and demo.

@@ -14,7 +14,7 @@ func (c *common) targets(ctx context.Context, e env) ([]backends.Target, error) 
 		specs = c.cfg.Default
 	}
 	if len(specs) == 0 {
-		return discoverDefaults(ctx, c.options(e)), nil
+		return discoverDefaults(c.discover(ctx, e)), nil
 	}
 	out := make([]backends.Target, 0, len(specs))
 	for _, s := range specs {
