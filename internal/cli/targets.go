@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/ui"
@@ -27,7 +28,25 @@ func (c *common) targets(ctx context.Context, e env) ([]backends.Target, error) 
 	if len(out) > ui.MaxPanes {
 		return nil, usagef("%d models: fanout compares at most %d at once", len(out), ui.MaxPanes)
 	}
+	numberDuplicates(out)
 	return out, nil
+}
+
+// numberDuplicates numbers the labels that several targets share
+// (-m demo:swift -m demo:swift: "Swift (simulated) #1", "… #2"), so that
+// panes, the output and the session file tell them apart.
+func numberDuplicates(ts []backends.Target) {
+	count := map[string]int{}
+	for _, t := range ts {
+		count[t.Label]++
+	}
+	seen := map[string]int{}
+	for i, t := range ts {
+		if count[t.Label] > 1 {
+			seen[t.Label]++
+			ts[i].Label = fmt.Sprintf("%s #%d", t.Label, seen[t.Label])
+		}
+	}
 }
 
 // price looks up a target's price; nil when unknown.
