@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -50,6 +51,7 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer historyError(e, uo.History)
 	return runCockpit(ctx, uo)
 }
 
@@ -87,7 +89,39 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 	// Every model the cockpit may run, the picker's too, has its key kept
 	// out of the session files.
 	uo.Sessions = c.sessions(e, slices.Concat(targets, choiceTargets(uo.Choices))...)
+	if h := c.history(e, uo.Sessions.Secrets); h != nil {
+		uo.History = h
+	}
 	return uo
+}
+
+// history is the composer's prompt history, kept in the XDG state dir and
+// scrubbed of secrets (the session files'). With --no-save the kept
+// prompts are recalled but this run's are not kept. A history that cannot
+// be read is said on stderr and the cockpit starts without one.
+func (c *common) history(e env, secrets []string) ui.PromptHistory {
+	h, err := session.OpenHistory(session.HistoryPath(e.getenv), secrets)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "fanout: %s (starting without it)\n", err)
+		return nil
+	}
+	if c.noSave {
+		return &unkeptHistory{prompts: h.Prompts()}
+	}
+	return h
+}
+
+// unkeptHistory recalls the kept prompts and this run's, and keeps none.
+type unkeptHistory struct{ prompts []string }
+
+func (u *unkeptHistory) Prompts() []string { return slices.Clone(u.prompts) }
+func (u *unkeptHistory) Add(p string)      { u.prompts = append(u.prompts, p) }
+
+// historyError says on stderr that this run's prompts could not be kept.
+func historyError(e env, h ui.PromptHistory) {
+	if sh, ok := h.(*session.History); ok && sh.Err() != nil {
+		fmt.Fprintf(e.stderr, "fanout: %s\n", sh.Err())
+	}
 }
 
 // choiceTargets are the picker's models.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -120,5 +121,35 @@ func TestPickerChoicesSayWhatToSet(t *testing.T) {
 	got = byName(cockpitSetup(t, testEnv(t, map[string]string{"OPENAI_API_KEY": "sk-test-0123456789abcdef", "MY_OWN_KEY": "sk-test-fedcba9876543210"}), "--config", path))
 	if got["fast"].Unavailable != "" || got["mine"].Unavailable != "" {
 		t.Errorf("with the keys set: fast %q, mine %q, want both available", got["fast"].Unavailable, got["mine"].Unavailable)
+	}
+}
+
+// The cockpit's prompt history is kept in the XDG state dir, scrubbed of
+// the keys the session files are scrubbed of; --no-save keeps nothing new.
+func TestCockpitPromptHistory(t *testing.T) {
+	const key = "sk-test-0123456789abcdef"
+	state := t.TempDir()
+	getenv := testEnv(t, map[string]string{"XDG_STATE_HOME": state, "OPENAI_API_KEY": key})
+	uo := cockpitSetup(t, getenv, "-m", "demo:swift")
+	h, ok := uo.History.(*session.History)
+	if !ok {
+		t.Fatalf("History = %T, want the kept one", uo.History)
+	}
+	if want := filepath.Join(state, "fanout", "history"); h.Path() != want {
+		t.Errorf("history at %s, want %s", h.Path(), want)
+	}
+	uo.History.Add("try " + key)
+	again := cockpitSetup(t, getenv, "-m", "demo:swift").History.Prompts()
+	if len(again) != 1 || again[0] != "try [redacted]" {
+		t.Errorf("next run recalls %q, want the prompt with its key scrubbed", again)
+	}
+
+	unkept := cockpitSetup(t, getenv, "--no-save", "-m", "demo:swift").History
+	unkept.Add("not to be kept")
+	if got := unkept.Prompts(); len(got) != 2 || got[1] != "not to be kept" {
+		t.Errorf("--no-save recalls %q, want the kept prompts and this run's", got)
+	}
+	if got := cockpitSetup(t, getenv, "-m", "demo:swift").History.Prompts(); len(got) != 1 {
+		t.Errorf("a --no-save prompt was kept: %q", got)
 	}
 }

@@ -32,5 +32,6 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64,
 	if theme != "" {
 		uo.Theme = theme
 	}
+	defer historyError(e, uo.History)
 	return runCockpit(ctx, uo)
 }

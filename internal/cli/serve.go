@@ -120,7 +120,8 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
 	}
 	if !c.noSave {
-		cfg.SessionsDir = store.Dir
+		// Each client key's prompt history is kept beside its sessions.
+		cfg.SessionsDir, cfg.KeepHistory = store.Dir, true
 	}
 	if authKeys != "" {
 		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {
