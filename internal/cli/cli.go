@@ -79,6 +79,9 @@ type env struct {
 	// every variable (the secrets kept out of session files); nil is the
 	// process's own.
 	environ func() []string
+	// stdoutTerminal makes commands write stdout as for a terminal
+	// (markdown rendered) whatever it is: the tests' seam.
+	stdoutTerminal bool
 }
 
 // environment is the "NAME=value" list of the environment.
