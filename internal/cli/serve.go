@@ -96,6 +96,11 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, ch := range markUnavailable(e, choices) {
+		if ch.Unavailable != "" {
+			log.Warn("an allowed model cannot run: "+ch.Unavailable, "model", ch.Target.Name)
+		}
+	}
 	cfg.Targets, cfg.Choices = targets, choices
 	cfg.Open = func(t backends.Target) backends.Backend { return backends.Open(t, opts) }
 	cfg.Price = c.price
@@ -196,6 +201,19 @@ func servedModels(cfg *config.Config, allow []string) (targets []backends.Target
 		}
 	}
 	return targets, choices, real, nil
+}
+
+// markUnavailable sets Unavailable on the choices whose key variable is
+// unset in the server's environment, so that the picker says so rather
+// than let a client pick a model that can only fail; it returns choices.
+// What to set is the owner's business: a client is told the server lacks it.
+func markUnavailable(e env, choices []ui.Choice) []ui.Choice {
+	for i, ch := range choices {
+		if k := ch.Target.KeyEnv; k != "" && e.getenv(k) == "" {
+			choices[i].Unavailable = "not on this server: " + k + " is not set where it runs"
+		}
+	}
+	return choices
 }
 
 func access(authKeys string) string {

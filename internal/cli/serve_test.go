@@ -255,6 +255,11 @@ func TestServedModels(t *testing.T) {
 		t.Errorf("targets %v, choices %v, real %v", targets, names, real)
 	}
 
+	marked := markUnavailable(env{getenv: testEnv(t, nil)}, choices)
+	if marked[0].Unavailable != "not on this server: OPENAI_API_KEY is not set where it runs" || marked[1].Unavailable != "" {
+		t.Errorf("a served model without its key: %q; demo: %q", marked[0].Unavailable, marked[1].Unavailable)
+	}
+
 	targets, choices, real, err = servedModels(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
