@@ -27,13 +27,22 @@ type cockpitFlags struct {
 	theme string
 }
 
+// command is the cockpit's command line, its flags registered into f.
+func (f *cockpitFlags) command() *command {
+	cmd := newCommand("", cockpitHelp)
+	f.common.registerSessions(cmd.fs)
+	f.common.flagModels(cmd.fs)
+	f.common.flagStallTimeout(cmd.fs)
+	f.common.flagNoSave(cmd.fs, "do not record the runs in the sessions folder, nor keep their prompts in the history")
+	flagTheme(cmd.fs, &f.theme, "")
+	f.sampling.register(cmd.fs)
+	return cmd
+}
+
 // cockpitCmd opens the terminal UI.
 func cockpitCmd(ctx context.Context, e env, args []string) error {
 	var f cockpitFlags
-	cmd := newCommand("", cockpitHelp)
-	f.common.register(cmd.fs)
-	flagTheme(cmd.fs, &f.theme, "")
-	f.sampling.register(cmd.fs)
+	cmd := f.command()
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err

@@ -36,10 +36,7 @@ func fakeOllama(t *testing.T) (host string, probes *atomic.Int32) {
 func cockpitSetup(t *testing.T, getenv func(string) string, args ...string) ui.Options {
 	t.Helper()
 	var f cockpitFlags
-	cmd := newCommand("", cockpitHelp)
-	f.common.register(cmd.fs)
-	flagTheme(cmd.fs, &f.theme, "")
-	f.sampling.register(cmd.fs)
+	cmd := f.command()
 	e := env{stdin: strings.NewReader(""), stdout: &strings.Builder{}, stderr: &strings.Builder{}, getenv: getenv, environ: func() []string { return nil }}
 	if _, err := cmd.parse(e, args); err != nil {
 		t.Fatal(err)

@@ -87,7 +87,7 @@ func checkDuration(name string, d time.Duration) error {
 }
 
 func flagTheme(fs *flag.FlagSet, theme *string, usage string) {
-	fs.StringVar(theme, "theme", "", cmp.Or(usage, "colour theme: auto, "+strings.Join(themes.Names(), ", ")))
+	fs.StringVar(theme, "theme", "", cmp.Or(usage, "colour `theme`: auto, "+strings.Join(themes.Names(), ", ")))
 }
 
 func flagJSON(fs *flag.FlagSet, jsonOut *bool, usage string) {
@@ -166,7 +166,7 @@ func (s *sampling) flagSystem(fs *flag.FlagSet, usage string) {
 }
 
 func (s *sampling) flagTemperature(fs *flag.FlagSet) {
-	fs.Var(&s.temperature, "temperature", "sampling temperature, 0 to 2 (default: each model's own)")
+	fs.Var(&s.temperature, "temperature", "sampling temperature, a number `T` from 0 to 2 (default: each model's own)")
 }
 
 func (s *sampling) flagMaxTokens(fs *flag.FlagSet, def int, usage string) {

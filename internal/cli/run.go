@@ -47,7 +47,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	cmd.fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long` (at most 24h)")
 	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
 	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
-	flagTheme(cmd.fs, &o.theme, "colour theme of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
+	flagTheme(cmd.fs, &o.theme, "colour `theme` of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err

@@ -62,7 +62,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs.IntVar(&maxPrompt, "max-prompt-bytes", serve.DefaultMaxPromptBytes, "longest prompt accepted")
 	c.flagSessionsDir(fs, "record sessions (and each client key's prompt history) under `dir`/serve/<client key> (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
 	c.flagNoSave(fs, "record nothing: no client's prompts or answers are kept")
-	flagTheme(fs, &theme, "colour theme for every client (default: each client's background)")
+	flagTheme(fs, &theme, "colour `theme` for every client (default: each client's background)")
 	s.flagSystem(fs, "system `prompt` for every session")
 	c.flagStallTimeout(fs)
 	fs.BoolVar(&logPrompts, "log-prompts", false, "log the text of every prompt (off: only its size)")
