@@ -18,6 +18,7 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -73,6 +74,12 @@ type Config struct {
 	// SessionsDir, when set, records every run under
 	// SessionsDir/<client key fingerprint or "anonymous">.
 	SessionsDir string
+	// KeepHistory keeps each client key's prompt history (what ↑ recalls
+	// in the composer) beside its sessions, in
+	// SessionsDir/serve/<fingerprint>/history. Anonymous clients get none:
+	// they cannot be told apart, and no client may recall another's
+	// prompts. Needs SessionsDir.
+	KeepHistory bool
 	// App is fanout's version, written into session files; Secrets are
 	// values no session file may contain (the server's keys).
 	App     string
@@ -100,6 +107,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*sessionState]struct{}
+	// histories are the prompt histories opened so far, by client key
+	// fingerprint: a key's sessions at once share one.
+	histories map[string]*session.History
 	// closing is set by Shutdown once the grace period is over: sessions
 	// still running are told the server is stopping.
 	closing bool
@@ -131,11 +141,12 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxPromptBytes = DefaultMaxPromptBytes
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Log,
-		slots:    make(chan struct{}, cfg.MaxSessions),
-		sessions: map[*sessionState]struct{}{},
-		gone:     make(chan struct{}, 1),
+		cfg:       cfg,
+		log:       cfg.Log,
+		slots:     make(chan struct{}, cfg.MaxSessions),
+		sessions:  map[*sessionState]struct{}{},
+		histories: map[string]*session.History{},
+		gone:      make(chan struct{}, 1),
 	}
 	s.down, s.markDown = context.WithCancel(context.Background())
 	if s.log == nil {

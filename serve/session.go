@@ -324,6 +324,9 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 		Budget:         sessionBudget{st.budget, st, s},
 		MaxPromptBytes: s.cfg.MaxPromptBytes,
 	}
+	if h := s.history(st.key); h != nil {
+		o.History = h
+	}
 	if s.cfg.SessionsDir != "" {
 		o.Sessions = &session.Store{
 			Dir:     s.sessionsDir(st),
@@ -332,6 +335,28 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 		}
 	}
 	return o
+}
+
+// history is the prompt history of the client key with fingerprint key,
+// opened on first use and shared by the key's sessions; nil for anonymous
+// clients, when histories are not kept, or when the file cannot be read
+// (logged: a history is a convenience, never a reason to refuse a session).
+func (s *Server) history(key string) *session.History {
+	if !s.cfg.KeepHistory || s.cfg.SessionsDir == "" || key == Anonymous || key == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.histories[key]; ok {
+		return h
+	}
+	h, err := session.OpenHistory(filepath.Join(s.cfg.SessionsDir, "serve", key, "history"), s.cfg.Secrets)
+	if err != nil {
+		s.log.Warn("no prompt history for this key", "key", key, "err", err.Error())
+		return nil
+	}
+	s.histories[key] = h
+	return h
 }
 
 // sessionsDir is where a session records, and what its browser (ctrl+o)

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"slices"
@@ -28,51 +27,33 @@ type modelLine struct {
 	Label    string          `json:"label"`
 	Provider string          `json:"provider"`
 	Model    string          `json:"model"`
-	Source   string          `json:"source"` // "config" or "detected"
+	Source   string          `json:"source"` // sourceConfig or sourceDetected
 	Ready    bool            `json:"ready"`
 	Why      string          `json:"why"`
 	Price    *backends.Price `json:"price"`
 	// Placeholder marks a model part that is a blank to fill in.
 	Placeholder bool `json:"placeholder,omitempty"`
+
+	target backends.Target // what the line names, for the picker
 }
 
 func modelsCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var jsonOut bool
-	fs := flag.NewFlagSet("models", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.StringVar(&c.configPath, "config", "", "config `file` (default $XDG_CONFIG_HOME/fanout/config.toml)")
-	fs.BoolVar(&jsonOut, "json", false, "print JSON")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), modelsHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("models", modelsHelp)
+	c.flagConfig(cmd.fs, "")
+	flagJSON(cmd.fs, &jsonOut, "")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("models: unexpected argument %q", pos[0])
+		return cmd.bad(fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if err := c.load(e); err != nil {
 		return err
 	}
-	opts := c.options(e)
-
-	var lines []modelLine
-	for _, name := range c.cfg.Order {
-		t := c.cfg.Models[name]
-		l := modelLine{Name: name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "config", Ready: true, Why: "configured in " + c.cfg.Path, Price: c.price(t)}
-		if t.KeyEnv != "" && e.getenv(t.KeyEnv) == "" {
-			l.Ready, l.Why = false, "set "+t.KeyEnv
-		}
-		lines = append(lines, l)
-	}
-	for _, a := range backends.Discover(ctx, opts) {
-		t := a.Target
-		l := modelLine{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model, Source: "detected", Ready: a.Ready, Why: a.Why, Placeholder: a.Placeholder}
-		if !a.Placeholder {
-			l.Price = c.price(t)
-		}
-		lines = append(lines, l)
-	}
+	lines := c.catalog(ctx, e)
 
 	// Ready models first; within each group, the order above: config,
 	// then providers, local servers and demo.

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,13 +23,11 @@ Flags:
 func exportCmd(e env, args []string) error {
 	var c common
 	var format, out string
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	c.registerSessions(fs)
-	fs.StringVar(&format, "format", "md", "md (Markdown) or json")
-	fs.StringVar(&out, "o", "", "write to this `file` instead of stdout")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), exportHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("export", exportHelp)
+	c.registerSessions(cmd.fs)
+	cmd.fs.StringVar(&format, "format", "md", "md (Markdown) or json")
+	cmd.fs.StringVar(&out, "o", "", "write to this `file` instead of stdout")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
@@ -39,7 +36,7 @@ func exportCmd(e env, args []string) error {
 		format = "md"
 	case "json":
 	default:
-		return usagef("export: --format %q: want md or json", format)
+		return cmd.bad(fmt.Errorf("--format %q: want md or json", format))
 	}
 	path, err := resolveSession(e, &c, "export", pos)
 	if err != nil {

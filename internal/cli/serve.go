@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
-	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -37,18 +35,19 @@ const shutdownGrace = 30 * time.Second
 // serveCmd runs the SSH server until the first SIGINT/SIGTERM.
 func serveCmd(ctx context.Context, e env, args []string) error {
 	var c common
+	var s sampling
 	var (
 		listen, hostKey, authKeys string
-		theme, system             string
+		theme                     string
 		allow                     multiFlag
-		maxTokens, maxPrompt      int
-		logPrompts, noSave        bool
+		maxPrompt                 int
+		logPrompts                bool
 		limits                    serve.Limits
 		cfg                       serve.Config
 	)
-	fs := flag.NewFlagSet("fanout serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.StringVar(&c.configPath, "config", "", "config `file`, for model names in --allow-model (default $XDG_CONFIG_HOME/fanout/config.toml)")
+	cmd := newCommand("serve", serveHelp)
+	fs := cmd.fs
+	c.flagConfig(fs, "config `file`, for model names in --allow-model (default $XDG_CONFIG_HOME/fanout/config.toml)")
 	fs.StringVar(&listen, "listen", "127.0.0.1:23234", "`address` to listen on (0.0.0.0:23234 for everyone)")
 	fs.StringVar(&hostKey, "host-key", "", "host key `file`, created on first start (default $XDG_DATA_HOME/fanout/ssh/host_ed25519)")
 	fs.StringVar(&authKeys, "authorized-keys", "", "let in only the public keys in this `file` (default: anyone)")
@@ -59,21 +58,23 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs.IntVar(&limits.OutputTokens, "budget-tokens", 20000, "output tokens each connection may use on real models (0: no limit)")
 	fs.Float64Var(&limits.USD, "budget-usd", 0.10, "US$ each connection may spend on real models (0: no limit)")
 	fs.IntVar(&limits.PromptsPerMinute, "prompts-per-minute", 6, "prompts each connection may send a minute, with real models (0: no limit)")
-	fs.IntVar(&maxTokens, "max-tokens", 1024, "cap on output tokens per model and prompt, with real models")
+	s.flagMaxTokens(fs, 1024, "cap on output tokens per model and prompt, with real models, 1 to 10000000")
 	fs.IntVar(&maxPrompt, "max-prompt-bytes", serve.DefaultMaxPromptBytes, "longest prompt accepted")
-	fs.StringVar(&c.sessionsDir, "sessions-dir", "", "record sessions under `dir`/serve/<client key> (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
-	fs.BoolVar(&noSave, "no-save", false, "record nothing: no client's prompts or answers are kept")
-	fs.StringVar(&theme, "theme", "", "colour theme for every client (default: each client's background)")
-	fs.StringVar(&system, "system", "", "system prompt for every session")
-	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s)")
+	c.flagSessionsDir(fs, "record sessions (and each client key's prompt history) under `dir`/serve/<client key> (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
+	c.flagNoSave(fs, "record nothing: no client's prompts or answers are kept")
+	flagTheme(fs, &theme, "colour `theme` for every client (default: each client's background)")
+	s.flagSystem(fs, "system `prompt` for every session")
+	c.flagStallTimeout(fs)
 	fs.BoolVar(&logPrompts, "log-prompts", false, "log the text of every prompt (off: only its size)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), serveHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("fanout serve takes no arguments (got %q)", pos[0])
+		return cmd.bad(fmt.Errorf("takes no arguments (got %q)", pos[0]))
+	}
+	if err := cmd.bad(c.check(), s.check(), checkDuration("idle-timeout", cfg.IdleTimeout), checkDuration("max-session", cfg.MaxSession)); err != nil {
+		return err
 	}
 	if err := c.load(e); err != nil {
 		return err
@@ -95,12 +96,17 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, ch := range markUnavailable(e, choices) {
+		if ch.Unavailable != "" {
+			log.Warn("an allowed model cannot run: "+ch.Unavailable, "model", ch.Target.Name)
+		}
+	}
 	cfg.Targets, cfg.Choices = targets, choices
 	cfg.Open = func(t backends.Target) backends.Backend { return backends.Open(t, opts) }
 	cfg.Price = c.price
-	cfg.System, cfg.Theme, cfg.MaxPromptBytes = cmp.Or(system, c.cfg.System), theme, maxPrompt
+	cfg.System, cfg.Theme, cfg.MaxPromptBytes = s.prompt(c.cfg), theme, maxPrompt
 	if real {
-		cfg.Limits, cfg.MaxTokens = limits, maxTokens
+		cfg.Limits, cfg.MaxTokens = limits, s.maxTokens
 		for _, t := range targets {
 			if c.price(t) == nil {
 				log.Warn("no price for an allowed model: only its tokens count against the budget", "model", t.Name)
@@ -118,8 +124,9 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if cfg.HostKeyPath == "" {
 		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
 	}
-	if !noSave {
-		cfg.SessionsDir = store.Dir
+	if !c.noSave {
+		// Each client key's prompt history is kept beside its sessions.
+		cfg.SessionsDir, cfg.KeepHistory = store.Dir, true
 	}
 	if authKeys != "" {
 		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {
@@ -194,6 +201,19 @@ func servedModels(cfg *config.Config, allow []string) (targets []backends.Target
 		}
 	}
 	return targets, choices, real, nil
+}
+
+// markUnavailable sets Unavailable on the choices whose key variable is
+// unset in the server's environment, so that the picker says so rather
+// than let a client pick a model that can only fail; it returns choices.
+// What to set is the owner's business: a client is told the server lacks it.
+func markUnavailable(e env, choices []ui.Choice) []ui.Choice {
+	for i, ch := range choices {
+		if k := ch.Target.KeyEnv; k != "" && e.getenv(k) == "" {
+			choices[i].Unavailable = "not on this server: " + k + " is not set where it runs"
+		}
+	}
+	return choices
 }
 
 func access(authKeys string) string {

@@ -1,8 +1,7 @@
-package main
+package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -26,17 +25,15 @@ Flags:
 func sessionsCmd(e env, args []string) error {
 	var c common
 	var jsonOut bool
-	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	c.registerSessions(fs)
-	fs.BoolVar(&jsonOut, "json", false, "print the list as JSON")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), sessionsHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("sessions", sessionsHelp)
+	c.registerSessions(cmd.fs)
+	flagJSON(cmd.fs, &jsonOut, "print the list as JSON")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("sessions: unexpected argument %q", pos[0])
+		return cmd.bad(fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	if err := c.load(e); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -449,8 +449,8 @@ func TestSessionCommandsHelp(t *testing.T) {
 			t.Errorf("main help lacks %s", cmd)
 		}
 	}
-	_, _, errOut := runCLI(t, testEnv(t, nil), "", "run", "--help")
-	if !strings.Contains(errOut, "-no-save") || !strings.Contains(errOut, "-sessions-dir") {
-		t.Errorf("run --help lacks the session flags:\n%s", errOut)
+	_, out, _ = runCLI(t, testEnv(t, nil), "", "run", "--help")
+	if !strings.Contains(out, "-no-save") || !strings.Contains(out, "-sessions-dir") {
+		t.Errorf("run --help lacks the session flags:\n%s", out)
 	}
 }

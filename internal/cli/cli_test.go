@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 func runCLI(t *testing.T, getenv func(string) string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := cli(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
+	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
 	return code, out.String(), errOut.String()
 }
 
@@ -143,10 +144,19 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "--json", "--events", "x"}, "cannot be used together"},
 		{[]string{"run", "--config", "/nonexistent/fanout.toml", "x"}, "/nonexistent/fanout.toml"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"run", "--temperature", "5", "x"}, "run: --temperature must be between 0 and 2"},
-		{[]string{"run", "--max-tokens", "-3", "x"}, "run: --max-tokens must be positive"},
+		{[]string{"run", "--temperature", "5", "x"}, "run: --temperature: temperature must be a number from 0 to 2, not 5"},
+		{[]string{"run", "--temperature", "NaN", "x"}, "run: --temperature: temperature must be a number from 0 to 2, not NaN"},
+		{[]string{"run", "--temperature", "-inf", "x"}, "run: --temperature: temperature must be a number from 0 to 2"},
+		{[]string{"run", "--temperature", "warm", "x"}, `invalid value "warm" for flag -temperature: not a number`},
+		{[]string{"run", "--max-tokens", "-3", "x"}, "run: --max-tokens: max_tokens must be from 1 to 10000000, not -3"},
+		{[]string{"run", "--max-tokens", "20000000", "x"}, "run: --max-tokens: max_tokens must be from 1 to 10000000"},
+		{[]string{"run", "--timeout", "-1s", "x"}, "run: --timeout: a duration must be from 0 to 24h"},
+		{[]string{"run", "--timeout", "25h", "x"}, "run: --timeout: a duration must be from 0 to 24h"},
+		{[]string{"run", "--stall-timeout", "-5s", "x"}, "run: --stall-timeout: a duration must be from 0 to 24h"},
+		{[]string{"serve", "--stall-timeout", "48h"}, "serve: --stall-timeout: a duration must be from 0 to 24h"},
 		// The cockpit checks them too, before it wants a terminal.
-		{[]string{"--temperature", "5"}, "fanout: --temperature must be between 0 and 2"},
+		{[]string{"--temperature", "5"}, "fanout: --temperature: temperature must be a number from 0 to 2"},
+		{[]string{"--stall-timeout", "25h"}, "fanout: --stall-timeout: a duration must be from 0 to 24h"},
 	}
 	for _, tc := range cases {
 		code, _, errOut := runCLI(t, testEnv(t, nil), "", tc.args...)
@@ -244,6 +254,103 @@ func TestVersionAndHelp(t *testing.T) {
 		code, out, errOut := runCLI(t, testEnv(t, nil), "", args...)
 		if code != 0 || !strings.Contains(out+errOut, "Usage") {
 			t.Errorf("%v: exit %d, output %q", args, code, out+errOut)
+		}
+	}
+}
+
+// Every command's --help (and -h) is its usage on stdout, exit 0, nothing
+// on stderr.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, cmd := range [][]string{{}, {"run"}, {"models"}, {"sessions"}, {"replay"}, {"export"}, {"serve"}} {
+		for _, h := range []string{"--help", "-h"} {
+			args := append(append([]string(nil), cmd...), h)
+			code, out, errOut := runCLI(t, testEnv(t, nil), "", args...)
+			if code != exitOK || errOut != "" || !strings.Contains(out, "Usage") || !strings.Contains(out, "-config") {
+				t.Errorf("%v: exit %d, stderr %q, stdout %q: want the usage with its flags on stdout, exit 0", args, code, errOut, out)
+			}
+		}
+	}
+}
+
+// A bad flag is told once, on stderr, with where to look, exit 2; nothing
+// on stdout.
+func TestUsageErrorPrintedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"run", "--bogus", "x"}, "run 'fanout run --help' for its flags"},
+		{[]string{"models", "--frob"}, "run 'fanout models --help' for its flags"},
+		{[]string{"--nope"}, "run 'fanout --help' for its flags"},
+		{[]string{"run", "-m"}, "run 'fanout run --help' for its flags"},
+	} {
+		code, out, errOut := runCLI(t, testEnv(t, nil), "", tc.args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, code, out)
+		}
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "fanout: ") || lines[1] != tc.hint {
+			t.Errorf("%v: stderr %q: want one message and the hint %q", tc.args, errOut, tc.hint)
+		}
+		if strings.Count(errOut, "flag provided but not defined")+strings.Count(errOut, "needs an argument") != 1 {
+			t.Errorf("%v: the error is not told exactly once: %q", tc.args, errOut)
+		}
+	}
+}
+
+// "--" as a flag's value is that value; a "--" of its own ends the flags.
+func TestDashesAsAFlagValue(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "", "run", "--json", "--no-save", "--system", "--", "-m", "demo:swift", "--max-tokens", "5", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rep := decodeReport(t, out)
+	if rep.Prompt != "hi" || len(rep.Results) != 1 || rep.Results[0].Model != "swift" {
+		t.Errorf("prompt %q, %d results: -m and --max-tokens after --system -- must stay flags", rep.Prompt, len(rep.Results))
+	}
+	code, out, errOut = runCLI(t, testEnv(t, nil), "", "run", "--json", "--no-save", "-m", "demo:swift", "--max-tokens", "5", "--", "-m", "is", "a", "word")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if rep := decodeReport(t, out); rep.Prompt != "-m is a word" {
+		t.Errorf("prompt %q: after a bare -- everything is the prompt", rep.Prompt)
+	}
+}
+
+func TestEndedByDashes(t *testing.T) {
+	var c common
+	var s sampling
+	cmd := newCommand("run", "")
+	c.register(cmd.fs)
+	s.register(cmd.fs)
+	for _, tc := range []struct {
+		args []string
+		pos  []string
+	}{
+		{[]string{"--system", "--", "x"}, []string{"x"}},
+		{[]string{"--system=--", "--", "-m"}, []string{"-m"}},
+		{[]string{"--no-save", "--", "--system"}, []string{"--system"}},
+		{[]string{"a", "--system", "--", "b", "--", "-x"}, []string{"a", "b", "-x"}},
+	} {
+		pos, err := parseFlags(cmd.fs, tc.args)
+		if err != nil || !slices.Equal(pos, tc.pos) {
+			t.Errorf("%q: positional %q (%v), want %q", tc.args, pos, err, tc.pos)
+		}
+	}
+}
+
+// A config that does not load is bad usage: exit 2, whatever the command.
+func TestConfigErrorExitsTwo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	writeFile(t, path, "default = [\n")
+	for _, cmd := range []string{"run", "models", "sessions"} {
+		args := []string{cmd, "--config", path}
+		if cmd == "run" {
+			args = append(args, "hi")
+		}
+		code, _, errOut := runCLI(t, testEnv(t, nil), "", args...)
+		if code != exitUsage || !strings.Contains(errOut, path) {
+			t.Errorf("%v: exit %d, stderr %q: want 2 and the file named", args, code, errOut)
 		}
 	}
 }

@@ -1,13 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"strings"
+	"errors"
 
 	"github.com/fanout-dev/fanout/session"
-	"github.com/fanout-dev/fanout/themes"
 )
 
 const replayHelp = `Usage: fanout replay [--speed X] [--json] FILE|ID
@@ -25,20 +22,18 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 	var jsonOut bool
 	var speed float64
 	var theme string
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	c.registerSessions(fs)
-	fs.BoolVar(&jsonOut, "json", false, "print the results as 'fanout run --json' does, without the cockpit")
-	fs.Float64Var(&speed, "speed", 1, "replay speed: 2 is twice as fast, 0.5 half")
-	fs.StringVar(&theme, "theme", "", "colour theme: auto, "+strings.Join(themes.Names(), ", "))
-	fs.BoolVar(&c.noSave, "no-save", false, "do not record a re-run (r) in the sessions folder")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), replayHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("replay", replayHelp)
+	c.registerSessions(cmd.fs)
+	flagJSON(cmd.fs, &jsonOut, "print the results as 'fanout run --json' does, without the cockpit")
+	cmd.fs.Float64Var(&speed, "speed", 1, "replay speed: 2 is twice as fast, 0.5 half")
+	flagTheme(cmd.fs, &theme, "")
+	c.flagNoSave(cmd.fs, "do not record a re-run (r) in the sessions folder")
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if !(speed > 0 && speed <= 1000) {
-		return usagef("replay: --speed must be above 0 and at most 1000")
+		return cmd.bad(errors.New("--speed must be above 0 and at most 1000"))
 	}
 	path, err := resolveSession(e, &c, "replay", pos)
 	if err != nil {

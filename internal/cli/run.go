@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 const runHelp = `Usage: fanout run [-m MODEL]... [flags] [PROMPT]
@@ -32,27 +36,30 @@ type runOptions struct {
 	timeout time.Duration
 	jsonOut bool
 	events  bool
+	theme   string
 }
 
 func runCmd(ctx context.Context, e env, args []string) error {
 	var o runOptions
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	o.common.register(fs)
-	o.sampling.register(fs)
-	fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long`")
-	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON document with every result when all are done")
-	fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), runHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
+	cmd := newCommand("run", runHelp)
+	o.common.register(cmd.fs)
+	o.sampling.register(cmd.fs)
+	cmd.fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long` (at most 24h)")
+	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
+	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
+	flagTheme(cmd.fs, &o.theme, "colour `theme` of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
+	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
 	}
 	if o.jsonOut && o.events {
-		return usagef("run: --json and --events cannot be used together")
+		return cmd.bad(errors.New("--json and --events cannot be used together"))
 	}
-	if err := o.check("run: "); err != nil {
+	if err := cmd.bad(o.common.check(), o.sampling.check(), checkDuration("timeout", o.timeout)); err != nil {
 		return err
+	}
+	if _, err := themes.Get(o.theme, true); err != nil {
+		return cmd.bad(fmt.Errorf("--theme: %w", err))
 	}
 	prompt, err := readPrompt(e, pos)
 	if err != nil {
@@ -142,7 +149,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("write results: %w", err)
 		}
 	case !o.events:
-		printResults(e.stdout, results)
+		printResults(e.stdout, results, o.answerStyle(e))
 	}
 	for _, r := range results {
 		if !r.Answered() {
@@ -190,12 +197,39 @@ func readPrompt(e env, pos []string) (string, error) {
 	return p, nil
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// answerStyle is how the answers are printed: rendered markdown when
+// stdout is a terminal (as the cockpit shows them, in the theme of
+// --theme, else the config's, else one for the terminal's background),
+// plain text otherwise. The config must be loaded.
+func (o *runOptions) answerStyle(e env) answerStyle {
+	if !e.stdoutTerminal && !isTerminal(e.stdout) {
+		return answerStyle{}
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	name := cmp.Or(o.theme, o.cfg.Theme)
+	var th themes.Theme
+	if e.getenv("NO_COLOR") != "" {
+		th = themes.NoColor()
+	} else {
+		var err error
+		if th, err = themes.Get(name, o.darkBackground(e, name)); err != nil {
+			// The config's theme is unknown: it is checked where the
+			// cockpit starts; here the answers are shown in the default.
+			th, _ = themes.Get(themes.Auto, true)
+		}
+	}
+	return answerStyle{markdown: true, width: terminalWidth(e.stdout), theme: th}
+}
+
+// darkBackground asks the terminal for its background when the theme
+// depends on it; anything that cannot be asked is taken for dark.
+func (o *runOptions) darkBackground(e env, theme string) bool {
+	if t := strings.ToLower(strings.TrimSpace(theme)); t != "" && t != themes.Auto && t != themes.HighContrast {
+		return true
+	}
+	in, okIn := e.stdin.(*os.File)
+	out, okOut := e.stdout.(*os.File)
+	if !okIn || !okOut || !isTerminal(in) || !isTerminal(out) {
+		return true
+	}
+	return lipgloss.HasDarkBackground(in, out)
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -14,7 +14,7 @@ import (
 
 func TestRunOpenAIFixtureThroughBaseURL(t *testing.T) {
 	script := append([]testserver.Step{testserver.Wait(120 * time.Millisecond)},
-		testserver.SSEFile(t, "backends/testdata/streams/openai-gpt4o-mini-text-usage.sse", 5*time.Millisecond)...)
+		testserver.SSEFile(t, "../../backends/testdata/streams/openai-gpt4o-mini-text-usage.sse", 5*time.Millisecond)...)
 	srv := testserver.NewOpenAI(t, script...)
 	getenv := testEnv(t, map[string]string{"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": srv.URL()})
 	code, out, errOut := runCLI(t, getenv, "", "run", "--json", "-m", "openai:gpt-4o-mini", "What is the capital of the UK?")

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ func bedrockCLIEnv(t *testing.T, endpoint string, extra map[string]string) func(
 
 func TestRunBedrockWireFixture(t *testing.T) {
 	script := append([]testserver.BedrockStep{testserver.BedrockWait(80 * time.Millisecond)},
-		testserver.BedrockRawFile(t, "backends/testdata/streams/bedrock-converse-nova-micro-wire.eventstream", 256, 2*time.Millisecond)...)
+		testserver.BedrockRawFile(t, "../../backends/testdata/streams/bedrock-converse-nova-micro-wire.eventstream", 256, 2*time.Millisecond)...)
 	srv := testserver.NewBedrock(t, script...)
 	const model = "us.amazon.nova-micro-v1:0"
 	// Nova Micro is not in the embedded catalog: price it in the config,

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -253,6 +253,11 @@ func TestServedModels(t *testing.T) {
 	}
 	if !real || len(targets) != 2 || !slices.Equal(names, []string{"openai:gpt-4o-mini", "demo:swift"}) {
 		t.Errorf("targets %v, choices %v, real %v", targets, names, real)
+	}
+
+	marked := markUnavailable(env{getenv: testEnv(t, nil)}, choices)
+	if marked[0].Unavailable != "not on this server: OPENAI_API_KEY is not set where it runs" || marked[1].Unavailable != "" {
+		t.Errorf("a served model without its key: %q; demo: %q", marked[0].Unavailable, marked[1].Unavailable)
 	}
 
 	targets, choices, real, err = servedModels(cfg, nil)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
+	"github.com/fanout-dev/fanout/ui/markdown"
 )
 
 // progress reports on stderr while a run streams. On a terminal it redraws
@@ -152,8 +154,17 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 	return line
 }
 
-// printResults writes each answer under its own header, then a stats table.
-func printResults(w io.Writer, results []*session.Result) {
+// answerStyle is how printResults shows an answer: as it came (plain
+// text, for pipes and files), or its markdown rendered for a terminal.
+type answerStyle struct {
+	markdown bool
+	width    int
+	theme    themes.Theme
+}
+
+// printResults writes each answer under its own header, then a stats table
+// ending with the total cost.
+func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 	for _, r := range results {
 		fmt.Fprintf(w, "── %s · %s:%s ", r.Target.Label, r.Target.Provider, r.Target.Model)
 		fmt.Fprintln(w, strings.Repeat("─", max(3, 60-len([]rune(r.Target.Label+r.Target.Provider+r.Target.Model)))))
@@ -165,6 +176,9 @@ func printResults(w io.Writer, results []*session.Result) {
 			fmt.Fprintln(w)
 		}
 		if text := strings.TrimRight(r.Text(), "\n"); text != "" {
+			if style.markdown {
+				text = strings.Trim(markdown.Full(text, style.width, style.theme), "\n")
+			}
 			fmt.Fprintln(w, text)
 		}
 		switch r.Stats.Status {
@@ -185,10 +199,38 @@ func printResults(w io.Writer, results []*session.Result) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Label, r.Stats.Status, f.TTFT, f.TokensPerS,
 			f.Input, f.Output, f.Total, session.FormatCost(r.Cost()))
 	}
+	if len(results) > 1 {
+		fmt.Fprintf(tw, "TOTAL\t\t\t\t\t\t\t%s\n", totalCost(results))
+	}
 	tw.Flush()
 	for _, r := range results {
 		if r.Stats.UsageMissing() {
 			fmt.Fprintf(w, "~ %s sent no usage: its token counts and cost are estimates.\n", r.Target.Label)
 		}
 	}
+}
+
+// totalCost is what the models cost together. A model whose price is
+// unknown leaves the total a lower bound, and says how many are missing
+// ("≥ $0.0012 (1 unknown)"), never a partial sum shown as the whole; with
+// no price known at all it is unknown.
+func totalCost(results []*session.Result) string {
+	var sum session.Cost
+	unknown := 0
+	for _, r := range results {
+		c := r.Cost()
+		if _, ok := session.CostAmount(c); !ok {
+			unknown++
+			continue
+		}
+		sum = session.AddCost(sum, c)
+	}
+	amount, ok := session.CostAmount(sum)
+	switch {
+	case !ok:
+		return session.FormatCost(session.Cost{Source: session.CostUnknown})
+	case unknown == 0:
+		return session.FormatCost(sum)
+	}
+	return fmt.Sprintf("≥ %s (%d unknown)", amount, unknown)
 }

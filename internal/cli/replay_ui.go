@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -32,5 +32,6 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64,
 	if theme != "" {
 		uo.Theme = theme
 	}
+	defer historyError(e, uo.History)
 	return runCockpit(ctx, uo)
 }
