@@ -85,7 +85,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	defer stream.Close()
 
 	var (
-		stop     string
+		stop     StopReason
 		stopped  bool // a messageStop arrived
 		answered bool // some text was yielded: a drop then keeps a partial answer
 		latency  time.Duration
@@ -184,19 +184,9 @@ func bedrockDeltaText(d types.ContentBlockDelta) (DeltaKind, string) {
 	return KindAnswer, ""
 }
 
-func bedrockStopReason(r types.StopReason) string {
-	switch r {
-	case types.StopReasonEndTurn, types.StopReasonStopSequence:
-		return StopEnd
-	case types.StopReasonMaxTokens:
-		return StopMaxTokens
-	case types.StopReasonContentFiltered, types.StopReasonGuardrailIntervened:
-		return StopContentFilter
-	case types.StopReasonToolUse:
-		return StopToolUse
-	}
-	return string(r)
-}
+// bedrockStopReason maps Bedrock's stopReason to ours, the same table as
+// OpenAI's finish_reason.
+func bedrockStopReason(r types.StopReason) StopReason { return NormalizeStop(string(r)) }
 
 // bedrockUsage converts Bedrock's token counts. Bedrock's inputTokens leaves
 // out the tokens read from or written to the prompt cache; Usage.Input counts
@@ -244,7 +234,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 		cfg.Region = env.region
 	}
 	if cfg.Region == "" {
-		return nil, &Error{Message: "bedrock: no AWS region configured: set AWS_REGION (e.g. us-east-1) or a region in your AWS profile", Code: "no_region"}
+		return nil, &Error{Message: "bedrock: no AWS region configured: set AWS_REGION (e.g. us-east-1) or a region in your AWS profile", Code: CodeNoRegion}
 	}
 	if cfg.Credentials == nil {
 		return nil, bedrockNoCredentials(nil)
@@ -252,7 +242,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: "credentials_timeout", Retryable: true}
+			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: CodeCredentialsTimeout, Retryable: true}
 		}
 		return nil, bedrockNoCredentials(err)
 	}
@@ -361,7 +351,7 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 	if v := getenv("AWS_MAX_ATTEMPTS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return env, &Error{Message: fmt.Sprintf("bedrock: AWS_MAX_ATTEMPTS=%q is not a positive number", v), Code: "bad_config"}
+			return env, &Error{Message: fmt.Sprintf("bedrock: AWS_MAX_ATTEMPTS=%q is not a positive number", v), Code: CodeBadConfig}
 		}
 		attempts = n
 	}
@@ -381,7 +371,7 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 	switch {
 	case errors.As(err, &notExist):
 		if named {
-			return env, &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found in %s or %s: check AWS_PROFILE", profile, configFile, credsFile), Code: "no_profile"}
+			return env, &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found in %s or %s: check AWS_PROFILE", profile, configFile, credsFile), Code: CodeNoProfile}
 		}
 	case err != nil:
 		return env, bedrockConfigError(err)
@@ -414,9 +404,9 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 func bedrockConfigError(err error) *Error {
 	var notExist config.SharedConfigProfileNotExistError
 	if errors.As(err, &notExist) {
-		return &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found: check AWS_PROFILE and ~/.aws/config", notExist.Profile), Code: "no_profile"}
+		return &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found: check AWS_PROFILE and ~/.aws/config", notExist.Profile), Code: CodeNoProfile}
 	}
-	return &Error{Message: "bedrock: cannot load the AWS configuration: " + OneLine(Redact(err.Error()), 300), Code: "bad_config"}
+	return &Error{Message: "bedrock: cannot load the AWS configuration: " + OneLine(Redact(err.Error()), 300), Code: CodeBadConfig}
 }
 
 // ssoWord spots the SSO providers' errors (an expired or missing token
@@ -428,13 +418,13 @@ var ssoWord = regexp.MustCompile(`(?i)\bsso\b`)
 func bedrockNoCredentials(err error) *Error {
 	var expired *ssocreds.InvalidTokenError
 	if errors.As(err, &expired) || (err != nil && ssoWord.MatchString(err.Error())) {
-		return &Error{Message: "bedrock: your AWS SSO session has expired or is missing: run `aws sso login` (with --profile if you use AWS_PROFILE)", Code: "no_credentials"}
+		return &Error{Message: "bedrock: your AWS SSO session has expired or is missing: run `aws sso login` (with --profile if you use AWS_PROFILE)", Code: CodeNoCredentials}
 	}
 	msg := "bedrock: no AWS credentials found: set AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 	if err != nil {
 		msg += " (" + OneLine(Redact(err.Error()), 200) + ")"
 	}
-	return &Error{Message: msg, Code: "no_credentials"}
+	return &Error{Message: msg, Code: CodeNoCredentials}
 }
 
 // bedrockStatus is the HTTP status of each Bedrock exception, for those that
@@ -494,9 +484,9 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 	}
 	if status == 0 {
 		// An exception this code does not know, inside the stream.
-		return (&Error{Code: code}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
+		return (&Error{Code: ErrorCode(code)}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
 	}
-	e := StatusError(bedrockWho, status, code, detail, retryAfter, "your AWS credentials")
+	e := StatusError(bedrockWho, status, ErrorCode(code), detail, retryAfter, "your AWS credentials")
 	// StatusError's advice is generic; these exceptions each have a known fix.
 	tag := fmt.Sprint(status, " ", code)
 	refused := "bedrock refused your AWS credentials (" + tag + "): "

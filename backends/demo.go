@@ -95,7 +95,7 @@ type demo struct {
 func newDemo(t Target, opts Options) Backend {
 	m, ok := demoModels[t.Model]
 	if !ok {
-		return failed{&Error{Message: fmt.Sprintf("no demo model %q (demo models: %s)", t.Model, strings.Join(DemoModelNames(), ", ")), Code: "model_not_found"}}
+		return failed{&Error{Message: fmt.Sprintf("no demo model %q (demo models: %s)", t.Model, strings.Join(DemoModelNames(), ", ")), Code: CodeModelNotFound}}
 	}
 	return &demo{target: t, name: t.Model, model: m, seed: opts.Seed}
 }
@@ -172,7 +172,7 @@ type demoPlan struct {
 	end       time.Duration // when usage and done are sent
 	output    int           // tokens sent, reasoning included
 	reasoning int
-	stop      string
+	stop      StopReason
 }
 
 // demoSeed picks the random stream of a response. The request (system prompt

@@ -54,7 +54,7 @@ func newOpenAI(t Target, opts Options) Backend {
 	who := t.Provider
 	preset, known := LookupPreset(t.Provider)
 	if !known && t.BaseURL == "" {
-		return failed{&Error{Message: fmt.Sprintf("%s: unknown provider and no base_url to reach it", who), Code: "config"}}
+		return failed{&Error{Message: fmt.Sprintf("%s: unknown provider and no base_url to reach it", who), Code: CodeConfig}}
 	}
 
 	baseURL := t.BaseURL
@@ -75,14 +75,14 @@ func newOpenAI(t Target, opts Options) Backend {
 		if preset.URLEnv != "" {
 			msg = fmt.Sprintf("%s: no endpoint: set %s (e.g. https://NAME.openai.azure.com)", who, preset.URLEnv)
 		}
-		return failed{&Error{Message: msg, Code: "config"}}
+		return failed{&Error{Message: msg, Code: CodeConfig}}
 	}
 
 	var key string
 	if t.KeyEnv != "" {
 		key = strings.TrimSpace(opts.getenv(t.KeyEnv))
 		if key == "" && !preset.KeyOptional {
-			return failed{&Error{Message: fmt.Sprintf("%s: no API key: set %s", who, t.KeyEnv), Code: "missing_key"}}
+			return failed{&Error{Message: fmt.Sprintf("%s: no API key: set %s", who, t.KeyEnv), Code: CodeMissingKey}}
 		}
 	}
 	keyHint := "the request (no API key is set)"
@@ -304,22 +304,7 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 		fail(TransportError(b.who, b.baseURL, io.ErrUnexpectedEOF, started))
 		return
 	}
-	yield(DoneEvent(normalizeFinish(finish), 0))
-}
-
-// normalizeFinish maps OpenAI's finish reasons to ours.
-func normalizeFinish(r string) string {
-	switch r {
-	case "", "stop":
-		return StopEnd
-	case "length":
-		return StopMaxTokens
-	case "content_filter":
-		return StopContentFilter
-	case "tool_calls", "function_call":
-		return StopToolUse
-	}
-	return r
+	yield(DoneEvent(NormalizeStop(finish), 0))
 }
 
 // requestError explains a failure of the request itself, before any stream.
@@ -329,16 +314,16 @@ func (b *openaiBackend) requestError(err error, capt *capture) *Error {
 	switch {
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
 		code := apiErrorCode(apiErr)
-		return StatusError(b.who, apiErr.HTTPStatusCode, code, Redact(apiErr.Message, b.key), capt.retryAfter(), b.keyHint)
+		return StatusError(b.who, apiErr.HTTPStatusCode, ErrorCode(code), Redact(apiErr.Message, b.key), capt.retryAfter(), b.keyHint)
 	case errors.As(err, &reqErr) && reqErr.HTTPStatusCode > 0:
 		// The body was not OpenAI's error shape: Ollama sends
 		// {"error":"text"}, proxies send HTML or plain text.
 		code, detail := errorBodyDetail(reqErr.Body)
-		return StatusError(b.who, reqErr.HTTPStatusCode, code, Redact(detail, b.key), capt.retryAfter(), b.keyHint)
+		return StatusError(b.who, reqErr.HTTPStatusCode, ErrorCode(code), Redact(detail, b.key), capt.retryAfter(), b.keyHint)
 	case !capt.requested:
 		// Nothing went on the wire: go-openai refused the request (a bad
 		// base URL, a parameter the model does not take).
-		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, OneLine(err.Error(), 300)), Code: "invalid_request"}
+		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, OneLine(err.Error(), 300)), Code: CodeInvalidRequest}
 	default:
 		return TransportError(b.who, b.baseURL, err, false)
 	}
@@ -372,7 +357,7 @@ func (b *openaiBackend) streamError(raw json.RawMessage, text string) *Error {
 	if code != "" {
 		tag = " (" + code + ")"
 	}
-	e := &Error{Code: code, Retryable: retryableCode(code)}
+	e := &Error{Code: ErrorCode(code), Retryable: retryableCode(code)}
 	return e.withDetail(fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag), detail)
 }
 

@@ -103,7 +103,7 @@ func TestOpenAIConformance(t *testing.T) {
 		fixture, spec string
 		azure         bool
 		answer        string
-		stop          string
+		stop          StopReason
 		usage         Usage
 	}{
 		{"openai-gpt4o-mini-text-usage.sse", "openai:gpt-4o-mini", false,
@@ -286,12 +286,14 @@ func TestOpenAIDeepSeekCacheHit(t *testing.T) {
 
 func TestOpenAIStopReasons(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"stop": StopEnd, "length": StopMaxTokens, "content_filter": StopContentFilter,
+	for in, want := range map[string]StopReason{
+		"": StopEnd, "stop": StopEnd, "length": StopMaxTokens, "content_filter": StopContentFilter,
 		"tool_calls": StopToolUse, "function_call": StopToolUse, "eos": "eos",
+		// Bedrock's names normalise to the same values.
+		"end_turn": StopEnd, "max_tokens": StopMaxTokens, "guardrail_intervened": StopContentFilter, "tool_use": StopToolUse,
 	} {
-		if got := normalizeFinish(in); got != want {
-			t.Errorf("normalizeFinish(%q) = %q, want %q", in, got, want)
+		if got := NormalizeStop(in); got != want {
+			t.Errorf("NormalizeStop(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// A finish_reason without "[DONE]" is a complete stream.
@@ -311,7 +313,7 @@ func TestOpenAIFailures(t *testing.T) {
 		closed    bool // use a port nothing listens on
 		stall     time.Duration
 		status    int
-		code      string
+		code      ErrorCode
 		retryable bool
 		partial   string   // the answer yielded before the error
 		msg       []string // substrings of the message
