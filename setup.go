@@ -109,13 +109,7 @@ func discoverDefaults(ctx context.Context, opts backends.Options) []backends.Tar
 		}
 	}
 	if len(out) == 0 {
-		for _, name := range backends.DemoDefaults() {
-			t, err := backends.ParseSpec("demo:" + name)
-			if err != nil {
-				panic(fmt.Sprintf("demo model %s: %v", name, err))
-			}
-			out = append(out, t)
-		}
+		out = backends.DefaultDemoTargets()
 	}
 	if len(out) > ui.MaxPanes {
 		out = out[:ui.MaxPanes]

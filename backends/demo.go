@@ -85,6 +85,35 @@ func DemoModelNames() []string {
 	return names
 }
 
+// DemoTarget is the target of the demo model name, as ParseSpec("demo:" +
+// name) gives it; false when there is no such model. It is the one place a
+// demo target is built: discovery, the SSH server's menu, the defaults of a
+// machine that reaches nothing all go through it.
+func DemoTarget(name string) (Target, bool) {
+	m, ok := demoModels[name]
+	if !ok {
+		return Target{}, false
+	}
+	return Target{Name: ProviderDemo + ":" + name, Provider: ProviderDemo, Model: name, Label: m.label}, true
+}
+
+// DemoTargets is every demo model, sorted by name.
+func DemoTargets() []Target { return demoTargets(DemoModelNames()) }
+
+// DefaultDemoTargets are the demo models a fresh machine compares
+// (DemoDefaults), in that order.
+func DefaultDemoTargets() []Target { return demoTargets(DemoDefaults()) }
+
+func demoTargets(names []string) []Target {
+	out := make([]Target, 0, len(names))
+	for _, n := range names {
+		if t, ok := DemoTarget(n); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 type demo struct {
 	target Target
 	name   string
