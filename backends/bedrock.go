@@ -72,10 +72,11 @@ func (b *bedrock) Stream(ctx context.Context, req Request) iter.Seq[Event] {
 
 // stream sends the request and turns the event stream into events.
 func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yield func(Event) bool) {
+	got := newProgress() // the text yielded, for a failure's message
 	out, err := s.client.ConverseStream(ctx, b.input(req))
 	if err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, false, false, s)))
+			yield(ErrorEvent(bedrockError(err, false, Progress{}, s)))
 		}
 		return
 	}
@@ -85,10 +86,9 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	defer stream.Close()
 
 	var (
-		stop     StopReason
-		stopped  bool // a messageStop arrived
-		answered bool // some text was yielded: a drop then keeps a partial answer
-		latency  time.Duration
+		stop    StopReason
+		stopped bool // a messageStop arrived
+		latency time.Duration
 	)
 	events := stream.Events()
 	for {
@@ -108,7 +108,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 			if text == "" {
 				break
 			}
-			answered = true
+			got.add(text)
 			if !yield(DeltaEvent(kind, text)) {
 				return
 			}
@@ -131,7 +131,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	}
 	if err := stream.Err(); err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, true, answered, s)))
+			yield(ErrorEvent(bedrockError(err, true, got.now(), s)))
 		}
 		return
 	}
@@ -139,7 +139,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		// The SDK's decoder reports a body cut in the middle of a frame as a
 		// clean end of stream, so a missing messageStop is the only sign that
 		// the connection dropped.
-		yield(ErrorEvent(redactError(TransportError(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, answered), s.secrets)))
+		yield(ErrorEvent(redactError(TransportErrorAt(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, got.now()), s.secrets)))
 		return
 	}
 	yield(DoneEvent(stop, latency))
@@ -446,9 +446,8 @@ var bedrockStatus = map[string]int{
 
 // bedrockError turns a failed call or stream into one Error. streaming says
 // whether the event stream had begun (a failure past that point that is not
-// the connection's is a malformed stream), answered whether any text had
-// been shown.
-func bedrockError(err error, streaming, answered bool, s *bedrockSession) *Error {
+// the connection's is a malformed stream), p how far it got.
+func bedrockError(err error, streaming bool, p Progress, s *bedrockSession) *Error {
 	status := 0
 	var retryAfter time.Duration
 	var respErr *awshttp.ResponseError
@@ -467,7 +466,7 @@ func bedrockError(err error, streaming, answered bool, s *bedrockSession) *Error
 		return StatusError(bedrockWho, status, "", "", retryAfter, "your AWS credentials")
 	}
 	if !streaming || isTransportError(err) {
-		return redactError(TransportError(bedrockWho, s.endpoint, err, answered), s.secrets)
+		return redactError(TransportErrorAt(bedrockWho, s.endpoint, err, p), s.secrets)
 	}
 	return redactError(MalformedError(bedrockWho, err), s.secrets)
 }

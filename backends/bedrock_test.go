@@ -379,8 +379,8 @@ func TestBedrockTransportErrors(t *testing.T) {
 			"connection_dropped", "", []string{"closed the connection before answering"}},
 		{"bad message crc", start(testserver.BedrockRaw(badCRC), testserver.BedrockStop("end_turn")), "malformed_stream", "partial", []string{"malformed stream", "checksum"}},
 		{"bad prelude crc", start(testserver.BedrockRaw(badPrelude)), "malformed_stream", "partial", []string{"malformed stream", "checksum"}},
-		{"stalled mid-stream", start(testserver.BedrockStall()), "stalled", "partial", []string{"stalled", "200ms", "--stall-timeout"}},
-		{"stalled before headers", []testserver.BedrockStep{testserver.BedrockStall()}, "stalled", "", []string{"stalled", "200ms"}},
+		{"stalled mid-stream", start(testserver.BedrockStall()), "stalled", "partial", []string{"bedrock stopped sending after ~2 tokens in ", "no data for 200ms", "the partial answer is kept"}},
+		{"stalled before headers", []testserver.BedrockStep{testserver.BedrockStall()}, "stalled", "", []string{"stalled", "200ms", "raise --stall-timeout if the model is slow to start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -388,6 +388,9 @@ func TestBedrockTransportErrors(t *testing.T) {
 			b := bedrockBackend(srv.Env(), "amazon.nova-micro-v1:0", func(o *Options) { o.StallTimeout = 200 * time.Millisecond })
 			r := bedrockCollect(t, b, bedrockHello)
 			r.wantError(t, 0, tc.code, tc.code != "malformed_stream", tc.want...)
+			if tc.partial != "" && strings.Contains(r.err.Message, "--stall-timeout") {
+				t.Errorf("a stream that had started is told to raise --stall-timeout: %s", r.err.Message)
+			}
 			if got := r.answer.String(); got != tc.partial {
 				t.Errorf("answer = %q, want %q", got, tc.partial)
 			}

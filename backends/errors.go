@@ -145,21 +145,89 @@ func isTransportError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, net.ErrClosed)
 }
 
+// Progress is how far a stream got before it failed, which changes what
+// the user should be told: a stall before the first token may be a model
+// slow to start, one after it is a server that stopped sending, and the
+// text it sent is kept.
+type Progress struct {
+	// Started says some text had arrived.
+	Started bool
+	// Tokens estimates that text, and Elapsed is the time from sending the
+	// request to the failure; zero when not counted.
+	Tokens  int
+	Elapsed time.Duration
+}
+
+// after says how far the stream got: " after ~42 tokens in 3.2s", or ""
+// when that was not counted.
+func (p Progress) after() string {
+	if !p.Started || p.Tokens <= 0 {
+		return ""
+	}
+	s := fmt.Sprintf(" after ~%d tokens", p.Tokens)
+	if p.Tokens == 1 {
+		s = " after ~1 token"
+	}
+	if p.Elapsed > 0 {
+		d := p.Elapsed.Round(100 * time.Millisecond)
+		if p.Elapsed < time.Second {
+			d = p.Elapsed.Round(time.Millisecond)
+		}
+		s += " in " + d.String()
+	}
+	return s
+}
+
+// progress counts the text of a stream as it is yielded, for Progress.
+type progress struct {
+	start time.Time
+	est   TokenEstimator
+	text  bool
+}
+
+func newProgress() *progress { return &progress{start: time.Now()} }
+
+func (p *progress) add(text string) {
+	if text != "" {
+		p.text = true
+		p.est.Add(text)
+	}
+}
+
+func (p *progress) now() Progress {
+	return Progress{Started: p.text, Tokens: p.est.Tokens(), Elapsed: time.Since(p.start)}
+}
+
 // TransportError explains a failure below HTTP: a refused or dropped
 // connection, a stalled stream, a timeout. started says whether any of the
-// response had arrived, which changes what the user should be told.
+// response had arrived, which changes what the user should be told; a
+// backend that counts the text says more with TransportErrorAt.
 func TransportError(who, url string, err error, started bool) *Error {
+	return TransportErrorAt(who, url, err, Progress{Started: started})
+}
+
+// TransportErrorAt is TransportError for a stream that got as far as p.
+func TransportErrorAt(who, url string, err error, p Progress) *Error {
 	var stall *StallError
 	var netErr net.Error
 	switch {
+	case errors.As(err, &stall) && p.Started:
+		// The model had started: it is not slow to start, the server
+		// stopped sending. What it sent is kept.
+		at := p.after()
+		if at == "" {
+			at = " mid-stream"
+		}
+		msg := fmt.Sprintf("%s stopped sending%s (stalled: no data for %s); the partial answer is kept", who, at, stall.Timeout)
+		return &Error{Message: msg, Code: CodeStalled, Retryable: true}
 	case errors.As(err, &stall):
 		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: CodeStalled, Retryable: true}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, OneLine(Redact(err.Error()), 300)), Code: CodeTimeout, Retryable: true}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: CodeConnectionRefused, Retryable: true}
-	case started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
-		return &Error{Message: fmt.Sprintf("%s dropped the connection mid-stream; the partial answer is kept", who), Code: CodeConnectionDropped, Retryable: true}
+	case p.Started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
+		return &Error{Message: fmt.Sprintf("%s dropped the connection mid-stream%s; the partial answer is kept", who, p.after()), Code: CodeConnectionDropped, Retryable: true}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
 		return &Error{Message: fmt.Sprintf("%s closed the connection before answering; retry", who), Code: CodeConnectionDropped, Retryable: true}
 	case errors.As(err, &netErr) && netErr.Timeout():

@@ -190,6 +190,7 @@ func (b *openaiBackend) Stream(ctx context.Context, req Request) iter.Seq[Event]
 			yield(ErrorEvent(e))
 		}
 
+		start := time.Now()
 		capt := &capture{}
 		stream, err := b.client.CreateChatCompletionStream(withCapture(ctx, capt), b.chatRequest(req))
 		if err != nil {
@@ -209,18 +210,18 @@ func (b *openaiBackend) Stream(ctx context.Context, req Request) iter.Seq[Event]
 			fail(b.jsonInsteadOfStream(capt.resp.Body))
 			return
 		}
-		b.read(capt.resp.Body, yield, fail)
+		b.read(capt.resp.Body, start, yield, fail)
 	}
 }
 
-// read turns the event stream into events.
-func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*Error)) {
+// read turns the event stream of a request sent at start into events.
+func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) bool, fail func(*Error)) {
 	sse := newSSEReader(body)
 	var (
-		finish  string // the last finish_reason seen
-		done    bool   // "[DONE]" arrived
-		started bool   // some text was yielded
+		finish string // the last finish_reason seen
+		done   bool   // "[DONE]" arrived
 	)
+	got := &progress{start: start} // the text yielded, for a failure's message
 	for {
 		ev, err := sse.Next()
 		if err == io.EOF {
@@ -231,7 +232,7 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 			return
 		}
 		if err != nil {
-			fail(TransportError(b.who, b.baseURL, err, started))
+			fail(TransportErrorAt(b.who, b.baseURL, err, got.now()))
 			return
 		}
 		data := bytes.TrimSpace(ev.Data)
@@ -274,13 +275,13 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 			// A refusal streams in place of the answer: show it as one.
 			answer := ch.Delta.Content.Answer + string(ch.Delta.Refusal)
 			if reasoning != "" {
-				started = true
+				got.add(reasoning)
 				if !yield(DeltaEvent(KindReasoning, reasoning)) {
 					return
 				}
 			}
 			if answer != "" {
-				started = true
+				got.add(answer)
 				if !yield(DeltaEvent(KindAnswer, answer)) {
 					return
 				}
@@ -301,7 +302,7 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 	if !done && finish == "" {
 		// The body ended cleanly but the stream did not: no "[DONE]" and
 		// no finish_reason. Something between us and the model cut it.
-		fail(TransportError(b.who, b.baseURL, io.ErrUnexpectedEOF, started))
+		fail(TransportErrorAt(b.who, b.baseURL, io.ErrUnexpectedEOF, got.now()))
 		return
 	}
 	yield(DoneEvent(NormalizeStop(finish), 0))

@@ -317,6 +317,7 @@ func TestOpenAIFailures(t *testing.T) {
 		retryable bool
 		partial   string   // the answer yielded before the error
 		msg       []string // substrings of the message
+		notMsg    []string // advice that would be wrong here
 	}{
 		{name: "401 echoing the key", script: []testserver.Step{testserver.Respond(401, echo)},
 			status: 401, code: "invalid_api_key", msg: []string{"refused the key in OPENAI_API_KEY", "Incorrect API key provided: [REDACTED]"}},
@@ -354,10 +355,16 @@ func TestOpenAIFailures(t *testing.T) {
 			msg: []string{"error mid-stream: upstream went away"}},
 		{name: "JSON error with status 200", script: []testserver.Step{testserver.Respond(200, `{"error":{"message":"no such model","code":"model_not_found"}}`)},
 			code: "model_not_found", msg: []string{"no such model"}},
-		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Content("a"), testserver.Stall()},
-			code: "stalled", retryable: true, partial: "a", msg: []string{"stalled: no data for 200ms"}},
+		// A model that has started is not slow to start: the message says
+		// how far it got and that the text is kept, not to raise
+		// --stall-timeout.
+		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Content("Hello there, friend"), testserver.Stall()},
+			code: "stalled", retryable: true, partial: "Hello there, friend",
+			msg: []string{"openai stopped sending after ~5 tokens in ", "no data for 200ms", "the partial answer is kept"}, notMsg: []string{"--stall-timeout", "slow to start"}},
 		{name: "stall before headers", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Stall()},
-			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms"}},
+			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms", "raise --stall-timeout if the model is slow to start"}, notMsg: []string{"partial"}},
+		{name: "stall after headers, before any text", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Raw(": keep-alive\n\n"), testserver.Stall()},
+			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms", "raise --stall-timeout if the model is slow to start"}, notMsg: []string{"partial"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -392,6 +399,11 @@ func TestOpenAIFailures(t *testing.T) {
 			for _, m := range c.msg {
 				if !strings.Contains(e.Message, m) {
 					t.Errorf("message %q lacks %q", e.Message, m)
+				}
+			}
+			for _, m := range c.notMsg {
+				if strings.Contains(e.Message, m) {
+					t.Errorf("message %q says %q", e.Message, m)
 				}
 			}
 			if strings.Contains(e.Message, testKey) {
@@ -597,7 +609,7 @@ func FuzzOpenAIStreamBody(f *testing.F) {
 		b := &openaiBackend{who: "fuzz", baseURL: "http://127.0.0.1:1/v1", key: testKey}
 		var evs []Event
 		fail := func(e *Error) { evs = append(evs, ErrorEvent(e)) }
-		b.read(bytes.NewReader(body), func(ev Event) bool { evs = append(evs, ev); return true }, fail)
+		b.read(bytes.NewReader(body), time.Now(), func(ev Event) bool { evs = append(evs, ev); return true }, fail)
 		if len(evs) == 0 {
 			t.Fatal("no events")
 		}

@@ -71,3 +71,28 @@ func TestMarkdownNamesAnEarlierConversation(t *testing.T) {
 		t.Errorf("Markdown does not say B carried an earlier conversation:\n%s", md)
 	}
 }
+
+// "The answer above is partial" only under an answer: a pane cancelled, or
+// cut by the end of the recording, before any text says so instead.
+func TestMarkdownPartialOnlyUnderAnAnswer(t *testing.T) {
+	cancel0 := `{"t_ms":6,"pane":0,"type":"done","done":{"stop_reason":"cancelled"}}` + "\n"
+	cancel1 := `{"t_ms":4,"pane":1,"type":"done","done":{"stop_reason":"cancelled"}}` + "\n"
+	md := mustLoadString(t, hdr+delta0+delta1+cancel0+cancel1).Markdown()
+	a, b, ok := strings.Cut(md, "## B (demo:sage)")
+	if !ok {
+		t.Fatalf("no heading for B:\n%s", md)
+	}
+	if !strings.Contains(a, "Hel\n\n> *Cancelled: the answer above is partial.*") {
+		t.Errorf("A, cancelled after some text, is not marked partial:\n%s", a)
+	}
+	// B had only reasoning: no answer.
+	if !strings.Contains(b, "> *Cancelled before any answer.*") || strings.Contains(b, "above is partial") {
+		t.Errorf("B, cancelled before any answer:\n%s", b)
+	}
+
+	md = mustLoadString(t, hdr+delta0).Markdown()
+	if !strings.Contains(md, "Hel\n\n> *The recording stops here: the answer above is partial.*") ||
+		!strings.Contains(md, "## B (demo:sage)\n\n> *The recording stops here, before any answer.*") {
+		t.Errorf("a torn recording:\n%s", md)
+	}
+}
