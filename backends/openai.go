@@ -248,7 +248,13 @@ func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) 
 		switch {
 		case len(c.Error) > 0 && string(c.Error) != "null":
 			// An error object wins even when the rest of the chunk does
-			// not decode: it says what went wrong.
+			// not decode: it says what went wrong. Usage riding on it
+			// (OpenRouter sends {"error":…,"usage":…} when a provider
+			// fails mid-answer) is what the request was billed for, so
+			// it is reported first: the pane's tokens and cost use it.
+			if u, ok := c.Usage.usage(); ok && !yield(UsageEvent(u)) {
+				return
+			}
 			fail(b.streamError(c.Error, ""))
 			return
 		case ev.Name == "error" && json.Valid(data):

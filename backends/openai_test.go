@@ -624,3 +624,41 @@ func FuzzOpenAIStreamBody(f *testing.F) {
 		}
 	})
 }
+
+// A provider that fails mid-answer may still say what the request used:
+// OpenRouter sends the usage on the error chunk, or in a chunk just before
+// it. Either way the usage is reported before the error, so the pane's
+// tokens and cost are the provider's, not an estimate.
+func TestOpenAIMidStreamErrorKeepsUsage(t *testing.T) {
+	t.Parallel()
+	usage := `"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"cost":0.00042}`
+	for name, script := range map[string][]testserver.Step{
+		"usage on the error chunk": {
+			testserver.Content("Hello, wor"),
+			testserver.Data(`{"id":"gen-1","object":"chat.completion.chunk","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}],` + usage + `}`),
+		},
+		"usage, then the error": {
+			testserver.Content("Hello, wor"),
+			testserver.Data(`{"id":"gen-1","object":"chat.completion.chunk","choices":[],` + usage + `}`),
+			testserver.Data(`{"error":{"code":"server_error","message":"Provider disconnected"}}`),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := testserver.NewOpenAI(t, script...)
+			r := collect(t, open(t, "openrouter:some/model", srv.URL(), map[string]string{"OPENROUTER_API_KEY": testKey}), hello)
+			if r.err == nil || !strings.Contains(r.err.Message, "Provider disconnected") {
+				t.Fatalf("error %+v, want the provider's", r.err)
+			}
+			if r.answer != "Hello, wor" {
+				t.Errorf("answer %q, want the partial one", r.answer)
+			}
+			if r.usage == nil || r.usage.Input != 12 || r.usage.Output != 3 || !r.usage.Exact || r.usage.CostUSD == nil || *r.usage.CostUSD != 0.00042 {
+				t.Fatalf("usage %+v, want the provider's 12 in, 3 out, $0.00042", r.usage)
+			}
+			if last := r.events[len(r.events)-2]; last.Type != EventUsage {
+				t.Errorf("the event before the error is %s, want the usage", last.Type)
+			}
+		})
+	}
+}
