@@ -72,10 +72,11 @@ func (b *bedrock) Stream(ctx context.Context, req Request) iter.Seq[Event] {
 
 // stream sends the request and turns the event stream into events.
 func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yield func(Event) bool) {
+	got := newProgress() // the text yielded, for a failure's message
 	out, err := s.client.ConverseStream(ctx, b.input(req))
 	if err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, false, false, s)))
+			yield(ErrorEvent(bedrockError(err, false, Progress{}, s)))
 		}
 		return
 	}
@@ -85,10 +86,9 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	defer stream.Close()
 
 	var (
-		stop     string
-		stopped  bool // a messageStop arrived
-		answered bool // some text was yielded: a drop then keeps a partial answer
-		latency  time.Duration
+		stop    StopReason
+		stopped bool // a messageStop arrived
+		latency time.Duration
 	)
 	events := stream.Events()
 	for {
@@ -108,7 +108,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 			if text == "" {
 				break
 			}
-			answered = true
+			got.add(text)
 			if !yield(DeltaEvent(kind, text)) {
 				return
 			}
@@ -131,7 +131,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 	}
 	if err := stream.Err(); err != nil {
 		if ctx.Err() == nil {
-			yield(ErrorEvent(bedrockError(err, true, answered, s)))
+			yield(ErrorEvent(bedrockError(err, true, got.now(), s)))
 		}
 		return
 	}
@@ -139,7 +139,7 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		// The SDK's decoder reports a body cut in the middle of a frame as a
 		// clean end of stream, so a missing messageStop is the only sign that
 		// the connection dropped.
-		yield(ErrorEvent(redactError(TransportError(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, answered), s.secrets)))
+		yield(ErrorEvent(redactError(TransportErrorAt(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, got.now()), s.secrets)))
 		return
 	}
 	yield(DoneEvent(stop, latency))
@@ -184,19 +184,9 @@ func bedrockDeltaText(d types.ContentBlockDelta) (DeltaKind, string) {
 	return KindAnswer, ""
 }
 
-func bedrockStopReason(r types.StopReason) string {
-	switch r {
-	case types.StopReasonEndTurn, types.StopReasonStopSequence:
-		return StopEnd
-	case types.StopReasonMaxTokens:
-		return StopMaxTokens
-	case types.StopReasonContentFiltered, types.StopReasonGuardrailIntervened:
-		return StopContentFilter
-	case types.StopReasonToolUse:
-		return StopToolUse
-	}
-	return string(r)
-}
+// bedrockStopReason maps Bedrock's stopReason to ours, the same table as
+// OpenAI's finish_reason.
+func bedrockStopReason(r types.StopReason) StopReason { return NormalizeStop(string(r)) }
 
 // bedrockUsage converts Bedrock's token counts. Bedrock's inputTokens leaves
 // out the tokens read from or written to the prompt cache; Usage.Input counts
@@ -244,7 +234,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 		cfg.Region = env.region
 	}
 	if cfg.Region == "" {
-		return nil, &Error{Message: "bedrock: no AWS region configured: set AWS_REGION (e.g. us-east-1) or a region in your AWS profile", Code: "no_region"}
+		return nil, &Error{Message: "bedrock: no AWS region configured: set AWS_REGION (e.g. us-east-1) or a region in your AWS profile", Code: CodeNoRegion}
 	}
 	if cfg.Credentials == nil {
 		return nil, bedrockNoCredentials(nil)
@@ -252,7 +242,7 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: "credentials_timeout", Retryable: true}
+			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: CodeCredentialsTimeout, Retryable: true}
 		}
 		return nil, bedrockNoCredentials(err)
 	}
@@ -361,7 +351,7 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 	if v := getenv("AWS_MAX_ATTEMPTS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return env, &Error{Message: fmt.Sprintf("bedrock: AWS_MAX_ATTEMPTS=%q is not a positive number", v), Code: "bad_config"}
+			return env, &Error{Message: fmt.Sprintf("bedrock: AWS_MAX_ATTEMPTS=%q is not a positive number", v), Code: CodeBadConfig}
 		}
 		attempts = n
 	}
@@ -381,7 +371,7 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 	switch {
 	case errors.As(err, &notExist):
 		if named {
-			return env, &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found in %s or %s: check AWS_PROFILE", profile, configFile, credsFile), Code: "no_profile"}
+			return env, &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found in %s or %s: check AWS_PROFILE", profile, configFile, credsFile), Code: CodeNoProfile}
 		}
 	case err != nil:
 		return env, bedrockConfigError(err)
@@ -414,9 +404,9 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 func bedrockConfigError(err error) *Error {
 	var notExist config.SharedConfigProfileNotExistError
 	if errors.As(err, &notExist) {
-		return &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found: check AWS_PROFILE and ~/.aws/config", notExist.Profile), Code: "no_profile"}
+		return &Error{Message: fmt.Sprintf("bedrock: AWS profile %q not found: check AWS_PROFILE and ~/.aws/config", notExist.Profile), Code: CodeNoProfile}
 	}
-	return &Error{Message: "bedrock: cannot load the AWS configuration: " + OneLine(Redact(err.Error()), 300), Code: "bad_config"}
+	return &Error{Message: "bedrock: cannot load the AWS configuration: " + OneLine(Redact(err.Error()), 300), Code: CodeBadConfig}
 }
 
 // ssoWord spots the SSO providers' errors (an expired or missing token
@@ -428,13 +418,13 @@ var ssoWord = regexp.MustCompile(`(?i)\bsso\b`)
 func bedrockNoCredentials(err error) *Error {
 	var expired *ssocreds.InvalidTokenError
 	if errors.As(err, &expired) || (err != nil && ssoWord.MatchString(err.Error())) {
-		return &Error{Message: "bedrock: your AWS SSO session has expired or is missing: run `aws sso login` (with --profile if you use AWS_PROFILE)", Code: "no_credentials"}
+		return &Error{Message: "bedrock: your AWS SSO session has expired or is missing: run `aws sso login` (with --profile if you use AWS_PROFILE)", Code: CodeNoCredentials}
 	}
 	msg := "bedrock: no AWS credentials found: set AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 	if err != nil {
 		msg += " (" + OneLine(Redact(err.Error()), 200) + ")"
 	}
-	return &Error{Message: msg, Code: "no_credentials"}
+	return &Error{Message: msg, Code: CodeNoCredentials}
 }
 
 // bedrockStatus is the HTTP status of each Bedrock exception, for those that
@@ -456,9 +446,8 @@ var bedrockStatus = map[string]int{
 
 // bedrockError turns a failed call or stream into one Error. streaming says
 // whether the event stream had begun (a failure past that point that is not
-// the connection's is a malformed stream), answered whether any text had
-// been shown.
-func bedrockError(err error, streaming, answered bool, s *bedrockSession) *Error {
+// the connection's is a malformed stream), p how far it got.
+func bedrockError(err error, streaming bool, p Progress, s *bedrockSession) *Error {
 	status := 0
 	var retryAfter time.Duration
 	var respErr *awshttp.ResponseError
@@ -477,7 +466,7 @@ func bedrockError(err error, streaming, answered bool, s *bedrockSession) *Error
 		return StatusError(bedrockWho, status, "", "", retryAfter, "your AWS credentials")
 	}
 	if !streaming || isTransportError(err) {
-		return redactError(TransportError(bedrockWho, s.endpoint, err, answered), s.secrets)
+		return redactError(TransportErrorAt(bedrockWho, s.endpoint, err, p), s.secrets)
 	}
 	return redactError(MalformedError(bedrockWho, err), s.secrets)
 }
@@ -494,9 +483,9 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 	}
 	if status == 0 {
 		// An exception this code does not know, inside the stream.
-		return (&Error{Code: code}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
+		return (&Error{Code: ErrorCode(code)}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
 	}
-	e := StatusError(bedrockWho, status, code, detail, retryAfter, "your AWS credentials")
+	e := StatusError(bedrockWho, status, ErrorCode(code), detail, retryAfter, "your AWS credentials")
 	// StatusError's advice is generic; these exceptions each have a known fix.
 	tag := fmt.Sprint(status, " ", code)
 	refused := "bedrock refused your AWS credentials (" + tag + "): "

@@ -77,7 +77,7 @@ func bedrockCollect(t *testing.T, b Backend, req Request) *bedrockResult {
 	return r
 }
 
-func (r *bedrockResult) wantDone(t *testing.T, stop string, input, output int, latency time.Duration) {
+func (r *bedrockResult) wantDone(t *testing.T, stop StopReason, input, output int, latency time.Duration) {
 	t.Helper()
 	if r.err != nil {
 		t.Fatalf("error %+v, want done", *r.err)
@@ -94,7 +94,7 @@ func (r *bedrockResult) wantDone(t *testing.T, stop string, input, output int, l
 }
 
 // wantError checks the error and that the message names every one of want.
-func (r *bedrockResult) wantError(t *testing.T, status int, code string, retryable bool, want ...string) {
+func (r *bedrockResult) wantError(t *testing.T, status int, code ErrorCode, retryable bool, want ...string) {
 	t.Helper()
 	if r.err == nil {
 		t.Fatalf("done %+v, want an error", *r.done)
@@ -204,7 +204,7 @@ func TestBedrockConfigurationErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(env map[string]string)
-		code string
+		code ErrorCode
 		want []string
 	}{
 		{"no region", func(env map[string]string) { delete(env, "AWS_REGION") }, "no_region", []string{"AWS_REGION"}},
@@ -292,7 +292,7 @@ func TestBedrockHTTPErrors(t *testing.T) {
 			t.Parallel()
 			srv := testserver.NewBedrock(t, testserver.BedrockHTTPError(tc.status, tc.errType, tc.message))
 			r := bedrockCollect(t, bedrockBackend(srv.Env(), "amazon.nova-micro-v1:0", nil), bedrockHello)
-			r.wantError(t, tc.status, tc.errType, tc.retryable, tc.want...)
+			r.wantError(t, tc.status, ErrorCode(tc.errType), tc.retryable, tc.want...)
 			if r.deltas != 0 {
 				t.Errorf("%d deltas before the error", r.deltas)
 			}
@@ -319,7 +319,7 @@ func TestBedrockExceptionMidStream(t *testing.T) {
 	for _, tc := range []struct {
 		exception string
 		status    int
-		code      string
+		code      ErrorCode
 		retryable bool
 		want      string
 	}{
@@ -365,7 +365,7 @@ func TestBedrockTransportErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		steps   []testserver.BedrockStep
-		code    string
+		code    ErrorCode
 		partial string
 		want    []string
 	}{
@@ -379,8 +379,8 @@ func TestBedrockTransportErrors(t *testing.T) {
 			"connection_dropped", "", []string{"closed the connection before answering"}},
 		{"bad message crc", start(testserver.BedrockRaw(badCRC), testserver.BedrockStop("end_turn")), "malformed_stream", "partial", []string{"malformed stream", "checksum"}},
 		{"bad prelude crc", start(testserver.BedrockRaw(badPrelude)), "malformed_stream", "partial", []string{"malformed stream", "checksum"}},
-		{"stalled mid-stream", start(testserver.BedrockStall()), "stalled", "partial", []string{"stalled", "200ms", "--stall-timeout"}},
-		{"stalled before headers", []testserver.BedrockStep{testserver.BedrockStall()}, "stalled", "", []string{"stalled", "200ms"}},
+		{"stalled mid-stream", start(testserver.BedrockStall()), "stalled", "partial", []string{"bedrock stopped sending after ~2 tokens in ", "no data for 200ms", "the partial answer is kept"}},
+		{"stalled before headers", []testserver.BedrockStep{testserver.BedrockStall()}, "stalled", "", []string{"stalled", "200ms", "raise --stall-timeout if the model is slow to start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -388,6 +388,9 @@ func TestBedrockTransportErrors(t *testing.T) {
 			b := bedrockBackend(srv.Env(), "amazon.nova-micro-v1:0", func(o *Options) { o.StallTimeout = 200 * time.Millisecond })
 			r := bedrockCollect(t, b, bedrockHello)
 			r.wantError(t, 0, tc.code, tc.code != "malformed_stream", tc.want...)
+			if tc.partial != "" && strings.Contains(r.err.Message, "--stall-timeout") {
+				t.Errorf("a stream that had started is told to raise --stall-timeout: %s", r.err.Message)
+			}
 			if got := r.answer.String(); got != tc.partial {
 				t.Errorf("answer = %q, want %q", got, tc.partial)
 			}
@@ -423,7 +426,7 @@ func TestBedrockCacheTokens(t *testing.T) {
 
 func TestBedrockStopReasons(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
+	for in, want := range map[string]StopReason{
 		"end_turn":                      StopEnd,
 		"stop_sequence":                 StopEnd,
 		"max_tokens":                    StopMaxTokens,

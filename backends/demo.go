@@ -85,6 +85,35 @@ func DemoModelNames() []string {
 	return names
 }
 
+// DemoTarget is the target of the demo model name, as ParseSpec("demo:" +
+// name) gives it; false when there is no such model. It is the one place a
+// demo target is built: discovery, the SSH server's menu, the defaults of a
+// machine that reaches nothing all go through it.
+func DemoTarget(name string) (Target, bool) {
+	m, ok := demoModels[name]
+	if !ok {
+		return Target{}, false
+	}
+	return Target{Name: ProviderDemo + ":" + name, Provider: ProviderDemo, Model: name, Label: m.label}, true
+}
+
+// DemoTargets is every demo model, sorted by name.
+func DemoTargets() []Target { return demoTargets(DemoModelNames()) }
+
+// DefaultDemoTargets are the demo models a fresh machine compares
+// (DemoDefaults), in that order.
+func DefaultDemoTargets() []Target { return demoTargets(DemoDefaults()) }
+
+func demoTargets(names []string) []Target {
+	out := make([]Target, 0, len(names))
+	for _, n := range names {
+		if t, ok := DemoTarget(n); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 type demo struct {
 	target Target
 	name   string
@@ -95,7 +124,7 @@ type demo struct {
 func newDemo(t Target, opts Options) Backend {
 	m, ok := demoModels[t.Model]
 	if !ok {
-		return failed{&Error{Message: fmt.Sprintf("no demo model %q (demo models: %s)", t.Model, strings.Join(DemoModelNames(), ", ")), Code: "model_not_found"}}
+		return failed{&Error{Message: fmt.Sprintf("no demo model %q (demo models: %s)", t.Model, strings.Join(DemoModelNames(), ", ")), Code: CodeModelNotFound}}
 	}
 	return &demo{target: t, name: t.Model, model: m, seed: opts.Seed}
 }
@@ -172,7 +201,7 @@ type demoPlan struct {
 	end       time.Duration // when usage and done are sent
 	output    int           // tokens sent, reasoning included
 	reasoning int
-	stop      string
+	stop      StopReason
 }
 
 // demoSeed picks the random stream of a response. The request (system prompt

@@ -548,3 +548,31 @@ func TestSubject(t *testing.T) {
 		}
 	}
 }
+
+// Every demo target is the one ParseSpec gives for its spec, labelled as
+// simulated: discovery, the SSH menu and the defaults all show the same.
+func TestDemoTargets(t *testing.T) {
+	all := DemoTargets()
+	if len(all) != len(DemoModelNames()) {
+		t.Fatalf("%d demo targets for %d demo models", len(all), len(DemoModelNames()))
+	}
+	for _, d := range all {
+		p, err := ParseSpec(d.Name)
+		if err != nil || p != d {
+			t.Errorf("DemoTarget %+v, ParseSpec(%q) = %+v, %v", d, d.Name, p, err)
+		}
+		if !strings.Contains(d.Label, "(simulated)") {
+			t.Errorf("%s: label %q does not say simulated", d.Name, d.Label)
+		}
+	}
+	var names []string
+	for _, d := range DefaultDemoTargets() {
+		names = append(names, d.Model)
+	}
+	if !slices.Equal(names, DemoDefaults()) {
+		t.Errorf("DefaultDemoTargets = %v, want %v", names, DemoDefaults())
+	}
+	if _, ok := DemoTarget("nope"); ok {
+		t.Error("DemoTarget(nope) found a model")
+	}
+}

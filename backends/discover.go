@@ -75,11 +75,8 @@ func Discover(ctx context.Context, opts Options) []Available {
 	out = append(out, bedrock)
 	out = append(out, ollama...)
 
-	for _, name := range DemoModelNames() {
-		t, err := ParseSpec(ProviderDemo + ":" + name)
-		if err == nil {
-			out = append(out, Available{Target: t, Ready: true, Why: "simulated, always available"})
-		}
+	for _, t := range DemoTargets() {
+		out = append(out, Available{Target: t, Ready: true, Why: "simulated, always available"})
 	}
 	return out
 }

@@ -28,6 +28,40 @@ var secretPatterns = []*regexp.Regexp{
 
 const redacted = "[REDACTED]"
 
+// ErrorCode names a kind of failure. fanout's own codes are the constants
+// below, the ones it acts on (Error.Unbilled, retries, the messages); a
+// provider's own code ("rate_limit_exceeded", "ThrottlingException") is
+// kept as it came, since it is what a person searches the provider's docs
+// for. The values are part of the session file and of `fanout run --json`.
+type ErrorCode string
+
+const (
+	// Before anything was sent: nothing can have been billed.
+	CodeConfig             ErrorCode = "config"              // no URL, unknown provider
+	CodeBadConfig          ErrorCode = "bad_config"          // an AWS setting that does not parse
+	CodeMissingKey         ErrorCode = "missing_key"         // the key variable is unset
+	CodeInvalidRequest     ErrorCode = "invalid_request"     // the client refused to build the request
+	CodeModelNotFound      ErrorCode = "model_not_found"     // no such demo model
+	CodeModelNotAllowed    ErrorCode = "model_not_allowed"   // a server refused to run the model
+	CodeNoRegion           ErrorCode = "no_region"           // AWS
+	CodeNoProfile          ErrorCode = "no_profile"          // AWS
+	CodeNoCredentials      ErrorCode = "no_credentials"      // AWS
+	CodeCredentialsTimeout ErrorCode = "credentials_timeout" // AWS credentials took too long
+	CodeConnectionRefused  ErrorCode = "connection_refused"
+	CodeDNS                ErrorCode = "dns"
+
+	// The request may have reached the model.
+	CodeStalled           ErrorCode = "stalled" // no bytes for --stall-timeout
+	CodeTimeout           ErrorCode = "timeout"
+	CodeConnectionDropped ErrorCode = "connection_dropped"
+	CodeMalformedStream   ErrorCode = "malformed_stream"
+
+	// Raised by session around a backend's stream.
+	CodeNoResult ErrorCode = "no_result" // the stream ended with neither Done nor Error
+	CodeStopped  ErrorCode = "stopped"   // the run was stopped for a reason other than the user
+	CodeInternal ErrorCode = "internal"  // a backend panicked
+)
+
 // Redact removes secrets from s: every exact value in secrets (keys read from
 // the environment) and anything shaped like a credential.
 func Redact(s string, secrets ...string) string {
@@ -55,11 +89,11 @@ func Redact(s string, secrets ...string) string {
 // keyHint says where the refused credentials came from ("the key in
 // OPENAI_API_KEY", "your AWS credentials"), detail is the provider's own
 // message (already redacted).
-func StatusError(who string, status int, code, detail string, retryAfter time.Duration, keyHint string) *Error {
+func StatusError(who string, status int, code ErrorCode, detail string, retryAfter time.Duration, keyHint string) *Error {
 	e := &Error{Status: status, Code: code, RetryAfter: retryAfter}
 	tag := fmt.Sprint(status)
 	if code != "" {
-		tag += " " + code
+		tag += " " + string(code)
 	}
 	var msg string
 	switch {
@@ -111,36 +145,104 @@ func isTransportError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, net.ErrClosed)
 }
 
+// Progress is how far a stream got before it failed, which changes what
+// the user should be told: a stall before the first token may be a model
+// slow to start, one after it is a server that stopped sending, and the
+// text it sent is kept.
+type Progress struct {
+	// Started says some text had arrived.
+	Started bool
+	// Tokens estimates that text, and Elapsed is the time from sending the
+	// request to the failure; zero when not counted.
+	Tokens  int
+	Elapsed time.Duration
+}
+
+// after says how far the stream got: " after ~42 tokens in 3.2s", or ""
+// when that was not counted.
+func (p Progress) after() string {
+	if !p.Started || p.Tokens <= 0 {
+		return ""
+	}
+	s := fmt.Sprintf(" after ~%d tokens", p.Tokens)
+	if p.Tokens == 1 {
+		s = " after ~1 token"
+	}
+	if p.Elapsed > 0 {
+		d := p.Elapsed.Round(100 * time.Millisecond)
+		if p.Elapsed < time.Second {
+			d = p.Elapsed.Round(time.Millisecond)
+		}
+		s += " in " + d.String()
+	}
+	return s
+}
+
+// progress counts the text of a stream as it is yielded, for Progress.
+type progress struct {
+	start time.Time
+	est   TokenEstimator
+	text  bool
+}
+
+func newProgress() *progress { return &progress{start: time.Now()} }
+
+func (p *progress) add(text string) {
+	if text != "" {
+		p.text = true
+		p.est.Add(text)
+	}
+}
+
+func (p *progress) now() Progress {
+	return Progress{Started: p.text, Tokens: p.est.Tokens(), Elapsed: time.Since(p.start)}
+}
+
 // TransportError explains a failure below HTTP: a refused or dropped
 // connection, a stalled stream, a timeout. started says whether any of the
-// response had arrived, which changes what the user should be told.
+// response had arrived, which changes what the user should be told; a
+// backend that counts the text says more with TransportErrorAt.
 func TransportError(who, url string, err error, started bool) *Error {
+	return TransportErrorAt(who, url, err, Progress{Started: started})
+}
+
+// TransportErrorAt is TransportError for a stream that got as far as p.
+func TransportErrorAt(who, url string, err error, p Progress) *Error {
 	var stall *StallError
 	var netErr net.Error
 	switch {
+	case errors.As(err, &stall) && p.Started:
+		// The model had started: it is not slow to start, the server
+		// stopped sending. What it sent is kept.
+		at := p.after()
+		if at == "" {
+			at = " mid-stream"
+		}
+		msg := fmt.Sprintf("%s stopped sending%s (stalled: no data for %s); the partial answer is kept", who, at, stall.Timeout)
+		return &Error{Message: msg, Code: CodeStalled, Retryable: true}
 	case errors.As(err, &stall):
-		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: "stalled", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s stalled: no data for %s; raise --stall-timeout if the model is slow to start", who, stall.Timeout), Code: CodeStalled, Retryable: true}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, OneLine(Redact(err.Error()), 300)), Code: "timeout", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s did not finish in time: %s", who, OneLine(Redact(err.Error()), 300)), Code: CodeTimeout, Retryable: true}
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: "connection_refused", Retryable: true}
-	case started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
-		return &Error{Message: fmt.Sprintf("%s dropped the connection mid-stream; the partial answer is kept", who), Code: "connection_dropped", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s is not reachable at %s: connection refused; is the server running?", who, url), Code: CodeConnectionRefused, Retryable: true}
+	case p.Started && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)):
+		return &Error{Message: fmt.Sprintf("%s dropped the connection mid-stream%s; the partial answer is kept", who, p.after()), Code: CodeConnectionDropped, Retryable: true}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
-		return &Error{Message: fmt.Sprintf("%s closed the connection before answering; retry", who), Code: "connection_dropped", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s closed the connection before answering; retry", who), Code: CodeConnectionDropped, Retryable: true}
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return &Error{Message: fmt.Sprintf("%s timed out: %s", who, Redact(err.Error())), Code: "timeout", Retryable: true}
+		return &Error{Message: fmt.Sprintf("%s timed out: %s", who, Redact(err.Error())), Code: CodeTimeout, Retryable: true}
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return (&Error{Code: "dns"}).withDetail(fmt.Sprintf("%s: cannot resolve the server's host name; check the base URL and your network", who), dnsErr.Name)
+		return (&Error{Code: CodeDNS}).withDetail(fmt.Sprintf("%s: cannot resolve the server's host name; check the base URL and your network", who), dnsErr.Name)
 	}
 	return &Error{Message: fmt.Sprintf("%s: %s", who, OneLine(Redact(err.Error()), 300)), Retryable: false}
 }
 
 // MalformedError reports a stream that could not be parsed.
 func MalformedError(who string, err error) *Error {
-	return &Error{Message: fmt.Sprintf("%s sent a malformed stream: %s", who, OneLine(Redact(err.Error()), 200)), Code: "malformed_stream"}
+	return &Error{Message: fmt.Sprintf("%s sent a malformed stream: %s", who, OneLine(Redact(err.Error()), 200)), Code: CodeMalformedStream}
 }
 
 // OneLine is s on one line (its whitespace collapsed), cut to n runes with

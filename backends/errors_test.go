@@ -30,7 +30,7 @@ func TestStatusError(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		status     int
-		code       string
+		code       ErrorCode
 		retryAfter time.Duration
 		retryable  bool
 		want       []string

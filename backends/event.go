@@ -30,15 +30,40 @@ const (
 	KindReasoning DeltaKind = "reasoning"
 )
 
-// Stop reasons, normalised across providers. Providers' own values that have
-// no equivalent here are passed through unchanged.
+// StopReason says why a stream ended, normalised across providers by
+// NormalizeStop. The values are part of the session file and of `fanout run
+// --json`, so they never change. A provider's own value that has no
+// equivalent here is passed through unchanged: the set is closed for what
+// fanout acts on, open for what it only shows.
+type StopReason string
+
 const (
-	StopEnd           = "stop"           // the model finished (OpenAI "stop", Bedrock "end_turn")
-	StopMaxTokens     = "length"         // cut by the token limit (OpenAI "length", Bedrock "max_tokens")
-	StopContentFilter = "content_filter" // refused or filtered
-	StopToolUse       = "tool_use"
-	StopCancelled     = "cancelled" // the user or a timeout ended the stream
+	StopEnd           StopReason = "stop"           // the model finished (OpenAI "stop", Bedrock "end_turn")
+	StopMaxTokens     StopReason = "length"         // cut by the token limit (OpenAI "length", Bedrock "max_tokens")
+	StopContentFilter StopReason = "content_filter" // refused or filtered
+	StopToolUse       StopReason = "tool_use"
+	StopCancelled     StopReason = "cancelled" // the user or a timeout ended the stream
 )
+
+// NormalizeStop maps a provider's finish or stop reason to ours: OpenAI's
+// finish_reason ("stop", "length", "content_filter", "tool_calls") and
+// Bedrock's stopReason ("end_turn", "max_tokens", "guardrail_intervened",
+// …) alike, so that every backend reports the same value for the same end.
+// An empty reason is a normal end: some OpenAI-compatible servers send
+// "[DONE]" without one.
+func NormalizeStop(raw string) StopReason {
+	switch raw {
+	case "", "stop", "end_turn", "stop_sequence":
+		return StopEnd
+	case "length", "max_tokens":
+		return StopMaxTokens
+	case "content_filter", "content_filtered", "guardrail_intervened":
+		return StopContentFilter
+	case "tool_calls", "function_call", "tool_use":
+		return StopToolUse
+	}
+	return StopReason(raw)
+}
 
 // Event is one thing a backend reports about a streaming response. Exactly one
 // of the payload fields is set, as named by Type.
@@ -76,7 +101,7 @@ type Usage struct {
 
 // Done ends a successful stream.
 type Done struct {
-	StopReason string `json:"stop_reason"`
+	StopReason StopReason `json:"stop_reason"`
 	// ProviderLatency is the provider's own measure of the request, when it
 	// gives one (Bedrock metrics.latencyMs). Zero when unknown.
 	ProviderLatency time.Duration `json:"-"`
@@ -84,8 +109,8 @@ type Done struct {
 
 // doneJSON is Done on the wire, with its latency in milliseconds.
 type doneJSON struct {
-	StopReason      string  `json:"stop_reason"`
-	ProviderLatency float64 `json:"provider_latency_ms,omitempty"`
+	StopReason      StopReason `json:"stop_reason"`
+	ProviderLatency float64    `json:"provider_latency_ms,omitempty"`
 }
 
 // MarshalJSON writes the latency in milliseconds, as its name says.
@@ -106,10 +131,10 @@ func (d *Done) UnmarshalJSON(b []byte) error {
 // Error ends a failed stream. Message is written for a person: it says what
 // happened and what to do. It never contains a secret.
 type Error struct {
-	Message   string `json:"message"`
-	Status    int    `json:"status,omitempty"` // HTTP status, 0 when there was none
-	Code      string `json:"code,omitempty"`   // the provider's error code or type
-	Retryable bool   `json:"retryable"`
+	Message   string    `json:"message"`
+	Status    int       `json:"status,omitempty"` // HTTP status, 0 when there was none
+	Code      ErrorCode `json:"code,omitempty"`   // fanout's own (Code…) or the provider's code or type
+	Retryable bool      `json:"retryable"`
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration `json:"-"`
 	// summaryLen is where the server's own words start in Message (0: it
@@ -137,8 +162,8 @@ func (e *Error) Unbilled() bool {
 		return true
 	}
 	switch e.Code {
-	case "missing_key", "bad_config", "config", "connection_refused", "dns", "credentials_timeout",
-		"no_credentials", "no_profile", "no_region", "model_not_allowed":
+	case CodeMissingKey, CodeBadConfig, CodeConfig, CodeConnectionRefused, CodeDNS, CodeCredentialsTimeout,
+		CodeNoCredentials, CodeNoProfile, CodeNoRegion, CodeModelNotAllowed:
 		return true
 	}
 	return false
@@ -146,11 +171,11 @@ func (e *Error) Unbilled() bool {
 
 // errorJSON is Error on the wire, with Retry-After in milliseconds.
 type errorJSON struct {
-	Message    string  `json:"message"`
-	Status     int     `json:"status,omitempty"`
-	Code       string  `json:"code,omitempty"`
-	Retryable  bool    `json:"retryable"`
-	RetryAfter float64 `json:"retry_after_ms,omitempty"`
+	Message    string    `json:"message"`
+	Status     int       `json:"status,omitempty"`
+	Code       ErrorCode `json:"code,omitempty"`
+	Retryable  bool      `json:"retryable"`
+	RetryAfter float64   `json:"retry_after_ms,omitempty"`
 }
 
 // MarshalJSON writes Retry-After in milliseconds.
@@ -191,7 +216,7 @@ func DeltaEvent(kind DeltaKind, text string) Event {
 
 func UsageEvent(u Usage) Event { return Event{Type: EventUsage, Usage: &u} }
 
-func DoneEvent(stop string, providerLatency time.Duration) Event {
+func DoneEvent(stop StopReason, providerLatency time.Duration) Event {
 	return Event{Type: EventDone, Done: &Done{StopReason: stop, ProviderLatency: providerLatency}}
 }
 

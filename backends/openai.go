@@ -54,7 +54,7 @@ func newOpenAI(t Target, opts Options) Backend {
 	who := t.Provider
 	preset, known := LookupPreset(t.Provider)
 	if !known && t.BaseURL == "" {
-		return failed{&Error{Message: fmt.Sprintf("%s: unknown provider and no base_url to reach it", who), Code: "config"}}
+		return failed{&Error{Message: fmt.Sprintf("%s: unknown provider and no base_url to reach it", who), Code: CodeConfig}}
 	}
 
 	baseURL := t.BaseURL
@@ -75,14 +75,14 @@ func newOpenAI(t Target, opts Options) Backend {
 		if preset.URLEnv != "" {
 			msg = fmt.Sprintf("%s: no endpoint: set %s (e.g. https://NAME.openai.azure.com)", who, preset.URLEnv)
 		}
-		return failed{&Error{Message: msg, Code: "config"}}
+		return failed{&Error{Message: msg, Code: CodeConfig}}
 	}
 
 	var key string
 	if t.KeyEnv != "" {
 		key = strings.TrimSpace(opts.getenv(t.KeyEnv))
 		if key == "" && !preset.KeyOptional {
-			return failed{&Error{Message: fmt.Sprintf("%s: no API key: set %s", who, t.KeyEnv), Code: "missing_key"}}
+			return failed{&Error{Message: fmt.Sprintf("%s: no API key: set %s", who, t.KeyEnv), Code: CodeMissingKey}}
 		}
 	}
 	keyHint := "the request (no API key is set)"
@@ -190,6 +190,7 @@ func (b *openaiBackend) Stream(ctx context.Context, req Request) iter.Seq[Event]
 			yield(ErrorEvent(e))
 		}
 
+		start := time.Now()
 		capt := &capture{}
 		stream, err := b.client.CreateChatCompletionStream(withCapture(ctx, capt), b.chatRequest(req))
 		if err != nil {
@@ -209,18 +210,18 @@ func (b *openaiBackend) Stream(ctx context.Context, req Request) iter.Seq[Event]
 			fail(b.jsonInsteadOfStream(capt.resp.Body))
 			return
 		}
-		b.read(capt.resp.Body, yield, fail)
+		b.read(capt.resp.Body, start, yield, fail)
 	}
 }
 
-// read turns the event stream into events.
-func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*Error)) {
+// read turns the event stream of a request sent at start into events.
+func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) bool, fail func(*Error)) {
 	sse := newSSEReader(body)
 	var (
-		finish  string // the last finish_reason seen
-		done    bool   // "[DONE]" arrived
-		started bool   // some text was yielded
+		finish string // the last finish_reason seen
+		done   bool   // "[DONE]" arrived
 	)
+	got := &progress{start: start} // the text yielded, for a failure's message
 	for {
 		ev, err := sse.Next()
 		if err == io.EOF {
@@ -231,7 +232,7 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 			return
 		}
 		if err != nil {
-			fail(TransportError(b.who, b.baseURL, err, started))
+			fail(TransportErrorAt(b.who, b.baseURL, err, got.now()))
 			return
 		}
 		data := bytes.TrimSpace(ev.Data)
@@ -247,7 +248,13 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 		switch {
 		case len(c.Error) > 0 && string(c.Error) != "null":
 			// An error object wins even when the rest of the chunk does
-			// not decode: it says what went wrong.
+			// not decode: it says what went wrong. Usage riding on it
+			// (OpenRouter sends {"error":…,"usage":…} when a provider
+			// fails mid-answer) is what the request was billed for, so
+			// it is reported first: the pane's tokens and cost use it.
+			if u, ok := c.Usage.usage(); ok && !yield(UsageEvent(u)) {
+				return
+			}
 			fail(b.streamError(c.Error, ""))
 			return
 		case ev.Name == "error" && json.Valid(data):
@@ -274,13 +281,13 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 			// A refusal streams in place of the answer: show it as one.
 			answer := ch.Delta.Content.Answer + string(ch.Delta.Refusal)
 			if reasoning != "" {
-				started = true
+				got.add(reasoning)
 				if !yield(DeltaEvent(KindReasoning, reasoning)) {
 					return
 				}
 			}
 			if answer != "" {
-				started = true
+				got.add(answer)
 				if !yield(DeltaEvent(KindAnswer, answer)) {
 					return
 				}
@@ -301,25 +308,10 @@ func (b *openaiBackend) read(body io.Reader, yield func(Event) bool, fail func(*
 	if !done && finish == "" {
 		// The body ended cleanly but the stream did not: no "[DONE]" and
 		// no finish_reason. Something between us and the model cut it.
-		fail(TransportError(b.who, b.baseURL, io.ErrUnexpectedEOF, started))
+		fail(TransportErrorAt(b.who, b.baseURL, io.ErrUnexpectedEOF, got.now()))
 		return
 	}
-	yield(DoneEvent(normalizeFinish(finish), 0))
-}
-
-// normalizeFinish maps OpenAI's finish reasons to ours.
-func normalizeFinish(r string) string {
-	switch r {
-	case "", "stop":
-		return StopEnd
-	case "length":
-		return StopMaxTokens
-	case "content_filter":
-		return StopContentFilter
-	case "tool_calls", "function_call":
-		return StopToolUse
-	}
-	return r
+	yield(DoneEvent(NormalizeStop(finish), 0))
 }
 
 // requestError explains a failure of the request itself, before any stream.
@@ -329,16 +321,16 @@ func (b *openaiBackend) requestError(err error, capt *capture) *Error {
 	switch {
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
 		code := apiErrorCode(apiErr)
-		return StatusError(b.who, apiErr.HTTPStatusCode, code, Redact(apiErr.Message, b.key), capt.retryAfter(), b.keyHint)
+		return StatusError(b.who, apiErr.HTTPStatusCode, ErrorCode(code), Redact(apiErr.Message, b.key), capt.retryAfter(), b.keyHint)
 	case errors.As(err, &reqErr) && reqErr.HTTPStatusCode > 0:
 		// The body was not OpenAI's error shape: Ollama sends
 		// {"error":"text"}, proxies send HTML or plain text.
 		code, detail := errorBodyDetail(reqErr.Body)
-		return StatusError(b.who, reqErr.HTTPStatusCode, code, Redact(detail, b.key), capt.retryAfter(), b.keyHint)
+		return StatusError(b.who, reqErr.HTTPStatusCode, ErrorCode(code), Redact(detail, b.key), capt.retryAfter(), b.keyHint)
 	case !capt.requested:
 		// Nothing went on the wire: go-openai refused the request (a bad
 		// base URL, a parameter the model does not take).
-		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, OneLine(err.Error(), 300)), Code: "invalid_request"}
+		return &Error{Message: fmt.Sprintf("%s: cannot send the request: %s", b.who, OneLine(err.Error(), 300)), Code: CodeInvalidRequest}
 	default:
 		return TransportError(b.who, b.baseURL, err, false)
 	}
@@ -372,7 +364,7 @@ func (b *openaiBackend) streamError(raw json.RawMessage, text string) *Error {
 	if code != "" {
 		tag = " (" + code + ")"
 	}
-	e := &Error{Code: code, Retryable: retryableCode(code)}
+	e := &Error{Code: ErrorCode(code), Retryable: retryableCode(code)}
 	return e.withDetail(fmt.Sprintf("%s reported an error mid-stream%s", b.who, tag), detail)
 }
 

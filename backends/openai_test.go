@@ -103,7 +103,7 @@ func TestOpenAIConformance(t *testing.T) {
 		fixture, spec string
 		azure         bool
 		answer        string
-		stop          string
+		stop          StopReason
 		usage         Usage
 	}{
 		{"openai-gpt4o-mini-text-usage.sse", "openai:gpt-4o-mini", false,
@@ -286,12 +286,14 @@ func TestOpenAIDeepSeekCacheHit(t *testing.T) {
 
 func TestOpenAIStopReasons(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"stop": StopEnd, "length": StopMaxTokens, "content_filter": StopContentFilter,
+	for in, want := range map[string]StopReason{
+		"": StopEnd, "stop": StopEnd, "length": StopMaxTokens, "content_filter": StopContentFilter,
 		"tool_calls": StopToolUse, "function_call": StopToolUse, "eos": "eos",
+		// Bedrock's names normalise to the same values.
+		"end_turn": StopEnd, "max_tokens": StopMaxTokens, "guardrail_intervened": StopContentFilter, "tool_use": StopToolUse,
 	} {
-		if got := normalizeFinish(in); got != want {
-			t.Errorf("normalizeFinish(%q) = %q, want %q", in, got, want)
+		if got := NormalizeStop(in); got != want {
+			t.Errorf("NormalizeStop(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// A finish_reason without "[DONE]" is a complete stream.
@@ -311,10 +313,11 @@ func TestOpenAIFailures(t *testing.T) {
 		closed    bool // use a port nothing listens on
 		stall     time.Duration
 		status    int
-		code      string
+		code      ErrorCode
 		retryable bool
 		partial   string   // the answer yielded before the error
 		msg       []string // substrings of the message
+		notMsg    []string // advice that would be wrong here
 	}{
 		{name: "401 echoing the key", script: []testserver.Step{testserver.Respond(401, echo)},
 			status: 401, code: "invalid_api_key", msg: []string{"refused the key in OPENAI_API_KEY", "Incorrect API key provided: [REDACTED]"}},
@@ -352,10 +355,16 @@ func TestOpenAIFailures(t *testing.T) {
 			msg: []string{"error mid-stream: upstream went away"}},
 		{name: "JSON error with status 200", script: []testserver.Step{testserver.Respond(200, `{"error":{"message":"no such model","code":"model_not_found"}}`)},
 			code: "model_not_found", msg: []string{"no such model"}},
-		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Content("a"), testserver.Stall()},
-			code: "stalled", retryable: true, partial: "a", msg: []string{"stalled: no data for 200ms"}},
+		// A model that has started is not slow to start: the message says
+		// how far it got and that the text is kept, not to raise
+		// --stall-timeout.
+		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Content("Hello there, friend"), testserver.Stall()},
+			code: "stalled", retryable: true, partial: "Hello there, friend",
+			msg: []string{"openai stopped sending after ~5 tokens in ", "no data for 200ms", "the partial answer is kept"}, notMsg: []string{"--stall-timeout", "slow to start"}},
 		{name: "stall before headers", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Stall()},
-			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms"}},
+			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms", "raise --stall-timeout if the model is slow to start"}, notMsg: []string{"partial"}},
+		{name: "stall after headers, before any text", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Raw(": keep-alive\n\n"), testserver.Stall()},
+			code: "stalled", retryable: true, msg: []string{"stalled: no data for 200ms", "raise --stall-timeout if the model is slow to start"}, notMsg: []string{"partial"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -390,6 +399,11 @@ func TestOpenAIFailures(t *testing.T) {
 			for _, m := range c.msg {
 				if !strings.Contains(e.Message, m) {
 					t.Errorf("message %q lacks %q", e.Message, m)
+				}
+			}
+			for _, m := range c.notMsg {
+				if strings.Contains(e.Message, m) {
+					t.Errorf("message %q says %q", e.Message, m)
 				}
 			}
 			if strings.Contains(e.Message, testKey) {
@@ -595,7 +609,7 @@ func FuzzOpenAIStreamBody(f *testing.F) {
 		b := &openaiBackend{who: "fuzz", baseURL: "http://127.0.0.1:1/v1", key: testKey}
 		var evs []Event
 		fail := func(e *Error) { evs = append(evs, ErrorEvent(e)) }
-		b.read(bytes.NewReader(body), func(ev Event) bool { evs = append(evs, ev); return true }, fail)
+		b.read(bytes.NewReader(body), time.Now(), func(ev Event) bool { evs = append(evs, ev); return true }, fail)
 		if len(evs) == 0 {
 			t.Fatal("no events")
 		}
@@ -609,4 +623,42 @@ func FuzzOpenAIStreamBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A provider that fails mid-answer may still say what the request used:
+// OpenRouter sends the usage on the error chunk, or in a chunk just before
+// it. Either way the usage is reported before the error, so the pane's
+// tokens and cost are the provider's, not an estimate.
+func TestOpenAIMidStreamErrorKeepsUsage(t *testing.T) {
+	t.Parallel()
+	usage := `"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"cost":0.00042}`
+	for name, script := range map[string][]testserver.Step{
+		"usage on the error chunk": {
+			testserver.Content("Hello, wor"),
+			testserver.Data(`{"id":"gen-1","object":"chat.completion.chunk","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}],` + usage + `}`),
+		},
+		"usage, then the error": {
+			testserver.Content("Hello, wor"),
+			testserver.Data(`{"id":"gen-1","object":"chat.completion.chunk","choices":[],` + usage + `}`),
+			testserver.Data(`{"error":{"code":"server_error","message":"Provider disconnected"}}`),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := testserver.NewOpenAI(t, script...)
+			r := collect(t, open(t, "openrouter:some/model", srv.URL(), map[string]string{"OPENROUTER_API_KEY": testKey}), hello)
+			if r.err == nil || !strings.Contains(r.err.Message, "Provider disconnected") {
+				t.Fatalf("error %+v, want the provider's", r.err)
+			}
+			if r.answer != "Hello, wor" {
+				t.Errorf("answer %q, want the partial one", r.answer)
+			}
+			if r.usage == nil || r.usage.Input != 12 || r.usage.Output != 3 || !r.usage.Exact || r.usage.CostUSD == nil || *r.usage.CostUSD != 0.00042 {
+				t.Fatalf("usage %+v, want the provider's 12 in, 3 out, $0.00042", r.usage)
+			}
+			if last := r.events[len(r.events)-2]; last.Type != EventUsage {
+				t.Errorf("the event before the error is %s, want the usage", last.Type)
+			}
+		})
+	}
 }

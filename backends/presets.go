@@ -82,10 +82,12 @@ func ParseSpec(spec string) (Target, error) {
 	t := Target{Name: spec, Provider: provider, Model: model, Label: model}
 	switch provider {
 	case ProviderDemo:
-		if _, ok := demoModels[model]; !ok {
+		d, ok := DemoTarget(model)
+		if !ok {
 			return Target{}, fmt.Errorf("model %q: no demo model %q (demo models: %s)", spec, model, strings.Join(DemoModelNames(), ", "))
 		}
-		t.Label = demoModels[model].label
+		d.Name = spec
+		return d, nil
 	case ProviderBedrock:
 	default:
 		p, ok := presets[provider]

@@ -92,16 +92,23 @@ func answer(b *strings.Builder, level string, r *Result) {
 		b.WriteString(nestAnswer(reasoning, depth))
 		b.WriteString("\n\n</details>\n\n")
 	}
-	if text := strings.TrimSpace(r.Text()); text != "" {
+	text := strings.TrimSpace(r.Text())
+	if text != "" {
 		b.WriteString(nestAnswer(text, depth))
 		b.WriteString("\n\n")
 	}
+	// "The answer above" only when there is one: reasoning alone is no
+	// answer.
 	s := &r.Stats
 	switch {
 	case s.Status == StatusError && s.Err != nil:
 		fmt.Fprintf(b, "> **Error:** %s\n\n", backends.OneLine(s.Err.Message, 1000))
+	case s.Status == StatusCancelled && text == "":
+		b.WriteString("> *Cancelled before any answer.*\n\n")
 	case s.Status == StatusCancelled:
 		b.WriteString("> *Cancelled: the answer above is partial.*\n\n")
+	case !s.Ended() && text == "":
+		b.WriteString("> *The recording stops here, before any answer.*\n\n")
 	case !s.Ended():
 		b.WriteString("> *The recording stops here: the answer above is partial.*\n\n")
 	}

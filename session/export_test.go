@@ -13,7 +13,7 @@ func TestMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# hi\n",
 		"| Model | Status | TTFT | Tok/s | Tokens in | Tokens out | Cost | Total |",
-		"| A | done | 5ms | ~1142.9 | ~3 | ~2 | unknown | 9ms |", // a rate from estimated tokens is one too
+		"| A | done | 5ms | — | ~3 | ~2 | unknown | 9ms |", // two deltas under 50 ms apart: no rate yet
 		"| B | error | 2ms | — | ~0 | ~1 | unknown | 3ms |",
 		"| B | no answer | — | — | ~0 | ~0 | unknown | — |",
 		"## Turn 1\n", "## Turn 2\n", "> and then?",
@@ -69,5 +69,30 @@ func TestMarkdownNamesAnEarlierConversation(t *testing.T) {
 	f.Header.Targets[1].History = []backends.Message{{Role: backends.RoleUser, Content: "before"}, {Role: backends.RoleAssistant, Content: "reply"}}
 	if md := f.Markdown(); !strings.Contains(md, "these carry earlier messages, not shown here, that a re-run sends again:\n\n- B: 2 messages\n\n") {
 		t.Errorf("Markdown does not say B carried an earlier conversation:\n%s", md)
+	}
+}
+
+// "The answer above is partial" only under an answer: a pane cancelled, or
+// cut by the end of the recording, before any text says so instead.
+func TestMarkdownPartialOnlyUnderAnAnswer(t *testing.T) {
+	cancel0 := `{"t_ms":6,"pane":0,"type":"done","done":{"stop_reason":"cancelled"}}` + "\n"
+	cancel1 := `{"t_ms":4,"pane":1,"type":"done","done":{"stop_reason":"cancelled"}}` + "\n"
+	md := mustLoadString(t, hdr+delta0+delta1+cancel0+cancel1).Markdown()
+	a, b, ok := strings.Cut(md, "## B (demo:sage)")
+	if !ok {
+		t.Fatalf("no heading for B:\n%s", md)
+	}
+	if !strings.Contains(a, "Hel\n\n> *Cancelled: the answer above is partial.*") {
+		t.Errorf("A, cancelled after some text, is not marked partial:\n%s", a)
+	}
+	// B had only reasoning: no answer.
+	if !strings.Contains(b, "> *Cancelled before any answer.*") || strings.Contains(b, "above is partial") {
+		t.Errorf("B, cancelled before any answer:\n%s", b)
+	}
+
+	md = mustLoadString(t, hdr+delta0).Markdown()
+	if !strings.Contains(md, "Hel\n\n> *The recording stops here: the answer above is partial.*") ||
+		!strings.Contains(md, "## B (demo:sage)\n\n> *The recording stops here, before any answer.*") {
+		t.Errorf("a torn recording:\n%s", md)
 	}
 }

@@ -33,6 +33,20 @@ type Header struct {
 	RerunOf     string         `json:"rerun_of,omitempty"`
 }
 
+// NewHeader is the header of a session that asks req's system prompt and
+// parameters of targets. It is the one place a header is built, so every
+// command records the same fields; the recorder adds the format, id, time
+// and app version, and the first turn's prompt. req's messages are not
+// kept here: the prompt lines hold them.
+func NewHeader(req backends.Request, targets ...TargetRecord) Header {
+	h := Header{System: req.System, MaxTokens: req.MaxTokens, Targets: targets}
+	if req.Temperature != nil {
+		t := *req.Temperature // the header must not change with the caller's value
+		h.Temperature = &t
+	}
+	return h
+}
+
 // TargetRecord is a model as a session file keeps it: enough to show it and
 // to run it again, and the price its cost was computed with.
 type TargetRecord struct {

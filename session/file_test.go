@@ -265,3 +265,21 @@ func js(v any) string {
 	b, _ := json.MarshalIndent(v, "", " ")
 	return string(b)
 }
+
+func TestNewHeader(t *testing.T) {
+	temp := 0.7
+	req := backends.Request{System: "be brief", Temperature: &temp, MaxTokens: 64,
+		Messages: []backends.Message{{Role: backends.RoleUser, Content: "hi"}}}
+	tr := NewTargetRecord(backends.Target{Provider: "demo", Model: "swift", Label: "Swift"}, nil)
+	h := NewHeader(req, tr)
+	temp = 2
+	if h.System != "be brief" || h.MaxTokens != 64 || h.Temperature == nil || *h.Temperature != 0.7 || len(h.Targets) != 1 || h.Targets[0].Label != tr.Label {
+		t.Errorf("header %+v", h)
+	}
+	if h.Prompt != "" {
+		t.Errorf("the header holds the prompt %q; the recorder's Turn sets it", h.Prompt)
+	}
+	if h := NewHeader(backends.Request{}); h.Temperature != nil {
+		t.Errorf("no temperature became %v", *h.Temperature)
+	}
+}

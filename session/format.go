@@ -43,9 +43,9 @@ func FormatUSD(v float64) string {
 	}
 }
 
-// CostAmount is a known cost in dollars, with ~ when it is an estimate
-// (but not on $0: a request refused before any output is not billed, which
-// is certain); ok is false when the price is unknown, never shown as $0.
+// CostAmount is a known cost in dollars, with ~ when it is an estimate (but
+// not on $0: nothing times a free local price is certain, as is an unbilled
+// $0); ok is false when the price is unknown, never shown as $0.
 func CostAmount(c Cost) (amount string, ok bool) {
 	if c.USD == nil || c.Source == CostUnknown {
 		return "", false
@@ -111,7 +111,7 @@ type Figures struct {
 func (r *Result) Figures() Figures {
 	s := &r.Stats
 	u := s.Tokens()
-	exact := s.Usage != nil
+	exact := s.Exact()
 	f := Figures{TTFT: "—", TokensPerS: "—", Total: "—", Input: FormatTokens(u.Input, exact), Output: FormatTokens(u.Output, exact)}
 	if d, ok := s.TTFT(); ok {
 		f.TTFT = FormatDuration(d)

@@ -34,10 +34,10 @@ type ReportResult struct {
 
 // ReportError is a failed model's error.
 type ReportError struct {
-	Message   string `json:"message"`
-	Status    int    `json:"status"`
-	Code      string `json:"code"`
-	Retryable bool   `json:"retryable"`
+	Message   string             `json:"message"`
+	Status    int                `json:"status"`
+	Code      backends.ErrorCode `json:"code"`
+	Retryable bool               `json:"retryable"`
 }
 
 // ReportUsage is a model's token counts; Exact is false for estimates.
@@ -70,11 +70,11 @@ func (r *Result) report() ReportResult {
 		Reasoning: r.Reasoning(),
 		Status:    s.Status,
 		Usage: ReportUsage{Input: u.Input, Output: u.Output, CachedInput: u.CachedInput,
-			CacheWrite: u.CacheWrite, Reasoning: u.Reasoning, Exact: s.Usage != nil},
+			CacheWrite: u.CacheWrite, Reasoning: u.Reasoning, Exact: s.Exact()},
 		Cost: r.Cost(),
 	}
 	if s.StopReason != "" {
-		stop := s.StopReason
+		stop := string(s.StopReason)
 		out.StopReason = &stop
 	}
 	if s.Err != nil {

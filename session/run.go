@@ -66,14 +66,14 @@ func Stream(ctx context.Context, index int, p Pane) iter.Seq[Event] {
 // endEvent explains why a stream stopped without its own ending.
 func endEvent(ctx context.Context) backends.Event {
 	if ctx.Err() == nil {
-		return backends.ErrorEvent(&backends.Error{Message: "the stream ended without a result", Code: "no_result"})
+		return backends.ErrorEvent(&backends.Error{Message: "the stream ended without a result", Code: backends.CodeNoResult})
 	}
 	cause := context.Cause(ctx)
 	if errors.Is(cause, context.DeadlineExceeded) {
-		return backends.ErrorEvent(&backends.Error{Message: "no answer before the run's timeout; raise --timeout", Code: "timeout", Retryable: true})
+		return backends.ErrorEvent(&backends.Error{Message: "no answer before the run's timeout; raise --timeout", Code: backends.CodeTimeout, Retryable: true})
 	}
 	if cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, ErrCancelled) {
-		return backends.ErrorEvent(&backends.Error{Message: fmt.Sprintf("stopped: %s", cause), Code: "stopped"})
+		return backends.ErrorEvent(&backends.Error{Message: fmt.Sprintf("stopped: %s", cause), Code: backends.CodeStopped})
 	}
 	return backends.DoneEvent(backends.StopCancelled, 0)
 }
@@ -95,7 +95,7 @@ func Run(ctx context.Context, panes []Pane, emit func(Event)) {
 				if r := recover(); r != nil && !ended {
 					msg := fmt.Sprintf("fanout hit a bug in the %s backend (%v); the other models are unaffected — please report it", p.Target.Provider, r)
 					emit(Event{Pane: i, T: time.Since(start).Round(time.Microsecond),
-						Event: backends.ErrorEvent(&backends.Error{Message: msg, Code: "internal"})})
+						Event: backends.ErrorEvent(&backends.Error{Message: msg, Code: backends.CodeInternal})})
 				}
 			}()
 			for ev := range Stream(ctx, i, p) {

@@ -35,7 +35,7 @@ type Stats struct {
 	Usage      *backends.Usage
 	InputEst   int
 	outputEst  backends.TokenEstimator
-	StopReason string
+	StopReason backends.StopReason
 	// ProviderLatency is the provider's own figure, when it gives one.
 	ProviderLatency time.Duration
 	Err             *backends.Error
@@ -99,7 +99,7 @@ func (s *Stats) TTFT() (time.Duration, bool) { return s.FirstDelta, s.Deltas > 0
 // Tokens returns the input and output token counts: the provider's exact
 // usage when it has arrived, the estimate otherwise.
 func (s *Stats) Tokens() backends.Usage {
-	if s.Usage != nil {
+	if s.Exact() {
 		return *s.Usage
 	}
 	return backends.Usage{Input: s.InputEst, Output: s.outputEst.Tokens()}
@@ -108,17 +108,33 @@ func (s *Stats) Tokens() backends.Usage {
 // UsageMissing reports a pane that finished its answer without the provider
 // ever reporting usage: its token counts stay estimates. (A cancelled or
 // failed pane was cut short; its missing usage says nothing of the server.)
-func (s *Stats) UsageMissing() bool { return s.Status == StatusDone && s.Usage == nil && s.Deltas > 0 }
+func (s *Stats) UsageMissing() bool { return s.Status == StatusDone && !s.Exact() && s.Deltas > 0 }
+
+// The rule for showing a speed: tokens per second is output tokens over the
+// time between the first and the last delta, and it is shown only once at
+// least MinRateDeltas deltas have arrived spanning at least MinRateSpan.
+// Pieces that arrive together (a proxy that buffers, a burst after a
+// pause) would otherwise give absurd figures: six tokens 0.2 ms apart read
+// as 28,436 tok/s. The rule lives in the fold, so a run, its replay and its
+// report show the same figure or none.
+const (
+	MinRateDeltas = 2
+	MinRateSpan   = 50 * time.Millisecond
+)
 
 // TokensPerSecond is output tokens over the time between the first and the
-// last delta. ok is false until two deltas have arrived apart in time.
+// last delta; ok is false until the rule above is met.
 func (s *Stats) TokensPerSecond() (float64, bool) {
 	span := s.LastDelta - s.FirstDelta
-	if s.Deltas < 2 || span <= 0 {
+	if s.Deltas < MinRateDeltas || span < MinRateSpan {
 		return 0, false
 	}
 	return float64(s.Tokens().Output) / span.Seconds(), true
 }
+
+// Exact reports whether the token counts are the provider's own, rather than
+// fanout's estimate: what decides the ~ on every count and rate.
+func (s *Stats) Exact() bool { return s.Usage != nil }
 
 // CostSource says how trustworthy a cost is.
 type CostSource string
@@ -128,6 +144,10 @@ const (
 	CostComputed  CostSource = "computed"  // exact tokens × catalog price
 	CostEstimated CostSource = "estimated" // estimated tokens × price
 	CostUnknown   CostSource = "unknown"   // no price: never shown as $0
+	// CostUnbilled is a certain $0: the provider refused the request or it
+	// was never sent (Error.Unbilled). It is not the cheapest answer, it is
+	// no answer, and it is never ranked.
+	CostUnbilled CostSource = "unbilled"
 )
 
 // Cost is a price with where it came from. USD is nil when unknown.
@@ -141,26 +161,35 @@ type Cost struct {
 // Cost prices the pane's tokens. price is nil when the model's price is
 // unknown.
 func (s *Stats) Cost(price *backends.Price) Cost {
-	if s.Usage != nil && s.Usage.CostUSD != nil {
+	if s.Exact() && s.Usage.CostUSD != nil {
 		v := *s.Usage.CostUSD
 		return Cost{USD: &v, Source: CostBilled}
+	}
+	simulated := price != nil && price.Source == backends.PriceSourceSimulated
+	if s.Status == StatusError && s.Deltas == 0 && !s.Exact() && s.Err != nil && s.Err.Unbilled() {
+		// Refused or never sent (a bad key, a rate limit, no server):
+		// nothing to bill, whatever the price, known or not. A stall or a
+		// drop before the first token may still be billed: its cost stays
+		// the estimate.
+		zero := 0.0
+		return Cost{USD: &zero, Source: CostUnbilled, Simulated: simulated}
 	}
 	if price == nil {
 		return Cost{Source: CostUnknown}
 	}
-	if s.Status == StatusError && s.Deltas == 0 && s.Usage == nil && s.Err != nil && s.Err.Unbilled() {
-		// Refused or never sent (a bad key, a rate limit, no server):
-		// nothing to bill. A stall or a drop before the first token may
-		// still be billed: its cost stays the estimate.
-		zero := 0.0
-		return Cost{USD: &zero, Source: CostEstimated, Simulated: price.Source == "simulated"}
-	}
 	v := price.Cost(s.Tokens())
 	src := CostEstimated
-	if s.Usage != nil {
+	if s.Exact() {
 		src = CostComputed
 	}
-	return Cost{USD: &v, Source: src, Simulated: price.Source == "simulated"}
+	return Cost{USD: &v, Source: src, Simulated: simulated}
+}
+
+// Ranked reports whether the cost may be compared with others' to name the
+// cheapest: a known amount for an answer. An unknown price has no amount,
+// and an unbilled $0 is the price of no answer, not a bargain.
+func (c Cost) Ranked() bool {
+	return c.USD != nil && c.Source != CostUnknown && c.Source != CostUnbilled && c.Source != ""
 }
 
 // Result is one pane's answer and stats, built by applying its events.
@@ -204,7 +233,8 @@ func Fold(events []Event) Stats {
 
 // AddCost sums two costs. The sum is as uncertain as its least certain part:
 // unknown if either is unknown (never a partial sum shown as the whole),
-// estimated if either is estimated. The zero Cost adds nothing.
+// estimated if either is estimated. The zero Cost adds nothing; an unbilled
+// one adds a certain $0, and the sum takes the other's source.
 func AddCost(a, b Cost) Cost {
 	switch {
 	case a.Source == "":
@@ -215,12 +245,18 @@ func AddCost(a, b Cost) Cost {
 		return Cost{Source: CostUnknown}
 	}
 	sum := *a.USD + *b.USD
-	src := CostComputed
+	var src CostSource
 	switch {
+	case a.Source == CostUnbilled:
+		src = b.Source
+	case b.Source == CostUnbilled:
+		src = a.Source
 	case a.Source == CostEstimated || b.Source == CostEstimated:
 		src = CostEstimated
 	case a.Source == CostBilled && b.Source == CostBilled:
 		src = CostBilled
+	default:
+		src = CostComputed
 	}
 	return Cost{USD: &sum, Source: src, Simulated: a.Simulated || b.Simulated}
 }

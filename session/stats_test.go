@@ -138,28 +138,110 @@ func TestCostOfAnErrorBeforeAnyToken(t *testing.T) {
 	price := &backends.Price{Input: 1, Output: 2}
 	for _, tc := range []struct {
 		err      backends.Error
-		certain0 bool
+		unbilled bool
 	}{
 		{backends.Error{Message: "refused", Status: 401, Code: "invalid_api_key"}, true},
 		{backends.Error{Message: "limited", Status: 429}, true},
-		{backends.Error{Message: "no key", Code: "missing_key"}, true},
-		{backends.Error{Message: "down", Code: "connection_refused", Retryable: true}, true},
-		{backends.Error{Message: "stalled", Code: "stalled", Retryable: true}, false},
-		{backends.Error{Message: "dropped", Code: "connection_dropped", Retryable: true}, false},
-		{backends.Error{Message: "too slow", Code: "timeout", Retryable: true}, false},
+		{backends.Error{Message: "no key", Code: backends.CodeMissingKey}, true},
+		{backends.Error{Message: "down", Code: backends.CodeConnectionRefused, Retryable: true}, true},
+		{backends.Error{Message: "stalled", Code: backends.CodeStalled, Retryable: true}, false},
+		{backends.Error{Message: "dropped", Code: backends.CodeConnectionDropped, Retryable: true}, false},
+		{backends.Error{Message: "too slow", Code: backends.CodeTimeout, Retryable: true}, false},
 	} {
 		e := tc.err
 		s := Fold([]Event{at(0, backends.UsageEvent(backends.Usage{Input: 1000})), at(5, backends.ErrorEvent(&e))})
 		c := s.Cost(price)
-		if c.USD == nil || c.Source != CostEstimated {
-			t.Fatalf("%s: cost %+v", e.Code, c)
+		if tc.unbilled {
+			if c.USD == nil || *c.USD != 0 || c.Source != CostUnbilled || c.Ranked() {
+				t.Errorf("%s (%d): cost %+v, want a certain, unranked $0", e.Code, e.Status, c)
+			}
+			// Certain whatever the price: a refused request costs
+			// nothing even on a model whose price is unknown.
+			if c := s.Cost(nil); c.USD == nil || *c.USD != 0 || c.Source != CostUnbilled {
+				t.Errorf("%s without a price: cost %+v, want unbilled $0", e.Code, c)
+			}
+			b, err := json.Marshal(c)
+			if err != nil || string(b) != `{"usd":0,"source":"unbilled"}` {
+				t.Errorf("%s: JSON %s (%v)", e.Code, b, err)
+			}
+			continue
 		}
-		if tc.certain0 && *c.USD != 0 {
-			t.Errorf("%s (%d): cost %v, want a certain $0", e.Code, e.Status, *c.USD)
+		if c.USD == nil || c.Source != CostEstimated || *c.USD != 1000*1.0/1e6 {
+			t.Errorf("%s: cost %+v, want the input estimate %v", e.Code, c, 1000*1.0/1e6)
 		}
-		if !tc.certain0 && *c.USD != 1000*1.0/1e6 {
-			t.Errorf("%s: cost %v, want the input estimate %v", e.Code, *c.USD, 1000*1.0/1e6)
+	}
+}
+
+// An unbilled $0 adds nothing to a sum and takes nothing from its
+// certainty; it is never the cheapest.
+func TestUnbilledCost(t *testing.T) {
+	zero, v := 0.0, 0.5
+	unbilled := Cost{USD: &zero, Source: CostUnbilled}
+	computed := Cost{USD: &v, Source: CostComputed}
+	if sum := AddCost(unbilled, computed); sum.Source != CostComputed || *sum.USD != v {
+		t.Errorf("unbilled + computed = %+v", sum)
+	}
+	if sum := AddCost(Cost{USD: &v, Source: CostBilled}, unbilled); sum.Source != CostBilled || *sum.USD != v {
+		t.Errorf("billed + unbilled = %+v", sum)
+	}
+	if sum := AddCost(unbilled, unbilled); sum.Source != CostUnbilled || *sum.USD != 0 {
+		t.Errorf("unbilled + unbilled = %+v", sum)
+	}
+	if got := FormatCostShort(unbilled); got != "$0" {
+		t.Errorf("FormatCostShort(unbilled) = %q, want $0 with no ~", got)
+	}
+	if got := FormatCost(unbilled); got != "$0 unbilled" {
+		t.Errorf("FormatCost(unbilled) = %q", got)
+	}
+	for _, c := range []Cost{{}, {Source: CostUnknown}, unbilled} {
+		if c.Ranked() {
+			t.Errorf("%+v is ranked", c)
 		}
+	}
+	for _, c := range []Cost{computed, {USD: &zero, Source: CostComputed}, {USD: &v, Source: CostEstimated}} {
+		if !c.Ranked() {
+			t.Errorf("%+v is not ranked", c)
+		}
+	}
+}
+
+// Tokens per second is shown only once it means something: two deltas at
+// least 50 ms apart. Six tokens arriving together are no speed.
+func TestTokensPerSecondRule(t *testing.T) {
+	us := func(n int) time.Duration { return time.Duration(n) * time.Microsecond }
+	delta := func(d time.Duration, text string) Event {
+		return Event{T: d, Event: backends.DeltaEvent(backends.KindAnswer, text)}
+	}
+	for _, tc := range []struct {
+		name   string
+		events []Event
+		want   float64 // 0: no rate
+	}{
+		{"one delta", []Event{delta(us(1000), "hello there")}, 0},
+		{"six together", []Event{delta(us(1000), "aaaa"), delta(us(1040), "bbbb"), delta(us(1080), "cccc"),
+			delta(us(1120), "dddd"), delta(us(1160), "eeee"), delta(us(1211), "ffff")}, 0},
+		{"two 49.999 ms apart", []Event{delta(us(1000), "aaaa"), delta(us(50999), "bbbb")}, 0},
+		{"two 50 ms apart", []Event{delta(us(1000), "aaaa"), delta(us(51000), "bbbb")}, 2 / 0.05},
+		{"exact usage", []Event{delta(us(0), "aaaa"), delta(us(500000), "bbbb"),
+			at(600, backends.UsageEvent(backends.Usage{Input: 3, Output: 10, Exact: true}))}, 20},
+	} {
+		s := Fold(tc.events)
+		got, ok := s.TokensPerSecond()
+		if ok != (tc.want != 0) || (ok && math.Abs(got-tc.want) > 1e-9) {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, ok, tc.want)
+		}
+	}
+}
+
+func TestExact(t *testing.T) {
+	var s Stats
+	s.Apply(at(0, backends.UsageEvent(backends.Usage{Input: 5})))
+	if s.Exact() {
+		t.Error("an input estimate is exact")
+	}
+	s.Apply(at(1, backends.UsageEvent(backends.Usage{Input: 5, Output: 2, Exact: true})))
+	if !s.Exact() || s.Tokens().Output != 2 {
+		t.Errorf("exact usage: Exact %v tokens %+v", s.Exact(), s.Tokens())
 	}
 }
 

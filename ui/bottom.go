@@ -111,15 +111,15 @@ func (m *Model) summary() string {
 			ttft = append(ttft, entry{p.target.Label, float64(d), session.FormatDuration(d)})
 		}
 		if v, ok := s.TokensPerSecond(); ok {
-			speed = append(speed, entry{p.target.Label, -v, session.FormatRate(v, s.Usage != nil, 0) + " tok/s"})
+			speed = append(speed, entry{p.target.Label, -v, session.FormatRate(v, s.Exact(), 0) + " tok/s"})
 		}
-		if c := p.result.Cost(); c.USD != nil {
+		if c := p.result.Cost(); c.Ranked() {
 			if text, ok := session.CostAmount(c); ok {
 				cost = append(cost, entry{p.target.Label, *c.USD, text})
 			}
 		}
 		n := s.Tokens().Output
-		length = append(length, entry{p.target.Label, -float64(n), session.FormatTokens(n, s.Usage != nil) + " tok"})
+		length = append(length, entry{p.target.Label, -float64(n), session.FormatTokens(n, s.Exact()) + " tok"})
 	}
 	if len(ttft) == 0 {
 		return ""

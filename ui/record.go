@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -36,12 +37,8 @@ func (m *Model) recorder() *session.Recorder {
 		return nil
 	}
 	if m.rec == nil {
-		h := session.Header{
-			System:      m.params.system,
-			Temperature: m.params.temperature,
-			MaxTokens:   m.params.maxTokens,
-			RerunOf:     m.rerunOf,
-		}
+		h := session.NewHeader(backends.Request{System: m.params.system, Temperature: m.params.temperature, MaxTokens: m.params.maxTokens})
+		h.RerunOf = m.rerunOf
 		for _, p := range m.panes {
 			tr := session.NewTargetRecord(p.target, p.price)
 			tr.History = slices.Clone(p.history) // set when the models changed mid-conversation

@@ -397,7 +397,7 @@ func statsLine(p *pane, compact bool) string {
 	} else {
 		parts = append(parts, "ttft "+ttft)
 	}
-	exact := s.Usage != nil
+	exact := s.Exact()
 	if v, ok := s.TokensPerSecond(); ok {
 		if compact {
 			parts = append(parts, session.FormatRate(v, exact, 0)+"t/s")

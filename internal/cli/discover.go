@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/ui"
@@ -32,13 +31,7 @@ func discoverDefaults(found []backends.Available) []backends.Target {
 		}
 	}
 	if len(out) == 0 {
-		for _, name := range backends.DemoDefaults() {
-			t, err := backends.ParseSpec("demo:" + name)
-			if err != nil {
-				panic(fmt.Sprintf("demo model %s: %v", name, err))
-			}
-			out = append(out, t)
-		}
+		out = backends.DefaultDemoTargets()
 	}
 	if len(out) > ui.MaxPanes {
 		out = out[:ui.MaxPanes]

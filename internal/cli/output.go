@@ -136,10 +136,10 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 	}
 	u := s.Tokens()
 	if u.Output > 0 {
-		line += fmt.Sprintf("  %s tok", session.FormatTokens(u.Output, s.Usage != nil))
+		line += fmt.Sprintf("  %s tok", session.FormatTokens(u.Output, s.Exact()))
 	}
 	if tps, ok := s.TokensPerSecond(); ok {
-		line += "  " + session.FormatRate(tps, s.Usage != nil, 0) + " tok/s"
+		line += "  " + session.FormatRate(tps, s.Exact(), 0) + " tok/s"
 	}
 	if s.Ended() {
 		line += "  total " + session.FormatDuration(s.Total)

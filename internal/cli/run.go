@@ -81,7 +81,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	opts := o.options(e)
 	panes := make([]session.Pane, len(targets))
 	results := make([]*session.Result, len(targets))
-	header := session.Header{System: o.system, Temperature: req.Temperature, MaxTokens: o.maxTokens}
+	header := session.NewHeader(req)
 	for i, t := range targets {
 		panes[i] = session.Pane{Target: t, Backend: backends.Open(t, opts), Request: req}
 		results[i] = &session.Result{Target: t, Price: o.price(t)}

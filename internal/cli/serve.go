@@ -171,21 +171,10 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 // cost money.
 func servedModels(cfg *config.Config, allow []string) (targets []backends.Target, choices []ui.Choice, real bool, err error) {
 	if len(allow) == 0 {
-		for _, name := range backends.DemoModelNames() {
-			t, err := backends.ParseSpec(backends.ProviderDemo + ":" + name)
-			if err != nil {
-				return nil, nil, false, fmt.Errorf("demo model %s: %w", name, err)
-			}
+		for _, t := range backends.DemoTargets() {
 			choices = append(choices, ui.Choice{Target: t, Note: "simulated"})
 		}
-		for _, name := range backends.DemoDefaults() {
-			t, err := backends.ParseSpec(backends.ProviderDemo + ":" + name)
-			if err != nil {
-				return nil, nil, false, fmt.Errorf("demo model %s: %w", name, err)
-			}
-			targets = append(targets, t)
-		}
-		return targets, choices, false, nil
+		return backends.DefaultDemoTargets(), choices, false, nil
 	}
 	for _, spec := range allow {
 		t, err := cfg.Resolve(spec)
