@@ -166,7 +166,8 @@ func (m *Model) price(t backends.Target) *backends.Price {
 }
 
 func (m *Model) applyTheme() {
-	m.help.Styles = help.DefaultStyles(m.theme.Dark)
+	m.help.Styles = helpStyles(m.theme)
+	m.editor.SetStyles(editorStyles(m.theme))
 	m.md.Clear()
 }
 

@@ -5,12 +5,15 @@ import (
 	"image/color"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 // Smallest useful terminal; below it the cockpit says so instead of drawing.
@@ -455,4 +458,50 @@ func priceLine(p *backends.Price) string {
 // so a cut style never bleeds into what follows.
 func truncate(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
+}
+
+// helpStyles colours the help bar and the ? view from the theme: keys in
+// the text colour, what they do in the muted one, separators subtle.
+// bubbles' default styles are fixed greys, which wash out on a
+// high-contrast theme and are colours still under no-color.
+func helpStyles(th themes.Theme) help.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	return help.Styles{
+		Ellipsis:       fg(th.Subtle),
+		ShortKey:       fg(th.Text).Bold(th.Plain),
+		ShortDesc:      fg(th.Muted),
+		ShortSeparator: fg(th.Subtle),
+		FullKey:        fg(th.Text).Bold(th.Plain),
+		FullDesc:       fg(th.Muted),
+		FullSeparator:  fg(th.Subtle),
+	}
+}
+
+// editorStyles colours the composer from the theme. bubbles' defaults
+// give the cursor's line a black background (white on a light terminal),
+// which shows on every theme as a bar across the composer; here the
+// cursor's line is the plain text colour, and the prompt bar is the
+// accent while the composer has focus.
+func editorStyles(th themes.Theme) textarea.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	focused := textarea.StyleState{
+		Base:             lipgloss.NewStyle(),
+		Text:             fg(th.Text),
+		LineNumber:       fg(th.Subtle),
+		CursorLineNumber: fg(th.Muted),
+		CursorLine:       fg(th.Text),
+		EndOfBuffer:      fg(th.Subtle),
+		Placeholder:      fg(th.Muted),
+		Prompt:           fg(th.Accent).Bold(th.Plain),
+		Selection:        lipgloss.NewStyle().Reverse(true),
+	}
+	blurred := focused
+	blurred.Text = fg(th.Muted)
+	blurred.CursorLine = fg(th.Muted)
+	blurred.Placeholder = fg(th.Subtle)
+	blurred.Prompt = fg(th.Subtle)
+	s := textarea.DefaultStyles(th.Dark)
+	s.Focused, s.Blurred = focused, blurred
+	s.Cursor.Color = th.Accent
+	return s
 }
