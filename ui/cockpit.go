@@ -114,6 +114,9 @@ type Model struct {
 	history    []string // earlier prompts, oldest first
 	historyPos int      // index into history while recalling; len(history) when not
 	status     string   // a one-line notice (copied, cancelled…)
+	// legendSeen ends the "? explains the numbers" hint: set once the
+	// help has been opened or a run has ended (see noteLegend).
+	legendSeen bool
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the
