@@ -208,19 +208,22 @@ func (m *Model) summary() string {
 			return l
 		}
 	}
-	// Two lines, half the categories on each.
+	// Two lines, half the categories on each, each line as full as fits.
 	half := (len(cats) + 1) / 2
-	var l1, l2 string
-	for _, try := range []struct {
-		labels []string
-		detail rankDetail
-	}{{short, rankRunnerUp}, {short, rankMargin}, {tiny, rankMargin}, {tiny, rankWinner}} {
-		l1, l2 = line(cats[:half], try.labels, try.detail), line(cats[half:], try.labels, try.detail)
-		if lipgloss.Width(l1) <= m.width && lipgloss.Width(l2) <= m.width {
-			break
+	var out []string
+	for _, cs := range [][]rankCategory{cats[:half], cats[half:]} {
+		var l string
+		for _, try := range []struct {
+			labels []string
+			detail rankDetail
+		}{{short, rankRunnerUp}, {short, rankMargin}, {tiny, rankMargin}, {tiny, rankWinner}} {
+			if l = line(cs, try.labels, try.detail); lipgloss.Width(l) <= m.width {
+				break
+			}
 		}
+		out = append(out, truncate(l, m.width))
 	}
-	return truncate(l1, m.width) + "\n" + truncate(l2, m.width)
+	return strings.Join(out, "\n")
 }
 
 // rankEntry is one pane's figure in a category of the summary; value
