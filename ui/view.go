@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -706,4 +708,54 @@ func (m *Model) renderLegend(width int, compact bool) string {
 		rows = cells
 	}
 	return title + "\n" + strings.Join(rows, "\n")
+}
+
+// filterStyles colours a one-line filter (the picker's, the browser's)
+// from the theme instead of bubbles' fixed greys.
+func filterStyles(th themes.Theme) textinput.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	s := textinput.DefaultStyles(th.Dark)
+	s.Focused = textinput.StyleState{Text: fg(th.Text), Placeholder: fg(th.Muted), Suggestion: fg(th.Subtle), Prompt: fg(th.Accent).Bold(th.Plain)}
+	s.Blurred = textinput.StyleState{Text: fg(th.Muted), Placeholder: fg(th.Subtle), Suggestion: fg(th.Subtle), Prompt: fg(th.Subtle)}
+	s.Cursor.Color = th.Accent
+	return s
+}
+
+// listStyles are the session browser's list styles in the theme's
+// colours: bubbles' layout (paddings, borders), not its fixed colours. The
+// title, a coloured badge, is reverse video without colour.
+func listStyles(th themes.Theme) list.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	s := list.DefaultStyles(th.Dark)
+	s.Title = lipgloss.NewStyle().Padding(0, 1).Bold(true)
+	if th.Plain {
+		s.Title = s.Title.Reverse(true)
+	} else {
+		s.Title = s.Title.Background(th.Accent).Foreground(th.Text)
+	}
+	s.Spinner = fg(th.Muted)
+	s.Filter = filterStyles(th)
+	s.StatusBar = s.StatusBar.Foreground(th.Muted)
+	s.StatusEmpty = fg(th.Subtle)
+	s.StatusBarActiveFilter = fg(th.Text)
+	s.StatusBarFilterCount = fg(th.Subtle)
+	s.NoItems = fg(th.Muted)
+	s.ArabicPagination = fg(th.Subtle)
+	s.ActivePaginationDot = s.ActivePaginationDot.Foreground(th.Muted)
+	s.InactivePaginationDot = s.InactivePaginationDot.Foreground(th.Subtle)
+	s.DividerDot = s.DividerDot.Foreground(th.Subtle)
+	return s
+}
+
+// listItemStyles are the browser's rows in the theme's colours; the
+// selected row is bold too, which shows without colour.
+func listItemStyles(th themes.Theme) list.DefaultItemStyles {
+	s := list.NewDefaultItemStyles(th.Dark)
+	s.NormalTitle = s.NormalTitle.Foreground(th.Text)
+	s.NormalDesc = s.NormalDesc.Foreground(th.Muted)
+	s.SelectedTitle = s.SelectedTitle.Foreground(th.Accent).BorderForeground(th.Accent).Bold(true)
+	s.SelectedDesc = s.SelectedDesc.Foreground(th.Muted).BorderForeground(th.Accent)
+	s.DimmedTitle = s.DimmedTitle.Foreground(th.Muted)
+	s.DimmedDesc = s.DimmedDesc.Foreground(th.Subtle)
+	return s
 }

@@ -301,8 +301,18 @@ func TestNoColorViewsSetNoColour(t *testing.T) {
 			{"reasoning open", func(m *Model) { turn(m, 1, -1); m.focus = 2; m.panes[2].showReasoning = true }},
 			{"help", func(m *Model) { m.showHelp = true }},
 			{"zoom", func(m *Model) { turn(m, 1, -1); m.focus, m.zoomed = 1, true }},
+			{"picker", func(m *Model) { m.Update(keyPress("tab")); m.Update(keyPress("m")) }},
+			{"browser", func(m *Model) {
+				dir := t.TempDir()
+				scriptedSession(t, dir)
+				m.opts.Sessions = &session.Store{Dir: dir}
+				m.openBrowser()
+				list, errs := m.opts.Sessions.List()
+				m.Update(sessionsListedMsg{list: list, errs: errs})
+			}},
 		} {
 			m := newTestModel(t, 3, 120, 40, theme)
+			t.Cleanup(func() { m.Close() })
 			tc.setup(m)
 			out := m.render()
 			if c := colourSGR(out); c != "" {
@@ -312,6 +322,11 @@ func TestNoColorViewsSetNoColour(t *testing.T) {
 				t.Errorf("theme %q, %s: nothing is bold", theme, tc.name)
 			}
 		}
+	}
+	rm, _ := replayModel(t, scriptedSession(t, t.TempDir()), 120, 40)
+	rm.Update(keyPress("space"))
+	if c := colourSGR(rm.render()); c != "" {
+		t.Errorf("a replay sets a colour (\x1b[%sm)", c)
 	}
 	m := newTestModel(t, 3, 120, 40, themes.NoColorName)
 	turn(m, 1, -1)
