@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -276,9 +277,12 @@ func (m *Model) rankItem(c rankCategory, labels []string, d rankDetail) string {
 }
 
 // labels are the panes' labels for the summary, at most w cells each (0:
-// whole). A label is shortened by dropping a trailing "(…)" first (demo
-// models are "Swift (simulated)"), then by cutting it with an ellipsis;
+// whole). A label is shortened by dropping its "(…)" asides first (demo
+// models are "Swift (simulated)", "Swift (simulated) #2"), then by cutting
+// it with an ellipsis;
 // when shortening would make two panes read alike, they are cut instead.
+var parenthetical = regexp.MustCompile(`\([^()]*\)`)
+
 func (m *Model) labels(w int) []string {
 	out := make([]string, len(m.panes))
 	seen := map[string]bool{}
@@ -286,8 +290,8 @@ func (m *Model) labels(w int) []string {
 	for i, p := range m.panes {
 		l := p.target.Label
 		if w > 0 {
-			if j := strings.LastIndex(l, " ("); j > 0 && strings.HasSuffix(l, ")") {
-				l = l[:j]
+			if short := strings.Join(strings.Fields(parenthetical.ReplaceAllString(l, "")), " "); short != "" {
+				l = short
 			}
 			l = truncate(l, w)
 		}
