@@ -653,7 +653,7 @@ type legendEntry struct{ term, meaning, short string }
 
 var legend = []legendEntry{
 	{"ttft", "time to first token", "first token"},
-	{"tok/s", "output tokens per second", "speed"},
+	{"tok/s", "output tokens a second (t/s)", "speed"},
 	{"in/out", "input/output tokens", "tokens"},
 	{"total", "time to the end (last)", "time to the end"},
 	{"~", "estimated, not yet reported", "estimated"},
