@@ -14,7 +14,6 @@ const (
 	lightStyle
 	draculaStyle
 	tokyoNightStyle
-	noTTYStyle
 )
 
 // glamourBase returns a private deep copy of one of glamour's standard
@@ -27,8 +26,6 @@ func glamourBase(k glamourKind) ansi.StyleConfig {
 		return deepCopy(styles.DraculaStyleConfig)
 	case tokyoNightStyle:
 		return deepCopy(styles.TokyoNightStyleConfig)
-	case noTTYStyle:
-		return deepCopy(styles.NoTTYStyleConfig)
 	default:
 		return deepCopy(styles.DarkStyleConfig)
 	}

@@ -110,8 +110,9 @@ func Get(name string, darkBackground bool) (Theme, error) {
 }
 
 // NoColor returns the plain theme used when NO_COLOR is set: every colour is
-// lipgloss.NoColor{} and markdown uses glamour's "notty" (ASCII) style, which
-// marks emphasis with characters instead of colours.
+// lipgloss.NoColor{} and markdown uses glamour's dark style stripped of its
+// colours (see plainMarkdown), so emphasis still shows as bold and italic
+// rather than as raw "**" markers.
 func NoColor() Theme { return builtNoColor }
 
 var builtNoColor = buildNoColor()
@@ -134,8 +135,63 @@ func buildNoColor() Theme {
 		Cancelled:       nc,
 		Error:           nc,
 		Best:            nc,
-		Markdown:        glamourBase(noTTYStyle),
+		Markdown:        plainMarkdown(),
 	}
+}
+
+// plainMarkdown is glamour's dark style with every colour taken out and
+// the attributes kept: bold headings and strong text, italic emphasis,
+// underlined links. glamour's own colourless style ("notty", the ASCII
+// style) shows emphasis as the raw "*" and "**" markers, which is what a
+// NO_COLOR user should not have to read. Code blocks lose their chroma
+// style, so glamour writes them as plain text; inline code and the first
+// heading, which the dark style marks with a background colour only, are
+// shown in reverse video and with a "# " prefix instead.
+func plainMarkdown() ansi.StyleConfig {
+	cfg := stripColours(glamourBase(darkStyle))
+	cfg.CodeBlock.Chroma = nil
+	cfg.CodeBlock.Theme = ""
+	cfg.H1.Prefix, cfg.H1.Suffix = "# ", ""
+	cfg.Code.Inverse = boolp(true)
+	return cfg
+}
+
+// stripColours removes every colour (foreground and background) from a
+// glamour style, at any depth, through its JSON form: the style is a deep
+// tree of structs and a new field in a later glamour is stripped too.
+func stripColours(s ansi.StyleConfig) ansi.StyleConfig {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic("themes: marshal glamour style: " + err.Error())
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		panic("themes: unmarshal glamour style: " + err.Error())
+	}
+	var strip func(v any)
+	strip = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			delete(v, "color")
+			delete(v, "background_color")
+			for _, c := range v {
+				strip(c)
+			}
+		case []any:
+			for _, c := range v {
+				strip(c)
+			}
+		}
+	}
+	strip(tree)
+	if b, err = json.Marshal(tree); err != nil {
+		panic("themes: marshal glamour style: " + err.Error())
+	}
+	var out ansi.StyleConfig
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic("themes: unmarshal glamour style: " + err.Error())
+	}
+	return out
 }
 
 // deepCopy copies a glamour style through JSON. StyleConfig is a tree of

@@ -2,12 +2,14 @@ package themes
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"charm.land/glamour/v2"
 	"charm.land/glamour/v2/styles"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestEveryThemeResolvesAndRenders(t *testing.T) {
@@ -88,13 +90,61 @@ func TestNoColor(t *testing.T) {
 	if _, ok := nc.Accent.(lipgloss.NoColor); !ok {
 		t.Errorf("NoColor accent is %T, want lipgloss.NoColor", nc.Accent)
 	}
-	if !reflect.DeepEqual(nc.Markdown, styles.NoTTYStyleConfig) {
-		t.Error("NoColor markdown style is not glamour's notty style")
+	r, err := glamour.NewTermRenderer(glamour.WithStyles(nc.Markdown), glamour.WithWordWrap(60), glamour.WithChromaFormatter("terminal16m"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	r, _ := glamour.NewTermRenderer(glamour.WithStyles(nc.Markdown), glamour.WithWordWrap(60))
-	out, _ := r.Render("# Title\n\n**bold** and a [link](https://example.com)\n\n```go\nx := 1\n```\n")
-	if strings.Contains(out, "\x1b[") {
-		t.Errorf("no-colour render contains escape sequences: %q", out)
+	out, err := r.Render("# Title\n\n## Part\n\n**bold** and *italic* and `code` and a [link](https://example.com)\n\n```go\nx := 1\n```\n\n> quoted\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := colourSGR(out); c != "" {
+		t.Errorf("no-colour markdown sets a colour (%s):\n%q", c, out)
+	}
+	for _, want := range []struct{ what, seq string }{
+		{"bold", "\x1b[1m"}, {"italic", "\x1b[3m"}, {"reverse (inline code)", "\x1b[7m"},
+	} {
+		if !strings.Contains(out, want.seq) {
+			t.Errorf("no-colour markdown shows no %s:\n%q", want.what, out)
+		}
+	}
+	plain := ansi.Strip(out)
+	if strings.Contains(plain, "**") || strings.Contains(plain, "*italic*") {
+		t.Errorf("no-colour markdown shows raw emphasis markers:\n%s", plain)
+	}
+	for _, want := range []string{"# Title", "## Part", "x := 1", "quoted"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("no-colour markdown lost %q:\n%s", want, plain)
+		}
+	}
+}
+
+// colourSGR returns the first SGR parameter of s that sets a colour
+// (foreground or background, 16, 256 or true colour), or "". Resets to the
+// default colour (39, 49) set none.
+func colourSGR(s string) string {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return ""
+		}
+		s = s[i+2:]
+		j := strings.IndexFunc(s, func(r rune) bool { return r >= 0x40 && r <= 0x7e })
+		if j < 0 {
+			return ""
+		}
+		if s[j] == 'm' {
+			for _, p := range strings.FieldsFunc(s[:j], func(r rune) bool { return r == ';' || r == ':' }) {
+				n, err := strconv.Atoi(p)
+				if err != nil {
+					continue
+				}
+				if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
+					return s[:j]
+				}
+			}
+		}
+		s = s[j+1:]
 	}
 }
 

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"slices"
@@ -38,7 +40,7 @@ func (m *Model) renderBottom() string {
 	if m.focus < 0 {
 		borderColor = th.BorderFocused
 	}
-	editor := lipgloss.NewStyle().Border(lipgloss.RoundedBorder(), true, false, true, false).
+	editor := lipgloss.NewStyle().Border(paneBorder(th, m.focus < 0), true, false, true, false).
 		BorderForeground(borderColor).Width(m.width).Render(m.editor.View())
 	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width)), m.shortHelp())
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
@@ -55,17 +57,58 @@ func (m *Model) shortHelp() string {
 	return m.helpLine(m.keys.ShortHelp())
 }
 
-// helpLine is a one-line help cut to the screen: bubbles' help lets the
-// last item overflow when its ellipsis does not fit.
+// helpLine is a one-line help that fits the screen. The quit binding is
+// always on it, last, and ? (help) as long as anything else is: when the
+// line is too wide, the other bindings are dropped from the end first.
+// (bubbles' help would drop from the end whatever they are, quit first.)
 func (m *Model) helpLine(bindings []key.Binding) string {
-	return truncate(m.help.ShortHelpView(bindings), m.width)
+	var keep, quit []key.Binding
+	for _, b := range bindings {
+		if hasKey(b, "ctrl+c") {
+			continue
+		}
+		keep = append(keep, b)
+	}
+	if q := m.quitBinding(); q.Enabled() {
+		quit = []key.Binding{q}
+	}
+	h := m.help
+	h.SetWidth(0) // measured here, not cut by bubbles
+	for {
+		line := h.ShortHelpView(append(keep[:len(keep):len(keep)], quit...))
+		if lipgloss.Width(line) <= m.width || len(keep) == 0 {
+			return truncate(line, m.width)
+		}
+		drop := len(keep) - 1
+		for drop > 0 && hasKey(keep[drop], "?") {
+			drop--
+		}
+		keep = slices.Delete(keep, drop, drop+1)
+	}
 }
+
+// quitBinding is the binding that quits, from the key map's full help.
+func (m *Model) quitBinding() key.Binding {
+	for _, col := range m.keys.FullHelp() {
+		for _, b := range col {
+			if hasKey(b, "ctrl+c") {
+				return b
+			}
+		}
+	}
+	return key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+}
+
+func hasKey(b key.Binding, k string) bool { return slices.Contains(b.Keys(), k) }
 
 // estimates shows, before sending, the prompt's estimated input tokens and
 // what it would cost on each model.
 func (m *Model) estimates() string {
 	prompt := strings.TrimSpace(m.editor.Value())
 	if prompt == "" {
+		if hint := m.legendHint(); hint != "" {
+			return hint
+		}
 		if m.turns > 0 {
 			return " follow-ups go to every model with its own conversation · ctrl+n starts over"
 		}
@@ -91,83 +134,180 @@ func (m *Model) estimates() string {
 }
 
 // summary ranks the panes once every one has ended: first token, speed,
-// cost and length, with the best of each marked.
+// cost and length, with the best of each marked and the figure it won
+// with. Every category and every winning figure is always shown: when the
+// full line does not fit, labels are shortened and the runners-up left
+// out, then the strip takes two lines.
 func (m *Model) summary() string {
 	if m.streaming() || len(m.panes) < 2 {
 		return ""
 	}
-	type entry struct {
-		label string
-		value float64
-		text  string
-	}
-	var ttft, speed, cost, length []entry
-	for _, p := range m.panes {
+	var ttft, speed, cost, length []rankEntry
+	for i, p := range m.panes {
 		s := &p.result.Stats
 		if s.Status != session.StatusDone {
 			continue
 		}
 		if d, ok := s.TTFT(); ok {
-			ttft = append(ttft, entry{p.target.Label, float64(d), session.FormatDuration(d)})
+			ttft = append(ttft, rankEntry{i, float64(d), session.FormatDuration(d), true})
 		}
 		if v, ok := s.TokensPerSecond(); ok {
-			speed = append(speed, entry{p.target.Label, -v, session.FormatRate(v, s.Exact(), 0) + " tok/s"})
+			speed = append(speed, rankEntry{i, -v, session.FormatRate(v, s.Usage != nil, 0) + " tok/s", s.Usage != nil})
 		}
-		if c := p.result.Cost(); c.Ranked() {
+		if c := p.result.Cost(); c.USD != nil {
 			if text, ok := session.CostAmount(c); ok {
-				cost = append(cost, entry{p.target.Label, *c.USD, text})
+				cost = append(cost, rankEntry{i, *c.USD, text, c.Source != session.CostEstimated})
 			}
 		}
 		n := s.Tokens().Output
-		length = append(length, entry{p.target.Label, -float64(n), session.FormatTokens(n, s.Exact()) + " tok"})
+		length = append(length, rankEntry{i, -float64(n), session.FormatTokens(n, s.Usage != nil) + " tok", s.Usage != nil})
 	}
 	if len(ttft) == 0 {
 		return ""
 	}
+	var cats []rankCategory
+	for _, c := range []rankCategory{
+		{"first", ttft, func(d float64, _ bool) string { return session.FormatDuration(time.Duration(d)) }},
+		{"fastest", speed, func(d float64, exact bool) string { return session.FormatRate(d, exact, 0) + " tok/s" }},
+		{"cheapest", cost, func(d float64, exact bool) string {
+			if exact {
+				return session.FormatUSD(d)
+			}
+			return "~" + session.FormatUSD(d)
+		}},
+		{"longest", length, func(d float64, exact bool) string { return session.FormatTokens(int(d), exact) + " tok" }},
+	} {
+		if len(c.entries) > 0 {
+			slices.SortStableFunc(c.entries, func(a, b rankEntry) int {
+				switch {
+				case a.value < b.value:
+					return -1
+				case a.value > b.value:
+					return 1
+				}
+				return 0
+			})
+			cats = append(cats, c)
+		}
+	}
+	full := m.labels(0)
+	short := m.labels(14)
+	tiny := m.labels(8)
+	sep := m.fg(m.theme.Muted).Render("  │  ")
+	line := func(cs []rankCategory, labels []string, d rankDetail) string {
+		var items []string
+		for _, c := range cs {
+			items = append(items, m.rankItem(c, labels, d))
+		}
+		return " " + strings.Join(items, sep)
+	}
+	for _, try := range []struct {
+		labels []string
+		detail rankDetail
+	}{{full, rankRunnerUp}, {short, rankRunnerUp}, {short, rankMargin}} {
+		if l := line(cats, try.labels, try.detail); lipgloss.Width(l) <= m.width {
+			return l
+		}
+	}
+	// Two lines, half the categories on each, each line as full as fits.
+	half := (len(cats) + 1) / 2
+	var out []string
+	for _, cs := range [][]rankCategory{cats[:half], cats[half:]} {
+		var l string
+		for _, try := range []struct {
+			labels []string
+			detail rankDetail
+		}{{short, rankRunnerUp}, {short, rankMargin}, {tiny, rankMargin}, {tiny, rankWinner}} {
+			if l = line(cs, try.labels, try.detail); lipgloss.Width(l) <= m.width {
+				break
+			}
+		}
+		out = append(out, truncate(l, m.width))
+	}
+	return strings.Join(out, "\n")
+}
+
+// rankEntry is one pane's figure in a category of the summary; value
+// sorts, smallest best.
+type rankEntry struct {
+	pane  int
+	value float64
+	text  string
+	exact bool // the figure is no estimate
+}
+
+type rankCategory struct {
+	name    string
+	entries []rankEntry // sorted, best first
+	// by formats the lead of the winner over the runner-up, a difference
+	// of values.
+	by func(diff float64, exact bool) string
+}
+
+// rankDetail is how much the summary says of a category beside its
+// winner and the winning figure.
+type rankDetail int
+
+const (
+	rankRunnerUp rankDetail = iota // … · Sage 190ms
+	rankMargin                     // … (by 40ms)
+	rankWinner                     // nothing more
+)
+
+// rankItem is one category of the summary: its winner with the winning
+// figure, then the runner-up with its figure, or the lead over it.
+func (m *Model) rankItem(c rankCategory, labels []string, d rankDetail) string {
 	best := lipgloss.NewStyle().Foreground(m.theme.Best).Bold(true)
 	muted := m.fg(m.theme.Muted)
-	cat := func(name string, es []entry) string {
-		if len(es) == 0 {
-			return ""
-		}
-		slices.SortStableFunc(es, func(a, b entry) int {
-			switch {
-			case a.value < b.value:
-				return -1
-			case a.value > b.value:
-				return 1
-			}
-			return 0
-		})
-		s := muted.Render(name+" ") + best.Render("★ "+es[0].label+" "+es[0].text)
-		if len(es) > 1 {
-			s += muted.Render(" · " + es[1].label)
-		}
+	w := c.entries[0]
+	s := muted.Render(c.name+" ") + best.Render("★ "+labels[w.pane]+" "+w.text)
+	if len(c.entries) < 2 {
 		return s
 	}
-	items := []string{cat("first", ttft), cat("fastest", speed), cat("cheapest", cost), cat("longest", length)}
-	var out []string
-	for _, it := range items {
-		if it != "" {
-			out = append(out, it)
-		}
+	r := c.entries[1]
+	switch {
+	case d == rankRunnerUp:
+		s += muted.Render(" · " + labels[r.pane] + " " + r.text)
+	case d == rankMargin && r.value == w.value:
+		s += muted.Render(" (tie)")
+	case d == rankMargin:
+		s += muted.Render(" (by " + c.by(r.value-w.value, w.exact && r.exact) + ")")
 	}
-	line := " " + strings.Join(out, muted.Render("  │  "))
-	if lipgloss.Width(line) > m.width {
-		// Too wide for one line: one category per line would steal rows
-		// from the panes, so keep the winners only.
-		out = out[:0]
-		for _, it := range []struct {
-			n  string
-			es []entry
-		}{{"first", ttft}, {"fastest", speed}, {"cheapest", cost}} {
-			if len(it.es) > 0 {
-				out = append(out, muted.Render(it.n+" ")+best.Render("★ "+it.es[0].label))
+	return s
+}
+
+// labels are the panes' labels for the summary, at most w cells each (0:
+// whole). A label is shortened by dropping its "(…)" asides first (demo
+// models are "Swift (simulated)", "Swift (simulated) #2"), then by cutting
+// it with an ellipsis;
+// when shortening would make two panes read alike, they are cut instead.
+var parenthetical = regexp.MustCompile(`\([^()]*\)`)
+
+func (m *Model) labels(w int) []string {
+	out := make([]string, len(m.panes))
+	seen := map[string]bool{}
+	unique := true
+	for i, p := range m.panes {
+		l := p.target.Label
+		if w > 0 {
+			if short := strings.Join(strings.Fields(parenthetical.ReplaceAllString(l, "")), " "); short != "" {
+				l = short
+			}
+			l = truncate(l, w)
+		}
+		out[i] = l
+		unique = unique && !seen[l]
+		seen[l] = true
+	}
+	if !unique {
+		for i, p := range m.panes {
+			out[i] = truncate(p.target.Label, max(w, 1))
+			if w == 0 {
+				out[i] = p.target.Label
 			}
 		}
-		line = truncate(" "+strings.Join(out, muted.Render(" · ")), m.width)
 	}
-	return line
+	return out
 }
 
 // renderHelp is the full-screen ? view.
@@ -191,9 +331,30 @@ func (m *Model) renderHelp() string {
 	m.help.SetWidth(width)
 	foot := m.fg(th.Subtle).Render("? or esc closes this help")
 	replayTitle := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("replaying a session")
-	parts := []string{title, "", intro, "", body, "", replayTitle, replay, "", foot}
-	if h := lipgloss.Height(strings.Join(parts, "\n")); h > m.height {
-		parts = append(parts[:2], parts[4:]...) // the intro goes first
+	// The fullest layout that fits the screen: the intro goes first, then
+	// the legend's table becomes a paragraph, then the blank lines go.
+	legendW := m.width - 2
+	var parts []string
+	for _, try := range []struct{ intro, compact, blanks bool }{
+		{true, false, true}, {false, false, true}, {false, true, true}, {false, true, false},
+	} {
+		blank := func() []string {
+			if try.blanks {
+				return []string{""}
+			}
+			return nil
+		}
+		parts = []string{title, ""}
+		if try.intro {
+			parts = append(parts, intro, "")
+		}
+		parts = append(parts, body)
+		parts = append(append(parts, blank()...), replayTitle, replay)
+		parts = append(append(parts, blank()...), m.renderLegend(legendW, try.compact))
+		parts = append(parts, "", foot)
+		if lipgloss.Height(strings.Join(parts, "\n")) <= m.height {
+			break
+		}
 	}
 	content := lipgloss.JoinVertical(lipgloss.Left, parts...)
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, content)

@@ -88,13 +88,11 @@ func (m *Model) openBrowser() tea.Cmd {
 		return nil
 	}
 	d := list.NewDefaultDelegate()
-	d.Styles = list.NewDefaultItemStyles(m.theme.Dark)
-	d.Styles.SelectedTitle = d.Styles.SelectedTitle.Foreground(m.theme.Accent).BorderForeground(m.theme.Accent)
-	d.Styles.SelectedDesc = d.Styles.SelectedDesc.Foreground(m.theme.Muted).BorderForeground(m.theme.Accent)
+	d.Styles = listItemStyles(m.theme)
 	l := list.New(nil, d, m.width, max(4, m.height-1))
 	l.Title = "Sessions" // not the folder: over SSH it is the server's
-	l.Styles = list.DefaultStyles(m.theme.Dark)
-	l.Styles.Title = l.Styles.Title.Background(m.theme.Accent)
+	l.Styles = listStyles(m.theme)
+	l.Help.Styles = helpStyles(m.theme)
 	l.SetStatusBarItemName("session", "sessions")
 	l.DisableQuitKeybindings()
 	keys := m.keys

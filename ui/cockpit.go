@@ -114,6 +114,9 @@ type Model struct {
 	history    []string // earlier prompts, oldest first
 	historyPos int      // index into history while recalling; len(history) when not
 	status     string   // a one-line notice (copied, cancelled…)
+	// legendSeen ends the "? explains the numbers" hint: set once the
+	// help has been opened or a run has ended (see noteLegend).
+	legendSeen bool
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the
@@ -166,7 +169,8 @@ func (m *Model) price(t backends.Target) *backends.Price {
 }
 
 func (m *Model) applyTheme() {
-	m.help.Styles = help.DefaultStyles(m.theme.Dark)
+	m.help.Styles = helpStyles(m.theme)
+	m.editor.SetStyles(editorStyles(m.theme))
 	m.md.Clear()
 }
 

@@ -146,6 +146,11 @@ func TestGoldenViews(t *testing.T) {
 		{name: "help", panes: 3, w: 120, h: 36, fail: -1, focus: -1, help: true},
 		{name: "narrow_80x24", panes: 3, w: 80, h: 24, frac: 0.6, fail: -1, focus: -1},
 		{name: "too_small", panes: 3, w: 30, h: 10, fail: -1, focus: -1},
+		// The summary strip and the footers of three finished panes at the
+		// widths where they used to lose figures (issue 9, #5 and #6).
+		{name: "summary_200x50", panes: 3, w: 200, h: 50, frac: 1, fail: -1, focus: -1},
+		{name: "summary_120x40", panes: 3, w: 120, h: 40, frac: 1, fail: -1, focus: -1},
+		{name: "summary_80x24", panes: 3, w: 80, h: 24, frac: 1, fail: -1, focus: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

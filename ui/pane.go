@@ -74,12 +74,15 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	var lines []string
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
 	if r := p.result.Reasoning(); r != "" {
+		// The block sits inside the same margins as the answer under it,
+		// not against the pane's borders.
+		pad := strings.Repeat(" ", answerMargin(th))
 		if p.showReasoning {
-			lines = append(lines, muted.Render("▾ thinking"))
-			lines = p.reasoningWrap.appendTo(lines, strings.TrimLeft(r, " \t\n"), width-2, th.Name,
-				func(l string) string { return muted.Render("│ " + l) })
+			lines = append(lines, muted.Render(pad+"▾ thinking"))
+			lines = p.reasoningWrap.appendTo(lines, strings.TrimLeft(r, " \t\n"), width-2-2*len(pad), th.Name,
+				func(l string) string { return muted.Render(pad + "│ " + l) })
 		} else {
-			lines = append(lines, muted.Render(fmt.Sprintf("▸ thinking · %s (r to show)", session.FormatTokens(p.reasoningTokens.Tokens(), false)+" tok")))
+			lines = append(lines, muted.Render(fmt.Sprintf("%s▸ thinking · %s tok (r to show)", pad, p.reasoningCount())))
 		}
 	}
 	if p.answer.Len() > 0 {
@@ -88,14 +91,36 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	if s := &p.result.Stats; s.Status == session.StatusError && s.Err != nil {
 		errStyle := lipgloss.NewStyle().Foreground(th.Error)
 		lines = append(lines, "")
-		for _, l := range strings.Split(wrap("✗ "+s.Err.Message, width-2), "\n") {
-			lines = append(lines, errStyle.Render(" "+l))
+		pad := strings.Repeat(" ", answerMargin(th))
+		for _, l := range strings.Split(wrap("✗ "+s.Err.Message, width-2*len(pad)), "\n") {
+			lines = append(lines, errStyle.Render(pad+l))
 		}
 	}
 	if p.result.Stats.Status == session.StatusCancelled {
-		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(" ■ cancelled: the answer above is partial"))
+		pad := strings.Repeat(" ", answerMargin(th))
+		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(pad+"■ cancelled: the answer above is partial"))
 	}
 	return lines
+}
+
+// reasoningCount is the reasoning's token count for the folded block:
+// the provider's own figure once its exact usage reports one, the running
+// estimate (marked ~) before that or when the provider does not break
+// reasoning tokens out.
+func (p *pane) reasoningCount() string {
+	if u := p.result.Stats.Usage; u != nil && u.Exact && u.Reasoning > 0 {
+		return session.FormatTokens(u.Reasoning, true)
+	}
+	return session.FormatTokens(p.reasoningTokens.Tokens(), false)
+}
+
+// answerMargin is the left margin glamour gives the answer with th, which
+// the blocks drawn around the answer (the thinking block) share.
+func answerMargin(th themes.Theme) int {
+	if m := th.Markdown.Document.Margin; m != nil {
+		return int(*m)
+	}
+	return 0
 }
 
 // wrappedLines wraps a growing text for display, one frame after another,

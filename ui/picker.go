@@ -178,6 +178,7 @@ func (m *Model) renderPicker(w, h int) string {
 // openPicker shows the model picker.
 func (m *Model) openPicker() {
 	m.picker = newPicker(m.opts.Choices, m.panes)
+	m.picker.filter.SetStyles(filterStyles(m.theme))
 	// Without a width the filter shows one letter of its placeholder.
 	m.picker.filter.SetWidth(max(10, min(m.width-4, 90)-8))
 }

@@ -5,12 +5,17 @@ import (
 	"image/color"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 // Smallest useful terminal; below it the cockpit says so instead of drawing.
@@ -35,6 +40,7 @@ func (m *Model) View() tea.View {
 }
 
 func (m *Model) render() string {
+	m.noteLegend()
 	if m.width == 0 {
 		return ""
 	}
@@ -55,6 +61,25 @@ func (m *Model) render() string {
 	bottom := m.renderBottom()
 	grid := m.renderGrid(m.width, m.height-lipgloss.Height(title)-lipgloss.Height(bottom))
 	return lipgloss.JoinVertical(lipgloss.Left, title, grid, bottom)
+}
+
+// noteLegend ends the hint that points to the legend once it has done
+// its work: the user opened the help, or a first run is over and its
+// numbers have been read. It is noted while drawing, which every change
+// of state is followed by, so no key or run handler needs to know of it.
+func (m *Model) noteLegend() {
+	if m.showHelp || (m.turns > 0 && !m.streaming()) {
+		m.legendSeen = true
+	}
+}
+
+// legendHint is the one-line pointer to the legend, shown while the first
+// run streams, or "".
+func (m *Model) legendHint() string {
+	if m.legendSeen || !m.streaming() {
+		return ""
+	}
+	return " ? explains the numbers (ttft, tok/s, ~, est, —, (sim))"
 }
 
 func (m *Model) fg(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
@@ -161,6 +186,8 @@ func (m *Model) renderGrid(w, h int) string {
 		return m.renderPane(m.focus, w, h)
 	}
 	g := m.gridLayout(w, h)
+	// One stats format for the whole grid, from its narrowest cell.
+	f := footerFor(g.w/g.cols - 2)
 	var rowStrs []string
 	for r := 0; r < g.rows; r++ {
 		_, rh := span(r, g.rows, g.h)
@@ -172,7 +199,7 @@ func (m *Model) renderGrid(w, h int) string {
 				cells = append(cells, lipgloss.NewStyle().Width(cw).Height(rh).Render(""))
 				continue
 			}
-			cells = append(cells, m.renderPane(i, cw, rh))
+			cells = append(cells, m.renderPaneAs(i, cw, rh, f))
 		}
 		rowStrs = append(rowStrs, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
@@ -287,8 +314,15 @@ func (m *Model) statusColor(s session.Status) color.Color {
 	return m.theme.Waiting
 }
 
-// renderPane draws pane i in a w×h box: border, header, body, stats.
+// renderPane draws pane i in a w×h box: border, header, body, stats, its
+// stats line in the format that fits its width.
 func (m *Model) renderPane(i, w, h int) string {
+	return m.renderPaneAs(i, w, h, footerFor(w-2))
+}
+
+// renderPaneAs draws pane i with its stats line in format f. The grid
+// picks one format for all its panes, so neighbours read alike.
+func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
 	p := m.panes[i]
 	th := m.theme
 	focused := i == m.focus
@@ -323,23 +357,30 @@ func (m *Model) renderPane(i, w, h int) string {
 	right := m.fg(m.statusColor(st.Status)).Render(status)
 	left := m.fg(th.Subtle).Render(num) + label + prov
 	if lipgloss.Width(left)+lipgloss.Width(right)+1 > innerW {
-		left = lipgloss.NewStyle().MaxWidth(max(1, innerW-lipgloss.Width(right)-1)).Render(left)
+		// Cut with an ellipsis, so a cut label does not pass for a
+		// whole one.
+		left = truncate(left, max(1, innerW-lipgloss.Width(right)-1))
 	}
 	header := left + strings.Repeat(" ", max(1, innerW-lipgloss.Width(left)-lipgloss.Width(right))) + right
 
-	stats := statsLine(p, false)
-	if lipgloss.Width(stats) > innerW {
-		stats = statsLine(p, true)
-	}
-	footer := m.fg(th.Muted).Render(truncate(stats, innerW))
+	footer := m.renderFooter(p, innerW, f)
 	bodyH := max(0, innerH-2)
 	body := m.paneBody(p, innerW, bodyH)
 
 	content := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
 	return lipgloss.NewStyle().
-		Border(lipgloss.RoundedBorder()).BorderForeground(border).
+		Border(paneBorder(th, focused)).BorderForeground(border).
 		Width(w).Height(h).MaxHeight(h).
 		Render(content)
+}
+
+// paneBorder is the box of a pane. Without colour a border colour cannot
+// mark the focused pane, so it gets a double line instead.
+func paneBorder(th themes.Theme, focused bool) lipgloss.Border {
+	if focused && th.Plain {
+		return lipgloss.DoubleBorder()
+	}
+	return lipgloss.RoundedBorder()
 }
 
 // paneBody returns exactly h rows of the pane's body, scrolled. Only the
@@ -350,11 +391,16 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 	}
 	var lines []string
 	if p.idle() {
-		lines = []string{m.fg(m.theme.Subtle).Render(p.target.Provider + ":" + p.target.Model)}
+		// In the answer's margins, where the answer will be.
+		pad := strings.Repeat(" ", answerMargin(m.theme))
+		price := "price unknown"
 		if p.price != nil {
-			lines = append(lines, m.fg(m.theme.Subtle).Render(priceLine(p.price)))
-		} else {
-			lines = append(lines, m.fg(m.theme.Subtle).Render("price unknown"))
+			price = priceLine(p.price)
+		}
+		for _, text := range []string{p.target.Provider + ":" + p.target.Model, price} {
+			for _, l := range strings.Split(wrap(text, w-2*len(pad)), "\n") {
+				lines = append(lines, m.fg(m.theme.Subtle).Render(pad+l))
+			}
 		}
 	} else {
 		lines = p.bodyLines(w, m.theme)
@@ -374,48 +420,144 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 			out[i] = lipgloss.NewStyle().MaxWidth(w).Render(view[i])
 		}
 	}
-	if p.scroll > 0 && h > 0 {
-		out[h-1] = m.fg(m.theme.Accent).Render(truncate(fmt.Sprintf("↓ %d more lines · end follows", p.scroll), w))
+	marker := m.fg(m.theme.Accent).Bold(m.theme.Plain)
+	below := p.scroll > 0
+	if below {
+		out[h-1] = marker.Render(truncate(fmt.Sprintf("↓ %d more lines · end follows", p.scroll), w))
+	}
+	if start > 0 && (h > 1 || !below) {
+		// The marker takes the top row, so that row is hidden too.
+		out[0] = marker.Render(truncate(fmt.Sprintf("↑ %d more lines", start+1), w))
 	}
 	return strings.Join(out, "\n")
 }
 
-// statsLine is a pane's live stats: TTFT, speed, tokens, cost, total;
-// compact drops the labels and the input tokens, for narrow panes.
-func statsLine(p *pane, compact bool) string {
-	s := &p.result.Stats
-	if s.Status == "" {
-		return ""
-	}
-	var parts []string
-	ttft := "—"
-	if d, ok := s.TTFT(); ok {
-		ttft = session.FormatDuration(d)
-	}
-	if compact {
-		parts = append(parts, ttft)
-	} else {
-		parts = append(parts, "ttft "+ttft)
-	}
-	exact := s.Exact()
-	if v, ok := s.TokensPerSecond(); ok {
-		if compact {
-			parts = append(parts, session.FormatRate(v, exact, 0)+"t/s")
-		} else {
-			parts = append(parts, session.FormatRate(v, exact, 0)+" tok/s")
+// footerFormat is how much a pane's stats line says. A grid draws all its
+// panes in one format, chosen from the width alone (footerFor), so that
+// neighbouring panes read alike whatever their figures.
+type footerFormat int
+
+const (
+	// footerFull: ttft 651ms · ~135 tok/s · in ~12 out ~254 · ~$0.00383 est (sim) … total 6.87s
+	footerFull footerFormat = iota
+	// footerMid: ttft 651ms · ~135 tok/s · ~254 tok · ~$0.00383 … 6.87s
+	footerMid
+	// footerCompact: 651ms · ~135t/s · ~$0.00383 … 6.87s
+	footerCompact
+	// footerTiny: 651ms · ~$0.00383 … 6.87s
+	footerTiny
+)
+
+// footerFigures are the pieces of a stats line, formatted.
+type footerFigures struct {
+	ttft, rate, in, out string
+	cost                string // "—" when the price is unknown
+	source, sim         string // " est", " billed"; " (sim)"
+	total               string // "" until the pane has ended
+}
+
+// footerSample is what footerFor measures a format with: figures as wide
+// as a typical run's, estimated and simulated.
+var footerSample = footerFigures{ttft: "651ms", rate: "~135", in: "~12", out: "~254", cost: "~$0.00383", source: " est", sim: " (sim)", total: "16.9s"}
+
+// footerFor is the fullest format whose sample line fits in w cells.
+func footerFor(w int) footerFormat {
+	for f := footerFull; f < footerTiny; f++ {
+		left, right := footerSample.line(f)
+		if ansi.StringWidth(left)+1+ansi.StringWidth(right) <= w {
+			return f
 		}
 	}
+	return footerTiny
+}
+
+func figuresOf(p *pane) footerFigures {
+	s := &p.result.Stats
+	exact := s.Usage != nil
 	u := s.Tokens()
-	if compact {
-		parts = append(parts, session.FormatTokens(u.Output, exact)+" tok")
-	} else {
-		parts = append(parts, fmt.Sprintf("in %s out %s", session.FormatTokens(u.Input, exact), session.FormatTokens(u.Output, exact)))
+	f := footerFigures{ttft: "—", in: session.FormatTokens(u.Input, exact), out: session.FormatTokens(u.Output, exact), cost: "—"}
+	if d, ok := s.TTFT(); ok {
+		f.ttft = session.FormatDuration(d)
 	}
-	parts = append(parts, costShort(p.result.Cost(), compact))
+	if v, ok := s.TokensPerSecond(); ok {
+		f.rate = session.FormatRate(v, exact, 0)
+	}
+	c := p.result.Cost()
+	if amount, ok := session.CostAmount(c); ok {
+		f.cost = amount
+		switch {
+		case c.Source == session.CostEstimated && *c.USD != 0: // a certain $0 is no estimate
+			f.source = " est"
+		case c.Source == session.CostBilled:
+			f.source = " billed"
+		}
+		if c.Simulated {
+			f.sim = " (sim)"
+		}
+	}
 	if s.Ended() {
-		parts = append(parts, session.FormatDuration(s.Total))
+		f.total = session.FormatDuration(s.Total)
 	}
-	return strings.Join(parts, " · ")
+	return f
+}
+
+// line is the stats line in format f: the figures on the left, the total
+// time on the right.
+func (x footerFigures) line(f footerFormat) (left, right string) {
+	var parts []string
+	add := func(s string) { parts = append(parts, s) }
+	cost := x.cost
+	if cost == "—" && f <= footerMid {
+		cost = "cost —"
+	}
+	switch f {
+	case footerFull:
+		add("ttft " + x.ttft)
+		if x.rate != "" {
+			add(x.rate + " tok/s")
+		}
+		add("in " + x.in + " out " + x.out)
+		add(cost + x.source + x.sim)
+	case footerMid:
+		add("ttft " + x.ttft)
+		if x.rate != "" {
+			add(x.rate + " tok/s")
+		}
+		add(x.out + " tok")
+		add(cost)
+	case footerCompact:
+		add(x.ttft)
+		if x.rate != "" {
+			add(x.rate + "t/s")
+		}
+		add(cost)
+	default:
+		add(x.ttft)
+		add(cost)
+	}
+	right = x.total
+	if right != "" && f == footerFull {
+		right = "total " + right
+	}
+	return strings.Join(parts, " · "), right
+}
+
+// renderFooter is a pane's stats line, w cells wide. Figures wider than
+// the format planned for are cut on the left; the total is never cut.
+func (m *Model) renderFooter(p *pane, w int, f footerFormat) string {
+	if p.idle() {
+		return ""
+	}
+	left, right := figuresOf(p).line(f)
+	rw := ansi.StringWidth(right)
+	if right != "" && ansi.StringWidth(left)+1+rw > w {
+		left = truncate(left, max(0, w-rw-1))
+	}
+	gap := max(1, w-ansi.StringWidth(left)-rw)
+	if right == "" {
+		gap = 0
+	}
+	return m.fg(m.theme.Muted).Render(truncate(left+strings.Repeat(" ", gap)+right, w))
 }
 
 // costShort is a cost for a pane footer: "$0.0012", "~$0.0012 est", "—";
@@ -455,4 +597,165 @@ func priceLine(p *backends.Price) string {
 // so a cut style never bleeds into what follows.
 func truncate(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
+}
+
+// helpStyles colours the help bar and the ? view from the theme: keys in
+// the text colour, what they do in the muted one, separators subtle.
+// bubbles' default styles are fixed greys, which wash out on a
+// high-contrast theme and are colours still under no-color.
+func helpStyles(th themes.Theme) help.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	return help.Styles{
+		Ellipsis:       fg(th.Subtle),
+		ShortKey:       fg(th.Text).Bold(th.Plain),
+		ShortDesc:      fg(th.Muted),
+		ShortSeparator: fg(th.Subtle),
+		FullKey:        fg(th.Text).Bold(th.Plain),
+		FullDesc:       fg(th.Muted),
+		FullSeparator:  fg(th.Subtle),
+	}
+}
+
+// editorStyles colours the composer from the theme. bubbles' defaults
+// give the cursor's line a black background (white on a light terminal),
+// which shows on every theme as a bar across the composer; here the
+// cursor's line is the plain text colour, and the prompt bar is the
+// accent while the composer has focus.
+func editorStyles(th themes.Theme) textarea.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	focused := textarea.StyleState{
+		Base:             lipgloss.NewStyle(),
+		Text:             fg(th.Text),
+		LineNumber:       fg(th.Subtle),
+		CursorLineNumber: fg(th.Muted),
+		CursorLine:       fg(th.Text),
+		EndOfBuffer:      fg(th.Subtle),
+		Placeholder:      fg(th.Muted),
+		Prompt:           fg(th.Accent).Bold(th.Plain),
+		Selection:        lipgloss.NewStyle().Reverse(true),
+	}
+	blurred := focused
+	blurred.Text = fg(th.Muted)
+	blurred.CursorLine = fg(th.Muted)
+	blurred.Placeholder = fg(th.Subtle)
+	blurred.Prompt = fg(th.Subtle)
+	s := textarea.DefaultStyles(th.Dark)
+	s.Focused, s.Blurred = focused, blurred
+	s.Cursor.Color = th.Accent
+	return s
+}
+
+// legendEntry explains one mark or figure of the pane footers and the
+// summary strip.
+//
+// short is the meaning in a word or two, for the compact legend.
+type legendEntry struct{ term, meaning, short string }
+
+var legend = []legendEntry{
+	{"ttft", "time to first token", "first token"},
+	{"tok/s", "output tokens a second (t/s)", "speed"},
+	{"in/out", "input/output tokens", "tokens"},
+	{"total", "time to the end (last)", "time to the end"},
+	{"~", "estimated, not yet reported", "estimated"},
+	{"est", "cost of estimated tokens", "estimated cost"},
+	{"billed", "the provider's own cost", "provider's cost"},
+	{"—", "unknown price (never $0)", "unknown price"},
+	{"(sim)", "simulated demo price", "simulated"},
+	{"★", "best of each, when all done", "best"},
+}
+
+// legendTitle heads the legend in the ? view.
+const legendTitle = "what the numbers mean"
+
+// renderLegend is the ? view's block that explains the numbers, at most
+// width cells wide: a table in two columns, or one when two do not fit.
+// compact gives a wrapped paragraph instead, for short terminals.
+func (m *Model) renderLegend(width int, compact bool) string {
+	th := m.theme
+	term := lipgloss.NewStyle().Foreground(th.Text).Bold(true)
+	meaning := m.fg(th.Muted)
+	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render(legendTitle)
+	if compact {
+		var items []string
+		for _, e := range legend {
+			items = append(items, e.term+" "+e.short)
+		}
+		text := wrap("numbers: "+strings.Join(items, " · "), max(8, width))
+		return meaning.Render(text)
+	}
+	termW := 0
+	for _, e := range legend {
+		termW = max(termW, ansi.StringWidth(e.term))
+	}
+	cells := make([]string, len(legend))
+	cellW := 0
+	for i, e := range legend {
+		cells[i] = term.Render(e.term+strings.Repeat(" ", termW-ansi.StringWidth(e.term)+1)) + meaning.Render(e.meaning)
+		cellW = max(cellW, lipgloss.Width(cells[i]))
+	}
+	const gap = 4
+	var rows []string
+	if 2*cellW+gap <= width {
+		half := (len(cells) + 1) / 2
+		for i := range half {
+			row := cells[i] + strings.Repeat(" ", cellW-lipgloss.Width(cells[i])+gap)
+			if i+half < len(cells) {
+				row += cells[i+half]
+			}
+			rows = append(rows, row)
+		}
+	} else {
+		rows = cells
+	}
+	return title + "\n" + strings.Join(rows, "\n")
+}
+
+// filterStyles colours a one-line filter (the picker's, the browser's)
+// from the theme instead of bubbles' fixed greys.
+func filterStyles(th themes.Theme) textinput.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	s := textinput.DefaultStyles(th.Dark)
+	s.Focused = textinput.StyleState{Text: fg(th.Text), Placeholder: fg(th.Muted), Suggestion: fg(th.Subtle), Prompt: fg(th.Accent).Bold(th.Plain)}
+	s.Blurred = textinput.StyleState{Text: fg(th.Muted), Placeholder: fg(th.Subtle), Suggestion: fg(th.Subtle), Prompt: fg(th.Subtle)}
+	s.Cursor.Color = th.Accent
+	return s
+}
+
+// listStyles are the session browser's list styles in the theme's
+// colours: bubbles' layout (paddings, borders), not its fixed colours. The
+// title, a coloured badge, is reverse video without colour.
+func listStyles(th themes.Theme) list.Styles {
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	s := list.DefaultStyles(th.Dark)
+	s.Title = lipgloss.NewStyle().Padding(0, 1).Bold(true)
+	if th.Plain {
+		s.Title = s.Title.Reverse(true)
+	} else {
+		s.Title = s.Title.Background(th.Accent).Foreground(th.Text)
+	}
+	s.Spinner = fg(th.Muted)
+	s.Filter = filterStyles(th)
+	s.StatusBar = s.StatusBar.Foreground(th.Muted)
+	s.StatusEmpty = fg(th.Subtle)
+	s.StatusBarActiveFilter = fg(th.Text)
+	s.StatusBarFilterCount = fg(th.Subtle)
+	s.NoItems = fg(th.Muted)
+	s.ArabicPagination = fg(th.Subtle)
+	s.ActivePaginationDot = s.ActivePaginationDot.Foreground(th.Muted)
+	s.InactivePaginationDot = s.InactivePaginationDot.Foreground(th.Subtle)
+	s.DividerDot = s.DividerDot.Foreground(th.Subtle)
+	return s
+}
+
+// listItemStyles are the browser's rows in the theme's colours; the
+// selected row is bold too, which shows without colour.
+func listItemStyles(th themes.Theme) list.DefaultItemStyles {
+	s := list.NewDefaultItemStyles(th.Dark)
+	s.NormalTitle = s.NormalTitle.Foreground(th.Text)
+	s.NormalDesc = s.NormalDesc.Foreground(th.Muted)
+	s.SelectedTitle = s.SelectedTitle.Foreground(th.Accent).BorderForeground(th.Accent).Bold(true)
+	s.SelectedDesc = s.SelectedDesc.Foreground(th.Muted).BorderForeground(th.Accent)
+	s.DimmedTitle = s.DimmedTitle.Foreground(th.Muted)
+	s.DimmedDesc = s.DimmedDesc.Foreground(th.Subtle)
+	return s
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/themes"
 )
 
 // A styled line cut to the screen keeps its escape sequences whole and
@@ -251,5 +254,339 @@ func TestPickerFilterShowsItsPlaceholder(t *testing.T) {
 	m.Update(keyPress("m"))
 	if out := screen(m); !strings.Contains(out, "filter models") {
 		t.Errorf("the picker's filter:\n%s", out)
+	}
+}
+
+// colourSGR returns the first SGR parameter list in s that sets a colour
+// (16, 256 or true colour, foreground or background), or "". Resets to the
+// default colours (39, 49) and attributes (bold, reverse…) set none.
+func colourSGR(s string) string {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return ""
+		}
+		s = s[i+2:]
+		j := strings.IndexFunc(s, func(r rune) bool { return r >= 0x40 && r <= 0x7e })
+		if j < 0 {
+			return ""
+		}
+		if s[j] == 'm' {
+			for _, p := range strings.FieldsFunc(s[:j], func(r rune) bool { return r == ';' || r == ':' }) {
+				n, err := strconv.Atoi(p)
+				if err != nil {
+					continue
+				}
+				if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
+					return s[:j]
+				}
+			}
+		}
+		s = s[j+1:]
+	}
+}
+
+// Without colour (--theme no-color, NO_COLOR) no view sets a colour, yet
+// the focused pane and the composer stand out (a double line), and the
+// answer's emphasis is bold, not "**" markers.
+func TestNoColorViewsSetNoColour(t *testing.T) {
+	for _, theme := range []string{"", themes.NoColorName} {
+		for _, tc := range []struct {
+			name  string
+			setup func(m *Model)
+		}{
+			{"empty", func(m *Model) {}},
+			{"midstream", func(m *Model) { turn(m, 0.6, -1) }},
+			{"done", func(m *Model) { turn(m, 1, 0) }},
+			{"reasoning open", func(m *Model) { turn(m, 1, -1); m.focus = 2; m.panes[2].showReasoning = true }},
+			{"help", func(m *Model) { m.showHelp = true }},
+			{"zoom", func(m *Model) { turn(m, 1, -1); m.focus, m.zoomed = 1, true }},
+			{"picker", func(m *Model) { m.Update(keyPress("tab")); m.Update(keyPress("m")) }},
+			{"browser", func(m *Model) {
+				dir := t.TempDir()
+				scriptedSession(t, dir)
+				m.opts.Sessions = &session.Store{Dir: dir}
+				m.openBrowser()
+				list, errs := m.opts.Sessions.List()
+				m.Update(sessionsListedMsg{list: list, errs: errs})
+			}},
+		} {
+			m := newTestModel(t, 3, 120, 40, theme)
+			t.Cleanup(func() { m.Close() })
+			tc.setup(m)
+			out := m.render()
+			if c := colourSGR(out); c != "" {
+				t.Errorf("theme %q, %s: a colour is set (\\x1b[%sm):\n%q", theme, tc.name, c, out)
+			}
+			if !strings.Contains(out, "\x1b[1m") {
+				t.Errorf("theme %q, %s: nothing is bold", theme, tc.name)
+			}
+		}
+	}
+	rm, _ := replayModel(t, scriptedSession(t, t.TempDir()), 120, 40)
+	rm.Update(keyPress("space"))
+	if c := colourSGR(rm.render()); c != "" {
+		t.Errorf("a replay sets a colour (\x1b[%sm)", c)
+	}
+	m := newTestModel(t, 3, 120, 40, themes.NoColorName)
+	turn(m, 1, -1)
+	if out := screen(m); !strings.Contains(out, "══════") || strings.Contains(out, "╔") {
+		t.Errorf("the focused composer does not stand out, or a pane does that has no focus:\n%s", out)
+	}
+	m.focus = 1
+	out := screen(m)
+	if strings.Count(out, "╔") != 1 || !strings.Contains(out, "╔═") {
+		t.Errorf("the focused pane is not the one drawn in a double line:\n%s", out)
+	}
+	if strings.Contains(out, "**something**") || !strings.Contains(out, "something has to give") {
+		t.Errorf("the answer's emphasis shows raw markers:\n%s", out)
+	}
+	if raw := m.render(); !strings.Contains(raw, "\x1b[1msomething") {
+		t.Errorf("strong text is not bold: %q", raw)
+	}
+}
+
+// In every theme the composer is drawn in the theme's colours: no
+// background on its cursor line (bubbles' default is black, white on
+// light), and the help bar in the theme's text and muted colours rather
+// than fixed greys.
+func TestComposerAndHelpBarFollowTheTheme(t *testing.T) {
+	for _, name := range themes.Names() {
+		m := newTestModel(t, 2, 120, 30, name)
+		out := m.render()
+		lines := strings.Split(out, "\n")
+		var composer, helpBar string
+		for i, l := range lines {
+			if strings.Contains(ansi.Strip(l), "Ask every model") {
+				composer = l
+			}
+			if strings.Contains(ansi.Strip(l), "ctrl+c quit") {
+				helpBar = lines[i]
+			}
+		}
+		if composer == "" || helpBar == "" {
+			t.Fatalf("%s: no composer or help bar:\n%s", name, ansi.Strip(out))
+		}
+		for _, bg := range []string{"\x1b[40m", "\x1b[47m", "48;5;", "48;2;", "\x1b[107m"} {
+			if strings.Contains(composer, bg) {
+				t.Errorf("%s: the composer's line has a background (%q): %q", name, bg, composer)
+			}
+		}
+		th := m.theme
+		for what, c := range map[string]color.Color{"text": th.Text, "muted": th.Muted} {
+			seq := strings.TrimSuffix(lipgloss.NewStyle().Foreground(c).Render("x"), "x\x1b[m")
+			if name != themes.NoColorName && !strings.Contains(helpBar, seq) {
+				t.Errorf("%s: the help bar does not use the theme's %s colour %q: %q", name, what, seq, helpBar)
+			}
+		}
+		if name == themes.NoColorName {
+			if c := colourSGR(out); c != "" {
+				t.Errorf("no-color sets a colour (%s)", c)
+			}
+		}
+	}
+}
+
+// A pane scrolled away from its top says how much is hidden above, and
+// one at its top does not.
+func TestScrolledPaneMarksHiddenLinesAbove(t *testing.T) {
+	m := newTestModel(t, 1, 80, 24, "")
+	p := m.panes[0]
+	for i := range 40 {
+		p.apply(session.Event{Event: backends.DeltaEvent(backends.KindAnswer, fmt.Sprintf("Paragraph %d\n\n", i))})
+	}
+	m.focus = 0
+	out := screen(m)
+	first, n := firstParagraph(out), 0
+	if _, err := fmt.Sscanf(hiddenAbove(out), "↑ %d more lines", &n); err != nil {
+		t.Fatalf("following the end of a long answer, no ↑ marker:\n%s", out)
+	}
+	// The marker hides the row it covers too: the paragraph shown first
+	// is on the row after the n hidden ones (two rows per paragraph, the
+	// answer starting with a blank row: paragraph k is on row 2k+1).
+	if want := fmt.Sprint(n / 2); first != want {
+		t.Errorf("marker says %d lines hidden, the first paragraph shown is %s (want %s):\n%s", n, first, want, out)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	if out := screen(m); hiddenAbove(out) != "" || firstParagraph(out) != "0" {
+		t.Errorf("at the top, a ↑ marker or a missing first paragraph:\n%s", out)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	out = screen(m)
+	if !strings.Contains(out, "↓ ") || !strings.HasPrefix(hiddenAbove(out), "↑ ") {
+		t.Errorf("scrolled into the middle, both markers should show:\n%s", out)
+	}
+}
+
+func hiddenAbove(screen string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if i := strings.Index(l, "↑ "); i >= 0 {
+			return strings.TrimRight(l[i:], " │║")
+		}
+	}
+	return ""
+}
+
+func firstParagraph(screen string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if i := strings.Index(l, "Paragraph "); i >= 0 {
+			return strings.Fields(l[i:])[1]
+		}
+	}
+	return ""
+}
+
+// The summary strip always names every category with its winner and the
+// winning figure, at any width, on one line or two.
+func TestSummaryKeepsEveryWinnerAndFigure(t *testing.T) {
+	for _, w := range []int{200, 160, 120, 100, 80} {
+		m := newTestModel(t, 3, w, 40, "")
+		turn(m, 1, -1)
+		s := ansi.Strip(m.summary())
+		for _, want := range []string{"first ★ Swift", "150ms", "fastest ★ Swift", "tok/s", "cheapest ★ Swift", "$0.0000332", "longest ★ Swift", "80 tok"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%d columns: the summary lacks %q:\n%s", w, want, s)
+			}
+		}
+		if strings.Contains(s, "…") {
+			t.Errorf("%d columns: the summary was cut:\n%s", w, s)
+		}
+		for _, l := range strings.Split(s, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("%d columns: a summary line is %d wide", w, ansi.StringWidth(l))
+			}
+		}
+		assertFits(t, screen(m), w, 40)
+	}
+}
+
+// Every pane of a grid shows its stats in the same format, and the total
+// time is never cut, at the widths where it used to be.
+func TestFootersShareOneFormatAndKeepTheTotal(t *testing.T) {
+	for _, size := range [][2]int{{200, 50}, {150, 40}, {120, 40}, {80, 24}} {
+		m := newTestModel(t, 3, size[0], size[1], "")
+		turn(m, 1, -1)
+		// A pane with a far longer run than the others: wider figures.
+		p := m.panes[1]
+		p.apply(session.Event{Pane: 1, T: 83 * time.Second, Event: backends.DoneEvent(backends.StopEnd, 0)})
+		out := screen(m)
+		var footers []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "│") && (strings.Contains(l, "ms ·") || strings.Contains(l, "ttft")) {
+				for _, cell := range strings.Split(strings.Trim(l, "│"), "││") {
+					footers = append(footers, strings.TrimSpace(cell))
+				}
+			}
+		}
+		if len(footers) < 2 {
+			t.Fatalf("%dx%d: footers not found:\n%s", size[0], size[1], out)
+		}
+		seps := strings.Count(footers[0], "·")
+		for i, f := range footers {
+			if strings.Count(f, "·") != seps {
+				t.Errorf("%dx%d: pane %d's footer %q is not in the format of %q", size[0], size[1], i+1, f, footers[0])
+			}
+			total := session.FormatDuration(m.panes[i].result.Stats.Total)
+			if !strings.HasSuffix(f, total) {
+				t.Errorf("%dx%d: pane %d's footer %q does not end with its total %s", size[0], size[1], i+1, f, total)
+			}
+		}
+	}
+}
+
+// The legend explains the marks of the footers in the ? view, and a hint
+// points to it while the first run streams, until ? is pressed or the run
+// ends.
+func TestLegendAndItsHint(t *testing.T) {
+	for _, size := range [][2]int{{120, 36}, {80, 24}} {
+		m := newTestModel(t, 3, size[0], size[1], "")
+		m.showHelp = true
+		out := screen(m)
+		for _, want := range []string{"ttft", "tok/s", "~", "est", "—", "(sim)", "billed"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%dx%d: the help does not explain %q:\n%s", size[0], size[1], want, out)
+			}
+		}
+		assertFits(t, out, size[0], size[1])
+	}
+	const hint = "? explains the numbers"
+	m := newTestModel(t, 2, 120, 36, "")
+	if strings.Contains(screen(m), hint) {
+		t.Error("the hint shows before any numbers do")
+	}
+	turn(m, 0.5, -1)
+	if !strings.Contains(screen(m), hint) {
+		t.Errorf("no hint while the first run streams:\n%s", screen(m))
+	}
+	m.showHelp = true
+	screen(m)
+	m.showHelp = false
+	if strings.Contains(screen(m), hint) {
+		t.Error("the hint stays after the help was opened")
+	}
+	m = newTestModel(t, 2, 120, 36, "")
+	turn(m, 1, -1)
+	screen(m)
+	turn(m, 0.5, -1)
+	if strings.Contains(screen(m), hint) {
+		t.Error("the hint comes back on the second run")
+	}
+}
+
+// The folded thinking block counts with the provider's exact reasoning
+// tokens once they arrive, and sits inside the answer's margins.
+func TestThinkingBlockCountAndMargin(t *testing.T) {
+	m := newTestModel(t, 3, 150, 36, "")
+	turn(m, 0.5, -1)
+	line := func() string {
+		for _, l := range strings.Split(screen(m), "\n") {
+			if i := strings.Index(l, "thinking"); i >= 0 {
+				cells := strings.Split(l, "│")
+				return cells[len(cells)-2]
+			}
+		}
+		return ""
+	}
+	if l := line(); !strings.HasPrefix(l, "  ▸ thinking · ~") {
+		t.Errorf("while estimated: %q", l)
+	}
+	m.panes[2].apply(session.Event{Pane: 2, Event: backends.UsageEvent(backends.Usage{Input: 12, Output: 80, Reasoning: 37, Exact: true})})
+	if l := line(); !strings.HasPrefix(l, "  ▸ thinking · 37 tok") {
+		t.Errorf("with exact usage: %q", l)
+	}
+	m.panes[2].showReasoning = true
+	for _, l := range strings.Split(screen(m), "\n") {
+		if strings.Contains(l, "producers and consumers") {
+			cells := strings.Split(l, "│")
+			if c := cells[len(cells)-3]; !strings.HasPrefix(c, "  ") {
+				t.Errorf("the open thinking block touches the border: %q", l)
+			}
+		}
+	}
+}
+
+// A header too long for its pane is cut with an ellipsis, and the help
+// bar keeps ctrl+c quit at every width, whatever has focus.
+func TestHeaderEllipsisAndQuitAlwaysShown(t *testing.T) {
+	m := newTestModel(t, 3, 80, 24, "")
+	m.panes[0].target.Label = "A model with a very long name indeed"
+	out := screen(m)
+	if !strings.Contains(out, "│1 A model with a very long name… ready│") {
+		t.Errorf("the long label is not cut with an ellipsis:\n%s", out)
+	}
+	for _, w := range []int{200, 120, 80, 60, 40} {
+		for _, focus := range []int{-1, 0} {
+			m := newTestModel(t, 3, w, 24, "")
+			m.focus = focus
+			lines := strings.Split(screen(m), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, "ctrl+c quit") {
+				t.Errorf("%d columns, focus %d: the help bar lacks ctrl+c quit: %q", w, focus, last)
+			}
+			if w >= 80 && !strings.Contains(last, "? help") {
+				t.Errorf("%d columns, focus %d: the help bar lacks ? help: %q", w, focus, last)
+			}
+		}
 	}
 }
