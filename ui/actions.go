@@ -1,143 +1,184 @@
 package ui
 
 import (
-	"context"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/fanout-dev/fanout/backends"
-	"github.com/fanout-dev/fanout/session"
 )
 
-// key handles a key press.
+// key handles a key press in the mode it was pressed in. Each mode's
+// handler matches the bindings of its own key map only.
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Quit):
-		m.cancel()
+	if key.Matches(msg, m.keys.composer.Quit) { // the same ctrl+c in every map
+		m.stop()
 		return m, tea.Quit
-	case m.showHelp && (key.Matches(msg, k.Help) || msg.String() == "esc" || msg.String() == "q"):
-		m.showHelp = false
-		return m, nil
-	case m.browser != nil:
-		return m, m.browserKey(msg)
-	case m.picker != nil:
-		cmd, done, apply := m.picker.key(msg)
-		if apply {
-			cmd = tea.Batch(cmd, m.applyPicker())
-		}
-		if done {
-			m.picker = nil
-		}
-		return m, cmd
-	case key.Matches(msg, k.Sessions):
-		return m, m.openBrowser()
-	case m.replay != nil:
-		if cmd, ok := m.replayKey(msg); ok {
-			return m, cmd
-		}
-	}
-	switch {
-	case key.Matches(msg, k.Cancel) && m.running:
-		m.cancel()
-		m.queue = nil // a re-run's remaining prompts are not sent
-		m.status = "cancelled: partial answers kept"
-		return m, nil
-	case key.Matches(msg, k.Cancel) && m.zoomed:
-		m.zoomed = false
-		return m, nil
-	case key.Matches(msg, k.NewThread) && m.replay == nil:
-		return m, m.newConversation()
-	case key.Matches(msg, k.NextPane):
-		m.cycleFocus(1)
-		return m, nil
-	case key.Matches(msg, k.PrevPane):
-		m.cycleFocus(-1)
-		return m, nil
-	}
-	if m.focus < 0 {
-		if m.replay != nil {
-			return m, nil // the composer is hidden while a replay shows
-		}
-		return m.editorKey(msg)
-	}
-	return m.paneKey(msg)
-}
-
-// editorKey handles a key while the composer has focus.
-func (m *Model) editorKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Send):
-		return m, m.send()
-	case msg.String() == "up" && m.recallable():
-		m.recall(-1)
-		return m, nil
-	case msg.String() == "down" && m.historyPos < len(m.history):
-		m.recall(1)
-		return m, nil
-	case msg.String() == "?" && m.editor.Value() == "":
-		m.showHelp = true
-		return m, nil
 	}
 	var cmd tea.Cmd
-	m.editor, cmd = m.editor.Update(msg)
+	switch m.mode() {
+	case modeHelp:
+		cmd = m.helpKey(msg)
+	case modeBrowser:
+		cmd = m.browserKey(msg)
+	case modePicker:
+		cmd = m.pickerKey(msg)
+	case modePane, modeZoom:
+		cmd = m.paneKey(msg)
+	case modeReplay:
+		cmd = m.replayKey(msg)
+	default:
+		cmd = m.editorKey(msg)
+	}
 	return m, cmd
 }
 
-// paneKey handles a key while a pane has focus.
-func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+// helpKey handles a key while the help shows.
+func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys.help
+	switch {
+	case key.Matches(msg, k.Close):
+		m.showHelp = false
+	case key.Matches(msg, k.Section):
+		step := 1
+		if s := msg.String(); s == "shift+tab" || s == "left" {
+			step = -1
+		}
+		m.helpPage = (m.helpPage + step + int(modeCount)) % int(modeCount)
+	}
+	return nil
+}
+
+// openHelp shows the help, at the page of the mode it was opened from.
+func (m *Model) openHelp() {
+	m.helpPage = int(m.mode())
+	m.showHelp = true
+}
+
+// cancelRun stops the streams in flight, keeping what arrived.
+func (m *Model) cancelStreams() {
+	m.stop() // a re-run's remaining prompts are not sent either
+	m.status = "cancelled: partial answers kept"
+}
+
+// editorKey handles a key while the composer has focus.
+func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys.composer
+	switch {
+	case key.Matches(msg, k.Send):
+		return m.send()
+	case key.Matches(msg, k.History) && msg.String() == "up" && m.recallable():
+		m.recall(-1)
+		return nil
+	case key.Matches(msg, k.History) && msg.String() == "down" && m.historyPos < len(m.history):
+		m.recall(1)
+		return nil
+	case key.Matches(msg, k.Help) && m.editor.Value() == "":
+		m.openHelp()
+		return nil
+	case key.Matches(msg, k.Models):
+		m.openPickerIfIdle()
+		return nil
+	case key.Matches(msg, k.Sessions):
+		return m.openBrowser()
+	case key.Matches(msg, k.NewThread):
+		return m.askNewConversation()
+	case key.Matches(msg, k.Cancel) && m.running:
+		m.cancelStreams()
+		return nil
+	case key.Matches(msg, k.Focus):
+		m.cycleFocus(msg)
+		return nil
+	}
+	m.confirmNew = false
+	return m.typeInEditor(msg)
+}
+
+// typeInEditor gives a key to the composer. A paste that would pass the
+// prompt's size cap is refused whole, with a word, rather than cut.
+func (m *Model) typeInEditor(msg tea.Msg) tea.Cmd {
+	if paste, ok := msg.(tea.PasteMsg); ok {
+		limit := m.editor.CharLimit
+		if n := len([]rune(m.editor.Value())) + len([]rune(paste.Content)); limit > 0 && n > limit {
+			m.status = fmt.Sprintf("paste refused: the prompt would be %d characters, at most %d here", n, limit)
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	m.editor, cmd = m.editor.Update(msg)
+	m.confirmNew = false
+	return cmd
+}
+
+// paneKey handles a key while a pane has focus, zoomed or not. In a
+// replay the transport keys act here too.
+func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.panes[m.focus]
-	k := m.keys
+	k := m.keys.pane
+	if m.zoomed {
+		k = m.keys.zoom
+	}
+	if m.replay != nil {
+		if cmd, ok := m.transportKey(msg); ok {
+			return cmd
+		}
+	}
 	s := msg.String()
 	switch {
 	case key.Matches(msg, k.Help):
-		m.showHelp = !m.showHelp
+		m.openHelp()
 	case key.Matches(msg, k.Zoom):
 		m.zoomed = !m.zoomed
+	case key.Matches(msg, k.Focus):
+		m.cycleFocus(msg)
 	case key.Matches(msg, k.FocusN):
 		if n := int(s[0] - '1'); n < len(m.panes) {
 			m.focus = n
 		}
 	case key.Matches(msg, k.Models):
-		if m.running {
-			m.status = "esc cancels the run first; then m changes the models"
-			return m, nil
+		m.openPickerIfIdle()
+	case key.Matches(msg, k.Sessions):
+		return m.openBrowser()
+	case key.Matches(msg, k.NewThread):
+		if m.replay != nil {
+			m.status = "esc closes the replay first"
+			return nil
 		}
-		m.openPicker()
+		return m.askNewConversation()
 	case key.Matches(msg, k.Reasoning):
 		p.showReasoning = !p.showReasoning
 	case key.Matches(msg, k.Copy):
 		text := p.result.Text()
 		if text == "" {
 			m.status = "nothing to copy yet"
-			return m, nil
+			return nil
 		}
 		m.status = "copied " + p.target.Label + "'s answer"
-		return m, tea.SetClipboard(text)
-	case s == "up" || s == "k":
+		return tea.SetClipboard(text)
+	case key.Matches(msg, k.Scroll) && (s == "up" || s == "k"):
 		p.scroll++
-	case s == "down" || s == "j":
+	case key.Matches(msg, k.Scroll):
 		p.scroll = max(0, p.scroll-1)
-	case s == "pgup":
+	case key.Matches(msg, k.Page) && s == "pgup":
 		p.scroll += max(1, m.paneBodyHeight()-1)
-	case s == "pgdown":
+	case key.Matches(msg, k.Page):
 		p.scroll = max(0, p.scroll-max(1, m.paneBodyHeight()-1))
-	case s == "home":
+	case key.Matches(msg, k.Ends) && s == "home":
 		p.scroll = 1 << 30 // clamped when drawn
-	case s == "end":
+	case key.Matches(msg, k.Ends):
 		p.scroll = 0
-	case s == "enter" || s == "i" || s == "/":
+	case key.Matches(msg, k.Back) && m.running:
+		m.cancelStreams()
+	case key.Matches(msg, k.Back) && m.zoomed:
+		m.zoomed = false
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Compose):
 		m.focusEditor()
 	case msg.Text != "" && len([]rune(msg.Text)) == 1 && m.replay == nil:
 		// Typing goes to the composer, wherever the focus was.
 		m.focusEditor()
-		var cmd tea.Cmd
-		m.editor, cmd = m.editor.Update(msg)
-		return m, cmd
+		return m.typeInEditor(msg)
 	}
-	return m, nil
+	return nil
 }
 
 func (m *Model) wheel(msg tea.MouseWheelMsg) {
@@ -154,7 +195,11 @@ func (m *Model) wheel(msg tea.MouseWheelMsg) {
 	}
 }
 
-func (m *Model) cycleFocus(step int) {
+func (m *Model) cycleFocus(msg tea.KeyPressMsg) {
+	step := 1
+	if msg.String() == "shift+tab" {
+		step = -1
+	}
 	n := len(m.panes) + 1 // the panes and the composer
 	pos := (m.focus + 1 + step + n) % n
 	if pos == 0 {
@@ -188,10 +233,13 @@ func (m *Model) recall(step int) {
 // send starts a turn with the composer's prompt.
 func (m *Model) send() tea.Cmd {
 	prompt := strings.TrimSpace(m.editor.Value())
-	if prompt == "" || len(m.panes) == 0 {
+	switch {
+	case prompt == "":
 		return nil
-	}
-	if m.running {
+	case len(m.panes) == 0:
+		m.status = "no models: ctrl+p picks some"
+		return nil
+	case m.running:
 		m.status = "still streaming: esc cancels"
 		return nil
 	}
@@ -202,68 +250,35 @@ func (m *Model) send() tea.Cmd {
 	m.editor.Reset()
 	m.history = append(m.history, prompt)
 	m.historyPos = len(m.history)
+	if m.opts.History != nil {
+		m.opts.History.Add(prompt)
+	}
 	return m.sendPrompt(prompt)
+}
+
+// nextRun numbers a run: late messages of any earlier run, of this
+// conversation or another, never match it.
+func (m *Model) nextRun() int {
+	m.runs++
+	return m.runs
 }
 
 // sendPrompt starts a turn: the prompt goes to every pane, each with its
 // own conversation so far, and the turn is recorded.
 func (m *Model) sendPrompt(prompt string) tea.Cmd {
-	m.prompt = prompt
-	m.turns++
-	m.status = ""
-
-	run := make([]session.Pane, len(m.panes))
-	for i, p := range m.panes {
-		p.reset()
-		req := m.request(p, prompt)
-		run[i] = session.Pane{Target: p.target, Backend: m.opts.Open(p.target), Request: req}
+	m.status, m.confirmNew = "", false
+	for _, p := range m.panes {
+		p.nextTurn()
 	}
-	ctx, cancel := context.WithCancelCause(m.runContext())
-	m.run++
-	m.cancelRun = cancel
-	m.running = true
-	m.current = newPump(m.run)
-	return m.current.start(ctx, run, m.recorder(), prompt)
+	return m.begin(m.runContext(), m.nextRun(), prompt, m.opts.Open, m.recorder())
 }
 
-// request is what one pane sends for prompt: its conversation so far, then
-// the prompt.
-func (m *Model) request(p *pane, prompt string) backends.Request {
-	msgs := append(append([]backends.Message(nil), p.history...), backends.Message{Role: backends.RoleUser, Content: prompt})
-	return backends.Request{System: m.params.system, Messages: msgs, Temperature: m.params.temperature, MaxTokens: m.params.maxTokens}
-}
-
-// cancel stops the run in flight; its panes end as cancelled and keep what
-// arrived.
-func (m *Model) cancel() {
-	if m.cancelRun != nil {
-		m.cancelRun(session.ErrCancelled)
-	}
-}
-
-// endRun closes a turn: each pane that answered keeps the exchange in its
-// conversation, so a follow-up carries it. A re-run then sends its next
-// prompt.
+// endRun closes a turn; a re-run then sends its next prompt.
 func (m *Model) endRun(recordErr error) tea.Cmd {
 	m.spend()
-	m.running = false
-	if m.cancelRun != nil {
-		m.cancelRun(nil)
-		m.cancelRun = nil
-	}
-	for _, p := range m.panes {
-		if p.result.Text() != "" {
-			p.history = append(p.history,
-				backends.Message{Role: backends.RoleUser, Content: m.prompt},
-				backends.Message{Role: backends.RoleAssistant, Content: p.result.Text()})
-		}
-	}
-	// A failed recorder stays the conversation's and records nothing more:
-	// its later turns do not start files of their own.
+	next, more := m.end()
 	var cmd tea.Cmd
-	if len(m.queue) > 0 {
-		next := m.queue[0]
-		m.queue = m.queue[1:]
+	if more {
 		if err := m.allow(next); err != nil { // a re-run spends the budget too
 			m.status, m.queue = err.Error(), nil
 			return nil
@@ -276,22 +291,23 @@ func (m *Model) endRun(recordErr error) tea.Cmd {
 	return cmd
 }
 
+// askNewConversation starts over, after asking first when answers are
+// still arriving: a second ctrl+n discards them.
+func (m *Model) askNewConversation() tea.Cmd {
+	if m.running && !m.confirmNew {
+		m.confirmNew = true
+		m.status = "answers are still arriving: ctrl+n again discards them, esc cancels"
+		return nil
+	}
+	return m.newConversation()
+}
+
 // newConversation forgets every pane's history; the next prompt starts a
 // new session file.
 func (m *Model) newConversation() tea.Cmd {
 	m.spend()
-	m.cancel()
-	cmd := m.endRecording()
-	m.run++ // late events of the cancelled run are dropped
-	m.running = false
-	m.queue = nil
-	for _, p := range m.panes {
-		p.history = nil
-		p.reset()
-	}
-	m.turns = 0
-	m.prompt = ""
-	m.params = m.defaultParams()
+	m.confirmNew = false
+	cmd := m.reset(m.defaultParams())
 	m.status = "new conversation"
 	m.focusEditor()
 	return cmd

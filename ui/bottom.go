@@ -46,15 +46,12 @@ func (m *Model) renderBottom() string {
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
 }
 
-// shortHelp is the help line for what has focus.
+// shortHelp is the help line of the mode the keys act in.
 func (m *Model) shortHelp() string {
-	switch {
-	case m.focus >= 0:
-		return m.helpLine(m.keys.paneHelp())
-	case m.replay != nil:
-		return m.helpLine(m.keys.replayHelp())
+	if m.running {
+		return m.helpLine(m.keys.shortWhileRunning(m.mode()))
 	}
-	return m.helpLine(m.keys.ShortHelp())
+	return m.helpLine(m.keys.short(m.mode()))
 }
 
 // helpLine is a one-line help that fits the screen. The quit binding is
@@ -62,20 +59,17 @@ func (m *Model) shortHelp() string {
 // line is too wide, the other bindings are dropped from the end first.
 // (bubbles' help would drop from the end whatever they are, quit first.)
 func (m *Model) helpLine(bindings []key.Binding) string {
-	var keep, quit []key.Binding
+	quit := m.keys.composer.Quit
+	var keep []key.Binding
 	for _, b := range bindings {
-		if hasKey(b, "ctrl+c") {
-			continue
+		if !sameKeys(b, quit) {
+			keep = append(keep, b)
 		}
-		keep = append(keep, b)
-	}
-	if q := m.quitBinding(); q.Enabled() {
-		quit = []key.Binding{q}
 	}
 	h := m.help
 	h.SetWidth(0) // measured here, not cut by bubbles
 	for {
-		line := h.ShortHelpView(append(keep[:len(keep):len(keep)], quit...))
+		line := h.ShortHelpView(append(keep[:len(keep):len(keep)], quit))
 		if lipgloss.Width(line) <= m.width || len(keep) == 0 {
 			return truncate(line, m.width)
 		}
@@ -87,22 +81,15 @@ func (m *Model) helpLine(bindings []key.Binding) string {
 	}
 }
 
-// quitBinding is the binding that quits, from the key map's full help.
-func (m *Model) quitBinding() key.Binding {
-	for _, col := range m.keys.FullHelp() {
-		for _, b := range col {
-			if hasKey(b, "ctrl+c") {
-				return b
-			}
-		}
-	}
-	return key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
-}
-
 func hasKey(b key.Binding, k string) bool { return slices.Contains(b.Keys(), k) }
 
-// estimates shows, before sending, the prompt's estimated input tokens and
-// what it would cost on each model.
+func sameKeys(a, b key.Binding) bool { return slices.Equal(a.Keys(), b.Keys()) }
+
+// estimates shows, before sending, what the prompt would send each model
+// (its own conversation so far, then the prompt) and what that would cost.
+// Each pane keeps its history's count, so a key costs the prompt's count
+// once, whatever the length of the conversations; the line is cached for
+// the prompt and width it was made for, as View draws many frames a key.
 func (m *Model) estimates() string {
 	prompt := strings.TrimSpace(m.editor.Value())
 	if prompt == "" {
@@ -112,25 +99,101 @@ func (m *Model) estimates() string {
 		if m.turns > 0 {
 			return " follow-ups go to every model with its own conversation · ctrl+n starts over"
 		}
+		if len(m.panes) == 0 {
+			return " no models yet: ctrl+p picks some"
+		}
 		return " type a prompt; every model answers side by side"
 	}
+	key := estimateKey{prompt: prompt, width: m.width, panes: m.paneSignature(), budget: m.budgetNote()}
+	if m.estimate.key == key {
+		return m.estimate.line
+	}
+	m.estimate.key, m.estimate.line = key, m.estimateLine(prompt)
+	return m.estimate.line
+}
+
+// estimateKey is what the estimate line depends on.
+type estimateKey struct {
+	prompt, panes, budget string
+	width                 int
+}
+
+// paneSignature tells one set of panes and histories from another, for
+// the estimate's cache: a few bytes a pane.
+func (m *Model) paneSignature() string {
 	var b strings.Builder
+	for _, p := range m.panes {
+		fmt.Fprintf(&b, "%p:%d;", p, p.historyTokens)
+	}
+	return b.String()
+}
+
+// estimateLine is the estimate for prompt: per model when the line fits,
+// else the range of input tokens and the total cost.
+func (m *Model) estimateLine(prompt string) string {
+	promptTokens := backends.EstimateInput(backends.Request{System: m.params.system, Messages: []backends.Message{{Role: backends.RoleUser, Content: prompt}}})
+	type est struct {
+		in   int
+		cost *float64
+	}
+	ests := make([]est, len(m.panes))
+	lo, hi := -1, 0
 	for i, p := range m.panes {
-		req := m.request(p, prompt)
-		in := backends.EstimateInput(req)
-		if i == 0 {
-			fmt.Fprintf(&b, " ~%d tokens in ·", in)
-		}
-		cost := "—"
+		e := est{in: promptTokens + p.historyTokens}
 		if p.price != nil {
-			cost = "~" + session.FormatUSD(p.price.Cost(backends.Usage{Input: in}))
+			c := p.price.Cost(backends.Usage{Input: e.in})
+			e.cost = &c
 		}
-		fmt.Fprintf(&b, " %s %s", p.target.Label, cost)
+		ests[i] = e
+		if lo < 0 || e.in < lo {
+			lo = e.in
+		}
+		hi = max(hi, e.in)
+	}
+	if len(ests) == 0 {
+		return fmt.Sprintf(" ~%d tokens in · no models: ctrl+p picks some", promptTokens)
+	}
+	var b strings.Builder
+	if lo == hi {
+		fmt.Fprintf(&b, " ~%d tokens in ·", lo)
+	} else {
+		b.WriteString(" in:")
+	}
+	for i, p := range m.panes {
+		b.WriteString(" " + p.target.Label)
+		if lo != hi {
+			fmt.Fprintf(&b, " ~%d tok", ests[i].in)
+		}
+		if c := ests[i].cost; c != nil {
+			b.WriteString(" ~" + session.FormatUSD(*c))
+		} else {
+			b.WriteString(" —")
+		}
 		if i < len(m.panes)-1 {
 			b.WriteString(" ·")
 		}
 	}
-	return b.String()
+	if line := b.String(); lipgloss.Width(m.budgetNote()+line) <= m.width {
+		return line
+	}
+	// Too long for one line: the range and the total.
+	total, unpriced := 0.0, 0
+	for _, e := range ests {
+		if e.cost == nil {
+			unpriced++
+			continue
+		}
+		total += *e.cost
+	}
+	in := fmt.Sprintf("~%d", lo)
+	if lo != hi {
+		in = fmt.Sprintf("~%d–%d", lo, hi)
+	}
+	line := fmt.Sprintf(" %s tokens in · ~%s on %d models", in, session.FormatUSD(total), len(ests))
+	if unpriced > 0 {
+		line += fmt.Sprintf(" (%d unpriced)", unpriced)
+	}
+	return line
 }
 
 // summary ranks the panes once every one has ended: first token, speed,
@@ -141,6 +204,11 @@ func (m *Model) estimates() string {
 func (m *Model) summary() string {
 	if m.streaming() || len(m.panes) < 2 {
 		return ""
+	}
+	for _, p := range m.panes {
+		if !p.idle() && !p.result.Stats.Ended() {
+			return "" // a paused replay, mid-run
+		}
 	}
 	var ttft, speed, cost, length []rankEntry
 	for i, p := range m.panes {
@@ -310,33 +378,54 @@ func (m *Model) labels(w int) []string {
 	return out
 }
 
-// renderHelp is the full-screen ? view.
+// renderHelp is the full-screen ? view: one page per mode, each listing
+// that mode's key map, with the legend of the numbers under it.
 func (m *Model) renderHelp() string {
 	th := m.theme
+	page := mode(m.helpPage)
 	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("fanout · keys")
-	intro := m.fg(th.Muted).Render("Tab moves between the composer and the panes. In a pane, letters are commands;\nin the composer they type. Esc cancels the streams in flight.")
+	// The pages, the one shown highlighted.
+	var tabs []string
+	for md := range modeCount {
+		style := m.fg(th.Subtle)
+		name := modeNames[md]
+		if md == page {
+			style = lipgloss.NewStyle().Bold(true).Foreground(th.Text).Underline(th.Plain)
+			name = "[" + name + "]"
+		}
+		tabs = append(tabs, style.Render(name))
+	}
+	tabLine := wrap(strings.Join(tabs, m.fg(th.Subtle).Render(" · ")), max(8, m.width-2))
+	intro := m.fg(th.Muted).Render(wrap("Tab moves between the composer and the panes. In a pane, letters are commands; in the composer they type, and ? opens this help while it is empty.", max(8, m.width-2)))
 	width := m.help.Width()
 	m.help.SetWidth(0) // measure, then fit the columns to the screen below
 	m.help.ShowAll = true
-	body := m.help.View(m.keys)
+	keys := modeHelpMap(m.keys.bindings(page))
+	body := m.help.View(keys)
 	if lipgloss.Width(body) > m.width-2 {
-		// Too narrow for every column side by side: stack them in two
-		// rows rather than cut the last ones off.
-		cols := m.keys.FullHelp()
-		half := (len(cols) + 1) / 2
-		body = m.help.View(helpColumns(cols[:half])) + "\n\n" + m.help.View(helpColumns(cols[half:]))
+		// Too narrow for the columns side by side: stack them.
+		var cols []string
+		for _, c := range keys.FullHelp() {
+			cols = append(cols, m.help.View(modeHelpMap(c)))
+		}
+		body = strings.Join(cols, "\n")
 	}
-	replay := m.help.View(replayKeys{m.keys})
 	m.help.ShowAll = false
 	m.help.SetWidth(width)
-	foot := m.fg(th.Subtle).Render("? or esc closes this help")
-	replayTitle := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("replaying a session")
+	if page == modeReplay {
+		body += "\n" + m.fg(th.Muted).Render(wrap("space, +/-, ←/→ and [/] also act while a pane has focus.", max(8, m.width-2)))
+	}
+	if page == modePicker {
+		body += "\n" + m.fg(th.Muted).Render(wrap("Other keys type in the filter; a typed provider:model is offered as a row of its own.", max(8, m.width-2)))
+	}
+	foot := m.fg(th.Subtle).Render(truncate(m.helpLine(m.keys.bindings(modeHelp)), m.width))
 	// The fullest layout that fits the screen: the intro goes first, then
-	// the legend's table becomes a paragraph, then the blank lines go.
+	// the legend's table becomes a paragraph, then the blank lines go,
+	// then the legend.
 	legendW := m.width - 2
 	var parts []string
-	for _, try := range []struct{ intro, compact, blanks bool }{
-		{true, false, true}, {false, false, true}, {false, true, true}, {false, true, false},
+	for _, try := range []struct{ intro, compact, blanks, legend bool }{
+		{true, false, true, true}, {false, false, true, true}, {false, true, true, true}, {false, true, false, true}, {false, true, false, false},
 	} {
 		blank := func() []string {
 			if try.blanks {
@@ -344,14 +433,16 @@ func (m *Model) renderHelp() string {
 			}
 			return nil
 		}
-		parts = []string{title, ""}
+		parts = []string{title, tabLine}
+		parts = append(parts, blank()...)
 		if try.intro {
 			parts = append(parts, intro, "")
 		}
 		parts = append(parts, body)
-		parts = append(append(parts, blank()...), replayTitle, replay)
-		parts = append(append(parts, blank()...), m.renderLegend(legendW, try.compact))
-		parts = append(parts, "", foot)
+		if try.legend {
+			parts = append(append(parts, blank()...), m.renderLegend(legendW, try.compact))
+		}
+		parts = append(append(parts, blank()...), foot)
 		if lipgloss.Height(strings.Join(parts, "\n")) <= m.height {
 			break
 		}
@@ -359,9 +450,3 @@ func (m *Model) renderHelp() string {
 	content := lipgloss.JoinVertical(lipgloss.Left, parts...)
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, content)
 }
-
-// helpColumns shows some columns of the full help.
-type helpColumns [][]key.Binding
-
-func (c helpColumns) ShortHelp() []key.Binding  { return nil }
-func (c helpColumns) FullHelp() [][]key.Binding { return c }

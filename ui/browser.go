@@ -95,8 +95,10 @@ func (m *Model) openBrowser() tea.Cmd {
 	l.Help.Styles = helpStyles(m.theme)
 	l.SetStatusBarItemName("session", "sessions")
 	l.DisableQuitKeybindings()
-	keys := m.keys
-	l.AdditionalShortHelpKeys = func() []key.Binding { return []key.Binding{keys.Replay, keys.Rerun, keys.CloseReplay} }
+	// The list's own help shows its keys and filter; ours add to it.
+	k := m.keys.browser
+	l.AdditionalShortHelpKeys = func() []key.Binding { return []key.Binding{k.Replay, k.Rerun, k.Close} }
+	l.AdditionalFullHelpKeys = l.AdditionalShortHelpKeys
 	m.browser = &browser{list: l, loading: true}
 	store := *m.opts.Sessions
 	return tea.Batch(m.browser.list.StartSpinner(), func() tea.Msg {
@@ -135,28 +137,31 @@ func (m *Model) sessionsListed(msg sessionsListedMsg) tea.Cmd {
 	return b.list.SetItems(items)
 }
 
-// browserKey handles a key while the browser shows.
+// browserKey handles a key while the browser shows. While the filter is
+// being typed every key goes to it; else the browser's keys act, moving
+// and filtering through the list.
 func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 	b := m.browser
+	k := m.keys.browser
 	if b.list.SettingFilter() {
 		var cmd tea.Cmd
 		b.list, cmd = b.list.Update(msg)
 		return cmd
 	}
-	switch msg.String() {
-	case "esc", "q", "ctrl+o":
+	switch {
+	case key.Matches(msg, k.Close):
 		if msg.String() == "esc" && b.list.IsFiltered() {
 			b.list.ResetFilter()
 			return nil
 		}
 		m.browser = nil
 		return nil
-	case "enter", "r":
+	case key.Matches(msg, k.Replay), key.Matches(msg, k.Rerun):
 		it, ok := b.list.SelectedItem().(sessionItem)
 		if !ok {
 			return nil
 		}
-		rerun := msg.String() == "r"
+		rerun := key.Matches(msg, k.Rerun)
 		path := it.s.Path
 		return func() tea.Msg {
 			if rerun {
@@ -166,9 +171,19 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 			rd, err := session.Open(path)
 			return sessionOpenedMsg{rd: rd, err: err}
 		}
+	case key.Matches(msg, k.Move), key.Matches(msg, k.Page), key.Matches(msg, k.Filter):
+		var cmd tea.Cmd
+		b.list, cmd = b.list.Update(msg)
+		return cmd
 	}
+	return nil
+}
+
+// browserMsg gives the list what is its own: the filter's matches, which
+// it computes in a command, and its spinner's ticks.
+func (m *Model) browserMsg(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
-	b.list, cmd = b.list.Update(msg)
+	m.browser.list, cmd = m.browser.list.Update(msg)
 	return cmd
 }
 

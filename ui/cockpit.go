@@ -7,10 +7,13 @@ package ui
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
@@ -35,8 +38,11 @@ type Options struct {
 	Theme string
 	// NoColor draws without colour (NO_COLOR).
 	NoColor bool
-	// Choices are the models the picker (m) offers.
+	// Choices are the models the picker (m, ctrl+p) offers.
 	Choices []Choice
+	// Resolve turns a provider:model typed in the picker's filter into a
+	// target (nil: only Choices can be picked). Its error is shown as is.
+	Resolve func(spec string) (backends.Target, error)
 	// Sessions is where runs are recorded and where the browser (ctrl+o)
 	// finds them; nil records nothing and browses nothing.
 	Sessions *session.Store
@@ -64,7 +70,7 @@ type NoticeMsg string
 // Model is the cockpit's root model.
 type Model struct {
 	opts Options
-	keys keyMap
+	keys keyMaps
 	help help.Model
 	spin spinner.Model
 	// spinning is set while a tick of spin is on its way.
@@ -76,7 +82,13 @@ type Model struct {
 	themeFixed bool
 	md         *markdown.Renderer
 
-	panes []*pane
+	// conversation is the panes and what they are talking about; a
+	// replay swaps it for its own while it shows.
+	*conversation
+	// runs numbers the runs of every conversation, so that a late batch
+	// of any earlier run is told apart (nextRun).
+	runs int
+
 	// focus is the focused pane, or -1 for the composer.
 	focus    int
 	zoomed   bool
@@ -87,29 +99,10 @@ type Model struct {
 	replay    *replayer
 	replayGen int
 	initCmd   tea.Cmd
-	// now is the clock replays run on; tests replace it.
+	// now is the clock replays and notices run on; tests replace it.
 	now func() time.Time
 
 	width, height int
-
-	// The run in flight, if any.
-	run       int
-	current   *pump
-	running   bool
-	cancelRun context.CancelCauseFunc
-	prompt    string // the prompt of the current turn
-	turns     int
-
-	// params go with every prompt of the conversation: the options', or
-	// a re-run session's.
-	params params
-	// queue holds the prompts a re-run still has to send, in order.
-	queue []string
-	// rec records the conversation; nil until its first prompt, or when
-	// nothing is recorded.
-	rec *session.Recorder
-	// rerunOf is the id of the session the conversation re-runs.
-	rerunOf string
 
 	history    []string // earlier prompts, oldest first
 	historyPos int      // index into history while recalling; len(history) when not
@@ -117,13 +110,27 @@ type Model struct {
 	// legendSeen ends the "? explains the numbers" hint: set once the
 	// help has been opened or a run has ended (see noteLegend).
 	legendSeen bool
+	// estimate is the composer's estimate line, cached for what it
+	// depends on.
+	estimate struct {
+		key  estimateKey
+		line string
+	}
+	// noticeGen tells the notice shown from those before it, whose
+	// expiry must not end it.
+	noticeGen int
+	// helpPage is the mode whose keys the help shows.
+	helpPage int
+	// confirmNew is set by a ctrl+n while answers stream: a second one
+	// discards them.
+	confirmNew bool
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the
 // program reports it, unless opts names one.
 func New(opts Options) (*Model, error) {
 	m := &Model{opts: opts, keys: defaultKeys(), focus: -1, md: markdown.NewRenderer()}
-	m.params = m.defaultParams()
+	m.conversation = newConversation(nil, m.defaultParams())
 	m.now = time.Now
 	name := opts.Theme
 	switch {
@@ -153,6 +160,10 @@ func New(opts Options) (*Model, error) {
 	m.editor.Focus()
 	for _, t := range opts.Targets {
 		m.panes = append(m.panes, newPane(t, m.price(t), m.md))
+	}
+	if opts.History != nil {
+		m.history = slices.Clone(opts.History.Prompts())
+		m.historyPos = len(m.history)
 	}
 	m.applyTheme()
 	if opts.Replay != nil {
@@ -184,11 +195,32 @@ func (m *Model) Init() tea.Cmd {
 // an idle cockpit (or an idle SSH client of fanout serve) is not redrawn
 // twelve times a second for nothing.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.status
 	model, cmd := m.update(msg)
 	if spin := m.spinCmd(); spin != nil {
 		cmd = tea.Batch(cmd, spin)
 	}
+	if m.status != before && m.status != "" {
+		cmd = tea.Batch(cmd, m.expireNotice())
+	}
 	return model, cmd
+}
+
+// noticeTTL is how long a notice stays in the title bar; one that says a
+// session was not saved stays until another takes its place.
+const noticeTTL = 4 * time.Second
+
+// noticeExpiredMsg ends the notice it was started for.
+type noticeExpiredMsg struct{ gen int }
+
+// expireNotice starts the clock of the notice just shown.
+func (m *Model) expireNotice() tea.Cmd {
+	m.noticeGen++
+	if strings.HasPrefix(m.status, "session not saved") {
+		return nil
+	}
+	gen := m.noticeGen
+	return tea.Tick(noticeTTL, func(time.Time) tea.Msg { return noticeExpiredMsg{gen} })
 }
 
 // spinCmd starts the spinner's ticks when answers stream and it is still.
@@ -238,13 +270,26 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.endRun(msg.recordErr)
 		}
 		return m, nil
+	case noticeExpiredMsg:
+		if msg.gen == m.noticeGen {
+			m.status = ""
+		}
+		return m, nil
 	case NoticeMsg:
 		m.status = string(msg)
 		return m, nil
 	case recordErrMsg:
 		m.status = "session not saved: " + msg.err.Error()
 		return m, nil
+	case list.FilterMatchesMsg:
+		if m.browser != nil {
+			return m, m.browserMsg(msg)
+		}
+		return m, nil
 	case spinner.TickMsg:
+		if m.browser != nil && msg.ID != m.spin.ID() {
+			return m, m.browserMsg(msg)
+		}
 		if !m.streaming() {
 			m.spinning = false // the next stream starts it again
 			return m, nil
@@ -257,6 +302,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
+	}
+	if m.picker != nil {
+		var cmd tea.Cmd
+		m.picker.filter, cmd = m.picker.filter.Update(msg) // a paste
+		return m, cmd
+	}
+	if m.mode() == modeComposer {
+		return m, m.typeInEditor(msg) // a paste, the cursor's blink
 	}
 	var cmd tea.Cmd
 	m.editor, cmd = m.editor.Update(msg)

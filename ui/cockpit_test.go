@@ -255,16 +255,34 @@ func TestTooManyModelsRefused(t *testing.T) {
 	}
 }
 
-// At 80×24 the help shows every key: columns that do not fit side by side
-// are stacked, not cut.
+// At 80×24 every page of the help fits, and each lists every key of its
+// mode, with how to reach the other pages and close it.
 func TestHelpFitsNarrowTerminal(t *testing.T) {
 	m := newTestModel(t, 3, 80, 24, "")
-	m.showHelp = true
-	out := screen(m)
-	assertFits(t, out, 80, 24)
-	for _, want := range []string{"copy answer", "quit", "re-run", "sessions", "? or esc closes this help"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the help at 80×24 lacks %q:\n%s", want, out)
+	m.Update(keyPress("?"))
+	if !m.showHelp || m.helpPage != int(modeComposer) {
+		t.Fatalf("? in an empty composer: help %v, page %d", m.showHelp, m.helpPage)
+	}
+	for page := range modeCount {
+		out := screen(m)
+		assertFits(t, out, 80, 24)
+		for _, b := range m.keys.bindings(page) {
+			if want := b.Help().Desc; !strings.Contains(out, want) {
+				t.Errorf("the %s page of the help at 80×24 lacks %q:\n%s", modeNames[page], want, out)
+			}
 		}
+		for _, want := range []string{"close help", "other keys", "[" + modeNames[page] + "]"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the %s page of the help lacks %q", modeNames[page], want)
+			}
+		}
+		m.Update(keyPress("tab"))
+	}
+	if m.helpPage != int(modeComposer) {
+		t.Errorf("tab through every page came to page %d, not back to the first", m.helpPage)
+	}
+	m.Update(keyPress("q"))
+	if m.showHelp {
+		t.Error("q does not close the help")
 	}
 }

@@ -1,81 +1,264 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+)
 
-// keyMap lists every key of the cockpit; the help view is built from it.
-type keyMap struct {
-	Send, Newline, History             key.Binding
-	NextPane, PrevPane, FocusN         key.Binding
-	Zoom, Scroll, Page, Ends           key.Binding
-	Reasoning, Copy, Cancel, NewThread key.Binding
-	Help, Quit, Models                 key.Binding
-	Sessions                           key.Binding
+// mode is what the keys act on at the moment. Each mode has one key map;
+// the handlers match only the bindings of their mode's map (key.Matches),
+// and the ? help is drawn from the same maps, so a key that works is
+// listed and a listed key works.
+type mode int
 
-	// The replay bar's keys.
-	Pause, Speed, Seek, Milestone, Rerun, CloseReplay, Replay key.Binding
+const (
+	modeComposer mode = iota
+	modePane
+	modeZoom
+	modeReplay
+	modePicker
+	modeBrowser
+	modeHelp
+	modeCount
+)
+
+var modeNames = [modeCount]string{
+	modeComposer: "composer",
+	modePane:     "pane",
+	modeZoom:     "zoomed pane",
+	modeReplay:   "replay",
+	modePicker:   "model picker",
+	modeBrowser:  "sessions",
+	modeHelp:     "help",
 }
 
-func defaultKeys() keyMap {
-	return keyMap{
-		Send:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send to every model")),
-		Newline:   key.NewBinding(key.WithKeys("ctrl+j", "alt+enter"), key.WithHelp("ctrl+j/alt+enter", "new line")),
-		History:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "earlier prompts (empty composer)")),
-		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
-		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		FocusN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1–9", "focus pane")),
-		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom pane")),
-		Scroll:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑/↓/k/j/wheel", "scroll pane")),
-		Page:      key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
-		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "top/follow")),
-		Reasoning: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "show/hide thinking")),
-		Copy:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy answer")),
-		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel streams")),
-		NewThread: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "new conversation")),
-		Models:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "pick models")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Sessions:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "sessions")),
+// mode is the mode the next key press is handled in.
+func (m *Model) mode() mode {
+	switch {
+	case m.showHelp:
+		return modeHelp
+	case m.browser != nil:
+		return modeBrowser
+	case m.picker != nil:
+		return modePicker
+	case m.focus >= 0 && m.zoomed:
+		return modeZoom
+	case m.focus >= 0:
+		return modePane
+	case m.replay != nil:
+		return modeReplay
+	}
+	return modeComposer
+}
 
-		Pause:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
-		Speed:       key.NewBinding(key.WithKeys("+", "-", "=", "_"), key.WithHelp("+/-", "speed")),
-		Seek:        key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "seek 5s")),
-		Milestone:   key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "milestone")),
-		Rerun:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
-		CloseReplay: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc/q", "close")),
-		Replay:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "replay")),
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// composerKeys act while the composer has focus.
+type composerKeys struct {
+	Send, Newline, History, Models, Sessions, NewThread, Cancel, Focus, Help, Quit key.Binding
+}
+
+// paneKeys act while a pane has focus (zoomed or not), live or in a
+// replay; in a replay the transport keys act too.
+type paneKeys struct {
+	Focus, FocusN, Zoom, Scroll, Page, Ends, Reasoning, Copy, Models, Compose, Back, NewThread, Sessions, Help, Quit key.Binding
+}
+
+// replayKeys act while a replay shows and no pane has focus; Transport
+// also acts while a pane has focus.
+type replayKeys struct {
+	Pause, Speed, Seek, Milestone                   key.Binding
+	Rerun, Models, Close, Focus, FocusN, Sessions   key.Binding
+	Help, Quit                                      key.Binding
+}
+
+// pickerKeys act in the model picker; any other key types in its filter.
+type pickerKeys struct {
+	Move, Toggle, Apply, Close, Quit key.Binding
+}
+
+// browserKeys act in the sessions browser.
+type browserKeys struct {
+	Move, Page, Replay, Rerun, Filter, Close, Quit key.Binding
+}
+
+// helpKeys act in the ? help.
+type helpKeys struct {
+	Section, Close, Quit key.Binding
+}
+
+// keyMaps are every mode's keys.
+type keyMaps struct {
+	composer composerKeys
+	pane     paneKeys
+	zoom     paneKeys
+	replay   replayKeys
+	picker   pickerKeys
+	browser  browserKeys
+	help     helpKeys
+}
+
+func defaultKeys() keyMaps {
+	quit := bind("ctrl+c", "quit", "ctrl+c")
+	sessions := bind("ctrl+o", "sessions", "ctrl+o")
+	newThread := bind("ctrl+n", "new conversation", "ctrl+n")
+	focus := bind("tab/shift+tab", "next/previous pane", "tab", "shift+tab")
+	focusN := bind("1–8", "focus pane", "1", "2", "3", "4", "5", "6", "7", "8")
+	pane := paneKeys{
+		Focus:     focus,
+		FocusN:    focusN,
+		Zoom:      bind("z", "zoom pane", "z"),
+		Scroll:    bind("↑/↓/k/j/wheel", "scroll", "up", "down", "k", "j"),
+		Page:      bind("pgup/pgdn", "page", "pgup", "pgdown"),
+		Ends:      bind("home/end", "top/follow", "home", "end"),
+		Reasoning: bind("r", "show/hide thinking", "r"),
+		Copy:      bind("y", "copy answer", "y"),
+		Models:    bind("m", "pick models", "m"),
+		Compose:   bind("enter/i", "write a prompt", "enter", "i"),
+		Back:      bind("esc", "cancel streams, else back", "esc"),
+		NewThread: newThread,
+		Sessions:  sessions,
+		Help:      bind("?", "help", "?"),
+		Quit:      quit,
+	}
+	zoom := pane
+	zoom.Zoom = bind("z", "unzoom", "z")
+	zoom.Back = bind("esc", "cancel streams, else unzoom", "esc")
+	return keyMaps{
+		composer: composerKeys{
+			Send:      bind("enter", "send to every model", "enter"),
+			Newline:   bind("ctrl+j/alt+enter", "new line", "ctrl+j", "alt+enter"),
+			History:   bind("↑/↓", "earlier prompts", "up", "down"),
+			Models:    bind("ctrl+p", "pick models", "ctrl+p"),
+			Sessions:  sessions,
+			NewThread: newThread,
+			Cancel:    bind("esc", "cancel streams", "esc"),
+			Focus:     focus,
+			Help:      bind("?", "help", "?"),
+			Quit:      quit,
+		},
+		pane: pane,
+		zoom: zoom,
+		replay: replayKeys{
+			Pause:     bind("space", "pause", "space"),
+			Speed:     bind("+/-", "speed", "+", "=", "-", "_"),
+			Seek:      bind("←/→", "seek 5s", "left", "right"),
+			Milestone: bind("[/]", "milestone", "[", "]"),
+			Rerun:     bind("r", "re-run", "r"),
+			Models:    bind("m", "re-run on other models", "m"),
+			Close:     bind("esc/q", "close replay", "esc", "q"),
+			Focus:     focus,
+			FocusN:    focusN,
+			Sessions:  sessions,
+			Help:      bind("?", "help", "?"),
+			Quit:      quit,
+		},
+		picker: pickerKeys{
+			Move:   bind("↑/↓", "move", "up", "down"),
+			Toggle: bind("space/tab", "select", "space", "tab"),
+			Apply:  bind("enter", "apply", "enter"),
+			Close:  bind("esc", "close", "esc"),
+			Quit:   quit,
+		},
+		browser: browserKeys{
+			Move:   bind("↑/↓/k/j", "move", "up", "down", "k", "j"),
+			Page:   bind("←/→/pgup/pgdn", "page", "left", "right", "pgup", "pgdown"),
+			Replay: bind("enter", "replay", "enter"),
+			Rerun:  bind("r", "re-run", "r"),
+			Filter: bind("/", "filter", "/"),
+			Close:  bind("esc/q/ctrl+o", "close", "esc", "q", "ctrl+o"),
+			Quit:   quit,
+		},
+		help: helpKeys{
+			Section: bind("tab/←/→", "other keys", "tab", "shift+tab", "left", "right"),
+			Close:   bind("?/esc/q", "close help", "?", "esc", "q"),
+			Quit:    quit,
+		},
 	}
 }
 
-// ShortHelp is the one-line help under the composer, when it has focus.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Send, k.NextPane, k.Cancel, k.Help, k.Quit}
-}
-
-// paneHelp is the one-line help while a pane has focus.
-func (k keyMap) paneHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Zoom, k.Scroll, k.Copy, k.Reasoning, k.Models, k.Cancel, k.Help}
-}
-
-// replayHelp is the one-line help of the replay bar.
-func (k keyMap) replayHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Speed, k.Seek, k.Milestone, k.Rerun, k.CloseReplay, k.Models, k.NextPane}
-}
-
-// FullHelp is the ? view, in columns.
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Send, k.Newline, k.History, k.NewThread, k.Cancel, k.Sessions},
-		{k.NextPane, k.PrevPane, k.FocusN, k.Zoom, k.Models, k.Help},
-		{k.Scroll, k.Page, k.Ends, k.Reasoning, k.Copy, k.Quit},
+// bindings are a mode's keys in the order the help lists them.
+func (k keyMaps) bindings(md mode) []key.Binding {
+	switch md {
+	case modeComposer:
+		c := k.composer
+		return []key.Binding{c.Send, c.Newline, c.History, c.Models, c.Sessions, c.NewThread, c.Cancel, c.Focus, c.Help, c.Quit}
+	case modePane, modeZoom:
+		p := k.pane
+		if md == modeZoom {
+			p = k.zoom
+		}
+		return []key.Binding{p.Focus, p.FocusN, p.Zoom, p.Scroll, p.Page, p.Ends, p.Reasoning, p.Copy, p.Models, p.Compose, p.Back, p.NewThread, p.Sessions, p.Help, p.Quit}
+	case modeReplay:
+		r := k.replay
+		return []key.Binding{r.Pause, r.Speed, r.Seek, r.Milestone, r.Rerun, r.Models, r.Close, r.Focus, r.FocusN, r.Sessions, r.Help, r.Quit}
+	case modePicker:
+		p := k.picker
+		return []key.Binding{p.Move, p.Toggle, p.Apply, p.Close, p.Quit}
+	case modeBrowser:
+		b := k.browser
+		return []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Close, b.Quit}
+	case modeHelp:
+		h := k.help
+		return []key.Binding{h.Section, h.Close, h.Quit}
 	}
+	return nil
 }
 
-// replayKeys are the replay bar's keys, for their own part of the ? view.
-type replayKeys struct{ k keyMap }
+// short are the keys of a mode's one-line help, most useful first; quit
+// and help are added by helpLine.
+func (k keyMaps) short(md mode) []key.Binding {
+	switch md {
+	case modeComposer:
+		c := k.composer
+		return []key.Binding{c.Send, c.Focus, c.Models, c.Sessions, c.NewThread, c.Help}
+	case modePane, modeZoom:
+		p := k.pane
+		if md == modeZoom {
+			p = k.zoom
+		}
+		return []key.Binding{p.Focus, p.Zoom, p.Scroll, p.Copy, p.Reasoning, p.Models, p.Back, p.Help}
+	case modeReplay:
+		r := k.replay
+		return []key.Binding{r.Pause, r.Speed, r.Seek, r.Milestone, r.Rerun, r.Close, r.Models, r.Focus, r.Help}
+	}
+	return k.bindings(md)
+}
 
-func (r replayKeys) ShortHelp() []key.Binding { return r.k.replayHelp() }
+// shortWhileRunning is the one-line help of a mode while answers arrive:
+// the key that cancels them comes first.
+func (k keyMaps) shortWhileRunning(md mode) []key.Binding {
+	switch md {
+	case modeComposer:
+		c := k.composer
+		return []key.Binding{c.Cancel, c.Focus, c.NewThread, c.Help}
+	case modePane, modeZoom:
+		p := k.pane
+		if md == modeZoom {
+			p = k.zoom
+		}
+		return []key.Binding{p.Back, p.Focus, p.Zoom, p.Scroll, p.Copy, p.Reasoning, p.Help}
+	}
+	return k.short(md)
+}
 
-func (r replayKeys) FullHelp() [][]key.Binding {
-	k := r.k
-	return [][]key.Binding{{k.Pause, k.Speed, k.Seek}, {k.Milestone, k.Rerun, k.CloseReplay}}
+// transport are the replay keys that act in a replay whatever has focus.
+func (k keyMaps) transport() []key.Binding {
+	r := k.replay
+	return []key.Binding{r.Pause, r.Speed, r.Seek, r.Milestone}
+}
+
+// modeHelp lists one mode's keys for the help's columns.
+type modeHelpMap []key.Binding
+
+func (h modeHelpMap) ShortHelp() []key.Binding { return h }
+
+// FullHelp is the mode's keys in columns of at most six.
+func (h modeHelpMap) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for i := 0; i < len(h); i += 6 {
+		cols = append(cols, h[i:min(i+6, len(h))])
+	}
+	return cols
 }

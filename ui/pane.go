@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -17,7 +18,16 @@ import (
 type pane struct {
 	target  backends.Target
 	price   *backends.Price
+	md      *markdown.Renderer
 	history []backends.Message // earlier turns, for follow-up prompts
+	// historyTokens is the estimated input tokens of history, kept as it
+	// grows so that the composer's estimate does not re-read whole
+	// conversations on every key.
+	historyTokens int
+	// earlier are the turns before the current one, as shown above it;
+	// asked is the prompt of the current answer ("" before the first).
+	earlier []shownTurn
+	asked   string
 
 	result *session.Result
 	answer *markdown.Stream
@@ -39,8 +49,72 @@ type pane struct {
 	drawn struct{ lines, width int }
 }
 
+// shownTurn is an earlier turn of a pane's conversation: the prompt, the
+// answer (its rendering cached with it) and how it ended, when not well.
+type shownTurn struct {
+	prompt string
+	answer *markdown.Stream
+	note   string
+}
+
 func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pane {
-	return &pane{target: t, price: price, result: &session.Result{Target: t, Price: price}, answer: markdown.NewStream(r)}
+	return &pane{target: t, price: price, md: r, result: &session.Result{Target: t, Price: price}, answer: markdown.NewStream(r)}
+}
+
+// nextTurn makes room for a new answer: the current one, if any, moves up
+// among the earlier turns, where it stays visible.
+func (p *pane) nextTurn() {
+	if p.asked != "" || p.answer.Len() > 0 {
+		t := shownTurn{prompt: p.asked, answer: p.answer}
+		switch s := &p.result.Stats; s.Status {
+		case session.StatusCancelled:
+			t.note = "■ cancelled"
+		case session.StatusError:
+			if s.Err != nil {
+				t.note = "✗ " + s.Err.Message
+			}
+		}
+		p.earlier = append(p.earlier, t)
+		p.answer = markdown.NewStream(p.md)
+	}
+	p.asked = ""
+	p.reset()
+}
+
+// remember adds an exchange to the pane's history, which follow-ups send.
+func (p *pane) remember(prompt, answer string) {
+	p.history = append(p.history,
+		backends.Message{Role: backends.RoleUser, Content: prompt},
+		backends.Message{Role: backends.RoleAssistant, Content: answer})
+	p.historyTokens += backends.EstimateInput(backends.Request{Messages: p.history[len(p.history)-2:]})
+}
+
+// setHistory gives the pane a conversation that happened elsewhere (a
+// session re-run, a model that joined mid-conversation), shown as its
+// earlier turns.
+func (p *pane) setHistory(h []backends.Message) {
+	p.forget()
+	p.history = slices.Clone(h)
+	p.historyTokens = backends.EstimateInput(backends.Request{Messages: p.history})
+	for i := 0; i < len(h); i++ {
+		t := shownTurn{answer: markdown.NewStream(p.md)}
+		if h[i].Role == backends.RoleUser {
+			t.prompt = h[i].Content
+			if i+1 < len(h) && h[i+1].Role == backends.RoleAssistant {
+				i++
+				t.answer.Append(h[i].Content)
+			}
+		} else {
+			t.answer.Append(h[i].Content)
+		}
+		p.earlier = append(p.earlier, t)
+	}
+}
+
+// forget starts the pane's conversation over.
+func (p *pane) forget() {
+	p.history, p.historyTokens, p.earlier, p.asked = nil, 0, nil, ""
+	p.reset()
 }
 
 // reset starts a new answer, keeping the conversation.
@@ -73,6 +147,16 @@ func (p *pane) idle() bool { return p.result.Stats.Status == "" }
 func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	var lines []string
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
+	for _, t := range p.earlier {
+		lines = appendPrompt(lines, t.prompt, width, th)
+		lines = append(lines, t.answer.Lines(width, th)...)
+		if t.note != "" {
+			pad := strings.Repeat(" ", answerMargin(th))
+			lines = append(lines, muted.Render(truncate(pad+t.note, width)))
+		}
+		lines = append(lines, muted.Render(strings.Repeat("┄", max(1, width))), "")
+	}
+	lines = appendPrompt(lines, p.asked, width, th)
 	if r := p.result.Reasoning(); r != "" {
 		// The block sits inside the same margins as the answer under it,
 		// not against the pane's borders.
@@ -98,9 +182,42 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 	}
 	if p.result.Stats.Status == session.StatusCancelled {
 		pad := strings.Repeat(" ", answerMargin(th))
-		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(pad+"■ cancelled: the answer above is partial"))
+		note := "■ cancelled before any answer"
+		if p.answer.Len() > 0 {
+			note = "■ cancelled: the answer above is partial"
+		}
+		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(pad+note))
 	}
 	return lines
+}
+
+// promptLines is how many lines of a long prompt a pane shows above its
+// answer; the rest is cut with an ellipsis.
+const promptLines = 3
+
+// appendPrompt shows the prompt an answer is to, above it ("" shows
+// nothing).
+func appendPrompt(lines []string, prompt string, width int, th themes.Theme) []string {
+	if prompt = strings.TrimSpace(prompt); prompt == "" {
+		return lines
+	}
+	pad := strings.Repeat(" ", answerMargin(th))
+	style := lipgloss.NewStyle().Foreground(th.Accent)
+	wrapped := strings.Split(wrap(prompt, max(8, width-2*len(pad)-2)), "\n")
+	for i, l := range wrapped {
+		if i == promptLines {
+			break
+		}
+		if i == promptLines-1 && len(wrapped) > promptLines {
+			l = strings.TrimRight(l, " ") + " …"
+		}
+		lead := "  "
+		if i == 0 {
+			lead = "❯ "
+		}
+		lines = append(lines, style.Render(truncate(pad+lead+strings.TrimRight(l, " "), width)))
+	}
+	return append(lines, "")
 }
 
 // reasoningCount is the reasoning's token count for the folded block:

@@ -5,9 +5,11 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
 )
@@ -36,10 +38,13 @@ type picker struct {
 	order   []int // the selected rows (indexes into choices), in selection order, so panes keep their places
 	cursor  int   // index into the filtered list
 	notice  string
+	// resolve turns a typed provider:model into a target (nil: typing
+	// only filters).
+	resolve func(string) (backends.Target, error)
 }
 
-func newPicker(choices []Choice, current []*pane) *picker {
-	p := &picker{}
+func newPicker(choices []Choice, current []*pane, resolve func(string) (backends.Target, error)) *picker {
+	p := &picker{resolve: resolve}
 	// Panes on screen are always offered first, in their order, even if
 	// discovery missed them.
 	onScreen := map[string]bool{}
@@ -81,16 +86,60 @@ func (p *picker) visible() []int {
 	return out
 }
 
-// toggle adds or removes the choice under the cursor.
-func (p *picker) toggle() {
+// typed is the provider:model written in the filter, when it names no
+// model of the list: the picker offers it as a row of its own, first.
+func (p *picker) typed() string {
+	spec := strings.TrimSpace(p.filter.Value())
+	if p.resolve == nil || strings.ContainsAny(spec, " \t") {
+		return ""
+	}
+	provider, model, ok := strings.Cut(spec, ":")
+	if !ok || provider == "" || model == "" {
+		return ""
+	}
+	for _, c := range p.choices {
+		if c.Target.Name == spec {
+			return ""
+		}
+	}
+	return spec
+}
+
+// rows is what the list shows: the typed model's row (-1) when there is
+// one, then the visible choices.
+func (p *picker) rows() []int {
 	vis := p.visible()
-	if p.cursor >= len(vis) {
+	if p.typed() != "" {
+		return append([]int{-1}, vis...)
+	}
+	return vis
+}
+
+// toggle adds or removes the row under the cursor.
+func (p *picker) toggle() {
+	rows := p.rows()
+	if p.cursor >= len(rows) {
 		return
 	}
-	row := vis[p.cursor]
+	row := rows[p.cursor]
+	if row < 0 {
+		t, err := p.resolve(p.typed())
+		if err != nil {
+			p.notice = err.Error()
+			return
+		}
+		p.choices = append(p.choices, Choice{Target: t, Note: "typed"})
+		row = len(p.choices) - 1
+		p.filter.SetValue("")
+		p.cursor = 0
+	}
 	if i := slices.Index(p.order, row); i >= 0 {
 		p.order = slices.Delete(p.order, i, i+1)
 		p.notice = ""
+		return
+	}
+	if why := p.choices[row].Unavailable; why != "" {
+		p.notice = p.choices[row].Target.Name + " cannot run here: " + why
 		return
 	}
 	if len(p.order) >= MaxPanes {
@@ -110,27 +159,40 @@ func (p *picker) targets() []backends.Target {
 	return out
 }
 
-// pickerKey handles a key while the picker is open. done reports that it
-// closed; apply that the selection should replace the panes.
-func (p *picker) key(msg tea.KeyPressMsg) (cmd tea.Cmd, done, apply bool) {
-	switch msg.String() {
-	case "esc":
-		return nil, true, false
-	case "enter":
-		return nil, true, true
-	case "up", "ctrl+p":
+// pickerKey handles a key while the picker is open: its keys, or typing
+// in its filter.
+func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := m.picker
+	k := m.keys.picker
+	switch {
+	case key.Matches(msg, k.Close):
+		m.picker = nil
+		return nil
+	case key.Matches(msg, k.Apply):
+		if p.typed() != "" && len(p.order) == 0 {
+			p.toggle() // enter on a typed model picks it
+		}
+		if len(p.order) == 0 {
+			p.notice = "pick at least one model (space), or esc to keep the ones on screen"
+			return nil
+		}
+		cmd := m.applyPicker()
+		m.picker = nil
+		return cmd
+	case key.Matches(msg, k.Move) && msg.String() == "up":
 		p.cursor = max(0, p.cursor-1)
-		return nil, false, false
-	case "down", "ctrl+n":
-		p.cursor = min(max(0, len(p.visible())-1), p.cursor+1)
-		return nil, false, false
-	case "space", "tab":
+		return nil
+	case key.Matches(msg, k.Move):
+		p.cursor = min(max(0, len(p.rows())-1), p.cursor+1)
+		return nil
+	case key.Matches(msg, k.Toggle):
 		p.toggle()
-		return nil, false, false
+		return nil
 	}
+	var cmd tea.Cmd
 	p.filter, cmd = p.filter.Update(msg)
-	p.cursor = min(p.cursor, max(0, len(p.visible())-1))
-	return cmd, false, false
+	p.cursor = min(p.cursor, max(0, len(p.rows())-1))
+	return cmd
 }
 
 // render draws the picker as a box of at most w×h.
@@ -138,33 +200,55 @@ func (m *Model) renderPicker(w, h int) string {
 	p := m.picker
 	th := m.theme
 	boxW := min(w-4, 90)
-	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("Models") +
-		m.fg(th.Muted).Render(fmt.Sprintf("  %d of %d selected · space toggles · enter applies · esc closes", len(p.order), MaxPanes))
-	lines := []string{truncate(title, boxW-4), p.filter.View(), ""}
-	vis := p.visible()
-	rows := max(1, h-10)
-	start := max(0, min(p.cursor-rows/2, len(vis)-rows))
-	for i := start; i < len(vis) && i < start+rows; i++ {
-		c := p.choices[vis[i]]
-		mark := "[ ]"
-		if slices.Contains(p.order, vis[i]) {
-			mark = "[x]"
+	hint := fmt.Sprintf("  %d selected · up to %d · space toggles · enter applies · esc closes", len(p.order), MaxPanes)
+	if p.resolve != nil {
+		hint += " · type provider:model to add one"
+	}
+	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("Models") + m.fg(th.Muted).Render(hint)
+	lines := []string{wrap(title, boxW-4), p.filter.View(), ""}
+	rows := p.rows()
+	height := max(1, h-10-lipgloss.Height(lines[0]))
+	start := max(0, min(p.cursor-height/2, len(rows)-height))
+	for i := start; i < len(rows) && i < start+height; i++ {
+		var line string
+		dim := false
+		if rows[i] < 0 {
+			line = fmt.Sprintf("[+] %s  %s", p.typed(), m.fg(th.Subtle).Render("typed · space or enter adds it"))
+		} else {
+			c := p.choices[rows[i]]
+			mark := "[ ]"
+			if slices.Contains(p.order, rows[i]) {
+				mark = "[x]"
+			}
+			note := c.Note
+			if c.Unavailable != "" {
+				mark, note, dim = " – ", "not ready: "+c.Unavailable, true
+			} else {
+				price := "price unknown"
+				if pr := m.price(c.Target); pr != nil {
+					price = priceLine(pr)
+				}
+				note += " · " + price
+			}
+			line = fmt.Sprintf("%s %s  %s", mark, c.Target.Name, m.fg(th.Subtle).Render(note))
 		}
-		price := "price unknown"
-		if pr := m.price(c.Target); pr != nil {
-			price = priceLine(pr)
-		}
-		line := fmt.Sprintf("%s %s  %s", mark, c.Target.Name, m.fg(th.Subtle).Render(c.Note+" · "+price))
 		style := lipgloss.NewStyle()
-		if i == p.cursor {
+		switch {
+		case i == p.cursor:
 			style = style.Foreground(th.Accent).Bold(true)
 			line = "› " + line
-		} else {
+		case dim:
+			style = style.Foreground(th.Subtle).Faint(th.Plain)
 			line = "  " + line
+		default:
+			line = "  " + line
+		}
+		if dim {
+			line = ansi.Strip(line) // one colour for the whole row
 		}
 		lines = append(lines, style.Render(truncate(line, boxW-4)))
 	}
-	if len(vis) == 0 {
+	if len(rows) == 0 {
 		lines = append(lines, m.fg(th.Muted).Render("  nothing matches"))
 	}
 	if p.notice != "" {
@@ -175,9 +259,18 @@ func (m *Model) renderPicker(w, h int) string {
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }
 
+// openPickerIfIdle shows the model picker, unless answers are arriving.
+func (m *Model) openPickerIfIdle() {
+	if m.running {
+		m.status = "esc cancels the run first; then the models can change"
+		return
+	}
+	m.openPicker()
+}
+
 // openPicker shows the model picker.
 func (m *Model) openPicker() {
-	m.picker = newPicker(m.opts.Choices, m.panes)
+	m.picker = newPicker(m.opts.Choices, m.panes, m.opts.Resolve)
 	m.picker.filter.SetStyles(filterStyles(m.theme))
 	// Without a width the filter shows one letter of its placeholder.
 	m.picker.filter.SetWidth(max(10, min(m.width-4, 90)-8))
@@ -201,10 +294,7 @@ func (m *Model) applyPicker() tea.Cmd {
 		t := m.picker.choices[row].Target
 		panes = append(panes, newPane(t, m.price(t), m.md))
 	}
-	m.panes = panes
-	// A session file records one set of models: the next prompt starts a
-	// new one.
-	cmd := m.endRecording()
+	cmd := m.setPanes(panes)
 	m.focus = min(m.focus, len(m.panes)-1)
 	m.zoomed = false
 	m.status = fmt.Sprintf("%d models", len(m.panes))

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
@@ -49,27 +48,6 @@ func (m *Model) recorder() *session.Recorder {
 	return m.rec
 }
 
-// endRecording closes the conversation's session file: the next prompt
-// starts a new one. The closing happens in a command, once the run in
-// flight (if any) has written its end.
-func (m *Model) endRecording() tea.Cmd {
-	rec := m.rec
-	m.rec, m.rerunOf = nil, ""
-	if rec == nil {
-		return nil
-	}
-	var done <-chan struct{}
-	if m.current != nil {
-		done = m.current.done
-	}
-	return func() tea.Msg {
-		if err := closeRecorder(rec, done); err != nil {
-			return recordErrMsg{err}
-		}
-		return nil
-	}
-}
-
 func closeRecorder(rec *session.Recorder, done <-chan struct{}) error {
 	waitRun(done)
 	return rec.Close()
@@ -91,14 +69,13 @@ func waitRun(done <-chan struct{}) {
 // in flight, lets it record its end and closes the session file. Call it
 // once the program's Run has returned.
 func (m *Model) Close() error {
-	m.cancel()
+	m.stop()
 	m.dropReplay()
 	var done <-chan struct{}
 	if m.current != nil {
 		done = m.current.done
 	}
-	rec := m.rec
-	m.rec = nil
+	rec := m.takeRecorder()
 	if rec == nil {
 		waitRun(done)
 		return nil

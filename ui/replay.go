@@ -3,9 +3,9 @@ package ui
 import (
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
@@ -46,19 +46,10 @@ type replayer struct {
 	ticking bool // a tick is on its way
 	last    time.Time
 
-	// live is the cockpit as it was before the replay opened, to return
-	// to; nil when fanout was started to replay.
-	live *liveState
-}
-
-// liveState is the cockpit's conversation, kept while a replay shows.
-type liveState struct {
-	panes   []*pane
-	turns   int
-	prompt  string
-	params  params
-	rerunOf string
-	rec     *session.Recorder
+	// live is the cockpit's conversation as it was before the replay
+	// opened, swapped back in when it closes; nil when fanout was started
+	// to replay.
+	live *conversation
 }
 
 // replayChunkMsg brings the next entries of the file being replayed.
@@ -101,23 +92,25 @@ func speedLabel(i int) string {
 // With keepLive, leaving the replay returns to the cockpit as it is now;
 // without (fanout was started to replay), it quits.
 func (m *Model) startReplay(rd *session.Reader, keepLive bool) tea.Cmd {
-	live := (*liveState)(nil)
+	var live *conversation
 	if m.replay != nil {
 		live = m.replay.live // replacing one replay by another
 		m.replay.close()
 	} else if keepLive {
-		live = &liveState{panes: m.panes, turns: m.turns, prompt: m.prompt, params: m.params, rerunOf: m.rerunOf, rec: m.rec}
-		m.rec = nil
+		live = m.conversation
 	}
 	m.replayGen++
 	h := rd.Header()
 	r := &replayer{gen: m.replayGen, rd: rd, header: h, tl: session.NewTimeline(h.Prompt),
 		speed: speedIndex(m.opts.ReplaySpeed), live: live, last: m.now()}
 	m.replay = r
-	m.panes = nil
+	var panes []*pane
 	for _, t := range h.Targets {
-		m.panes = append(m.panes, newPane(t.Target(), t.Price, m.md))
+		p := newPane(t.Target(), t.Price, m.md)
+		p.setHistory(t.History)
+		panes = append(panes, p)
 	}
+	m.conversation = newConversation(panes, params{system: h.System, temperature: h.Temperature, maxTokens: h.MaxTokens})
 	m.focus, m.zoomed = -1, false
 	m.editor.Blur()
 	m.turns, m.prompt, m.status = 1, h.Prompt, ""
@@ -257,16 +250,22 @@ func (m *Model) playTo(t time.Duration) {
 
 // rebuild empties the panes to play the replay again from its start.
 func (m *Model) rebuild() {
-	for _, p := range m.panes {
-		p.reset()
+	for i, p := range m.panes {
+		p.setHistory(m.replay.header.Targets[i].History)
 	}
 	m.replay.cursor, m.replay.applied = 0, 0
 }
 
 func (m *Model) applyCue(c session.Cue) {
 	if c.Start {
+		// The turn before moves up, as in a live conversation.
 		for _, p := range m.panes {
-			p.reset()
+			if c.Turn == 0 {
+				p.reset()
+			} else {
+				p.nextTurn()
+			}
+			p.asked = m.replay.tl.Prompts[c.Turn]
 		}
 		m.turns, m.prompt = c.Turn+1, m.replay.tl.Prompts[c.Turn]
 		return
@@ -284,32 +283,34 @@ func (m *Model) seek(t time.Duration) {
 	m.playTo(r.pos)
 }
 
-// replayKey handles the replay bar's keys; ok is false for keys it leaves
-// to the cockpit.
-func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
+// transportKey handles the keys that move a replay, whatever has focus;
+// ok is false for other keys.
+func (m *Model) transportKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	r := m.replay
-	switch msg.String() {
-	case "space":
+	k := m.keys.replay
+	s := msg.String()
+	switch {
+	case key.Matches(msg, k.Pause):
 		if r.paused && r.loaded && r.pos >= r.tl.End() {
 			m.seek(0) // at the end: play again
 		}
 		r.paused = !r.paused
 		return m.resume(), true
-	case "+", "=":
-		r.speed = min(len(speeds)-1, r.speed+1)
+	case key.Matches(msg, k.Speed):
+		if s == "+" || s == "=" {
+			r.speed = min(len(speeds)-1, r.speed+1)
+		} else {
+			r.speed = max(0, r.speed-1)
+		}
 		m.status = "speed " + speedLabel(r.speed)
 		return m.resume(), true
-	case "-", "_":
-		r.speed = max(0, r.speed-1)
-		m.status = "speed " + speedLabel(r.speed)
-		return m.resume(), true
-	case "left":
+	case key.Matches(msg, k.Seek) && s == "left":
 		m.seek(r.pos - seekStep)
 		return nil, true
-	case "right":
+	case key.Matches(msg, k.Seek):
 		m.seek(r.pos + seekStep)
 		return nil, true
-	case "[":
+	case key.Matches(msg, k.Milestone) && s == "[":
 		if ms, found := r.tl.PrevMilestone(r.pos); found {
 			m.seek(ms.At)
 			m.status = m.milestoneText(ms)
@@ -318,7 +319,7 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 			m.status = "at the start"
 		}
 		return nil, true
-	case "]":
+	case key.Matches(msg, k.Milestone):
 		if ms, found := r.tl.NextMilestone(r.pos); found {
 			m.seek(ms.At)
 			m.status = m.milestoneText(ms)
@@ -327,31 +328,35 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 		}
 		return nil, true
 	}
-	if m.focus >= 0 {
-		if msg.String() == "esc" && !m.zoomed {
-			m.focus = -1
-			return nil, true
-		}
-		return nil, false
+	return nil, false
+}
+
+// replayKey handles a key while a replay shows and no pane has focus.
+func (m *Model) replayKey(msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.transportKey(msg); ok {
+		return cmd
 	}
-	switch msg.String() {
-	case "r":
-		return m.rerun(m.targets()), true
-	case "m":
+	k := m.keys.replay
+	switch {
+	case key.Matches(msg, k.Rerun):
+		return m.rerun(m.targets())
+	case key.Matches(msg, k.Models):
 		m.openPicker()
-		return nil, true
-	case "esc", "q":
-		return m.exitReplay(), true
-	case "?":
-		m.showHelp = true
-		return nil, true
-	case "1", "2", "3", "4", "5", "6", "7", "8", "9":
+	case key.Matches(msg, k.Close):
+		return m.exitReplay()
+	case key.Matches(msg, k.Help):
+		m.openHelp()
+	case key.Matches(msg, k.Sessions):
+		return m.openBrowser()
+	case key.Matches(msg, k.Focus):
+		m.cycleFocus(msg)
+	case key.Matches(msg, k.FocusN):
 		if n := int(msg.String()[0] - '1'); n < len(m.panes) {
 			m.focus = n
+			m.editor.Blur()
 		}
-		return nil, true
 	}
-	return nil, false
+	return nil
 }
 
 func (m *Model) milestoneText(ms session.Milestone) string {
@@ -371,18 +376,10 @@ func (m *Model) exitReplay() tea.Cmd {
 	if r.live == nil {
 		return tea.Quit
 	}
-	m.panes, m.turns, m.prompt, m.params, m.rerunOf, m.rec = r.live.panes, r.live.turns, r.live.prompt, r.live.params, r.live.rerunOf, r.live.rec
+	m.conversation = r.live
 	m.status = ""
 	m.focusEditor()
 	return nil
-}
-
-func (m *Model) targets() []backends.Target {
-	out := make([]backends.Target, len(m.panes))
-	for i, p := range m.panes {
-		out[i] = p.target
-	}
-	return out
 }
 
 // rerun runs the replayed session's prompts again on targets, as a new
@@ -407,8 +404,8 @@ func (m *Model) dropReplay() {
 	}
 	r.close()
 	m.replay = nil
-	if r.live != nil && r.live.rec != nil {
-		m.rec = r.live.rec
+	if r.live != nil {
+		m.conversation = r.live
 	}
 }
 
@@ -427,25 +424,26 @@ func (m *Model) rerunSession(h session.Header, prompts []string, targets []backe
 		m.status = err.Error()
 		return nil
 	}
-	cmd := m.endRecording()
-	m.panes = nil
 	histories := map[string][][]backends.Message{}
 	for _, tr := range h.Targets {
 		histories[tr.Name] = append(histories[tr.Name], tr.History)
 	}
+	var panes []*pane
 	for _, t := range targets {
 		p := newPane(t, m.price(t), m.md)
 		// A model that carried an earlier conversation into the session
 		// carries it into the re-run; each copy of a model its own.
 		if hs := histories[t.Name]; len(hs) > 0 {
-			p.history = slices.Clone(hs[0])
+			p.setHistory(hs[0])
 			histories[t.Name] = hs[1:]
 		}
-		m.panes = append(m.panes, p)
+		panes = append(panes, p)
 	}
-	m.params = params{system: h.System, temperature: h.Temperature, maxTokens: h.MaxTokens}
+	// The re-run is a conversation of its own; the one it replaces ends
+	// its session file.
+	cmd := m.endRecording()
+	m.conversation = newConversation(panes, params{system: h.System, temperature: h.Temperature, maxTokens: h.MaxTokens})
 	m.rerunOf = h.ID
-	m.turns = 0
 	m.focusEditor()
 	m.queue = append([]string(nil), prompts[1:]...)
 	send := m.sendPrompt(prompts[0])

@@ -13,6 +13,9 @@ func (m *Model) streaming() bool {
 	if m.replay == nil {
 		return m.running
 	}
+	if m.replay.paused {
+		return false // a paused replay shows its moment, still
+	}
 	for _, p := range m.panes {
 		if !p.idle() && !p.result.Stats.Ended() {
 			return true
