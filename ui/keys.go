@@ -68,9 +68,9 @@ type paneKeys struct {
 // replayKeys act while a replay shows and no pane has focus; Transport
 // also acts while a pane has focus.
 type replayKeys struct {
-	Pause, Speed, Seek, Milestone                   key.Binding
-	Rerun, Models, Close, Focus, FocusN, Sessions   key.Binding
-	Help, Quit                                      key.Binding
+	Pause, Speed, Seek, Milestone                 key.Binding
+	Rerun, Models, Close, Focus, FocusN, Sessions key.Binding
+	Help, Quit                                    key.Binding
 }
 
 // pickerKeys act in the model picker; any other key types in its filter.

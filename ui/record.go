@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
 )
