@@ -60,6 +60,9 @@ const (
 	CodeNoResult ErrorCode = "no_result" // the stream ended with neither Done nor Error
 	CodeStopped  ErrorCode = "stopped"   // the run was stopped for a reason other than the user
 	CodeInternal ErrorCode = "internal"  // a backend panicked
+
+	// Raised when a recorded pane has no end: the recording was cut.
+	CodeCutShort ErrorCode = "cut_short"
 )
 
 // Redact removes secrets from s: every exact value in secrets (keys read from

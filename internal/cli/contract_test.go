@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// cutRecording is a real recording of a run as a kill leaves it: the
+// header and the events up to the first text of each pane, no done, no
+// footer. header alone is the file of a run killed before any event.
+func cutRecording(t *testing.T) (cut, headerOnly string) {
+	t.Helper()
+	getenv, dir := dataEnv(t, nil)
+	if code, _, errOut := runCLI(t, getenv, "", "run", "--json", "-m", "demo:swift", "-m", "demo:sage", "--max-tokens", "30", "Explain backpressure"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	raw, err := os.ReadFile(onlySession(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	kept := []string{lines[0]}
+	texts := 0
+	for _, l := range lines[1:] {
+		if strings.Contains(l, `"type":"done"`) || strings.Contains(l, `"type":"footer"`) || texts == 1 && strings.Contains(l, `"pane":1`) {
+			continue // pane 1 stops before its first text: waiting
+		}
+		kept = append(kept, l)
+		if strings.Contains(l, `"pane":0,"type":"delta"`) {
+			texts = 1
+		}
+	}
+	cut = filepath.Join(t.TempDir(), "cut.jsonl")
+	headerOnly = filepath.Join(t.TempDir(), "header.jsonl")
+	writeFile(t, cut, strings.Join(kept, ""))
+	writeFile(t, headerOnly, lines[0])
+	return cut, headerOnly
+}
+
+// replay --json and export --format json of a recording cut short give
+// only the documented statuses, done, cancelled or error: a pane that
+// never ended is an error that says it was cut short, its text kept.
+func TestCutShortRecordingStaysInTheContract(t *testing.T) {
+	cut, headerOnly := cutRecording(t)
+	getenv := testEnv(t, nil)
+	for _, path := range []string{cut, headerOnly} {
+		for _, args := range [][]string{{"replay", "--json", path}, {"export", "--format", "json", path}} {
+			code, out, errOut := runCLI(t, getenv, "", args...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d: %s", args, code, errOut)
+			}
+			var doc struct {
+				Results []struct {
+					Status string          `json:"status"`
+					Text   string          `json:"text"`
+					Error  json.RawMessage `json:"error"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Results) != 2 {
+				t.Fatalf("%v: not a report of 2 results (%v): %s", args, err, out)
+			}
+			for i, r := range doc.Results {
+				var e session.ReportError
+				_ = json.Unmarshal(r.Error, &e)
+				if r.Status != "error" || e.Code != backends.CodeCutShort || !strings.HasPrefix(e.Message, "cut short: ") {
+					t.Errorf("%v pane %d: status %q error %s, want an error saying it was cut short", args, i, r.Status, r.Error)
+				}
+			}
+			if path == cut && doc.Results[0].Text == "" {
+				t.Errorf("%v: the partial answer is lost", args)
+			}
+		}
+	}
+}
