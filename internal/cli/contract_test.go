@@ -78,3 +78,23 @@ func TestCutShortRecordingStaysInTheContract(t *testing.T) {
 		}
 	}
 }
+
+// An empty session file (a full disk under an older fanout, a recording
+// just starting) is no error in `fanout sessions`: the listing shows the
+// others and says nothing of it.
+func TestSessionsSkipsAnEmptyFile(t *testing.T) {
+	getenv, dir := dataEnv(t, nil)
+	if code, _, errOut := runCLI(t, getenv, "", "run", "--json", "-m", "demo:swift", "--max-tokens", "5", "hi"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	writeFile(t, filepath.Join(dir, "20261201-101010-full-disk.jsonl"), "")
+	for _, args := range [][]string{{"sessions"}, {"sessions", "--json"}} {
+		code, out, errOut := runCLI(t, getenv, "", args...)
+		if code != exitOK || errOut != "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		if !strings.Contains(out, "-hi") || strings.Contains(out, "full-disk") {
+			t.Errorf("%v: %s", args, out)
+		}
+	}
+}
