@@ -98,3 +98,23 @@ func TestSessionsSkipsAnEmptyFile(t *testing.T) {
 		}
 	}
 }
+
+// A prompt on stdin over 4 MiB is refused with its size and the limit,
+// exit 2, never cut; one of exactly 4 MiB is sent whole.
+func TestStdinPromptOverTheLimitIsRefused(t *testing.T) {
+	getenv := testEnv(t, nil)
+	code, out, errOut := runCLI(t, getenv, strings.Repeat("x", 5<<20), "run", "--no-save", "-m", "demo:swift", "--max-tokens", "5")
+	want := "run: the prompt on standard input is 5.0 MiB (5242880 bytes); the limit is 4 MiB (4194304 bytes): shorten it"
+	if code != exitUsage || !strings.Contains(errOut, want) || out != "" {
+		t.Errorf("exit %d, stdout %d bytes, stderr %q; want exit 2 and %q", code, len(out), errOut, want)
+	}
+
+	whole := strings.Repeat("word ", (4<<20)/5) + strings.Repeat("y", (4<<20)%5)
+	code, out, errOut = runCLI(t, getenv, whole, "run", "--no-save", "--json", "-m", "demo:swift", "--max-tokens", "5")
+	if code != exitOK {
+		t.Fatalf("a 4 MiB prompt: exit %d: %s", code, errOut)
+	}
+	if rep := decodeReport(t, out); rep.Prompt != whole {
+		t.Errorf("the 4 MiB prompt was not sent whole: %d bytes of %d", len(rep.Prompt), len(whole))
+	}
+}

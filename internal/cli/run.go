@@ -21,10 +21,10 @@ import (
 
 const runHelp = `Usage: fanout run [-m MODEL]... [flags] [PROMPT]
 
-Streams PROMPT (or standard input) to every model at once. Progress goes to
-stderr while the answers stream; then each answer is printed with a table of
-its stats. Exit status: 0 when every model answered, 1 when any did not,
-2 for bad usage.
+Streams PROMPT (or standard input, up to 4 MiB) to every model at once.
+Progress goes to stderr while the answers stream; then each answer is
+printed with a table of its stats. Exit status: 0 when every model
+answered, 1 when any did not, 2 for bad usage.
 
 Flags:
 `
@@ -186,15 +186,36 @@ func readPrompt(e env, pos []string) (string, error) {
 	if e.stdin == nil {
 		return "", usagef("run: no prompt")
 	}
-	b, err := io.ReadAll(io.LimitReader(e.stdin, 4<<20))
+	b, err := io.ReadAll(io.LimitReader(e.stdin, maxPromptBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("read prompt from stdin: %w", err)
+	}
+	if len(b) > maxPromptBytes {
+		return "", tooLong(e.stdin, len(b))
 	}
 	p := strings.TrimRight(string(b), "\r\n")
 	if strings.TrimSpace(p) == "" {
 		return "", usagef("run: no prompt: give it as an argument (fanout run \"…\") or on standard input")
 	}
 	return p, nil
+}
+
+// maxPromptBytes is the longest prompt `fanout run` sends: 4 MiB, about a
+// million tokens, more than any model's context window.
+const maxPromptBytes = 4 << 20
+
+// tooLong refuses a prompt on stdin over maxPromptBytes, of which read
+// bytes were read, saying how long it is: the rest is counted, up to a
+// bound, since a prompt cut without a word would be answered as if whole.
+func tooLong(stdin io.Reader, read int) error {
+	const countUpTo = 1 << 30
+	rest, _ := io.Copy(io.Discard, io.LimitReader(stdin, countUpTo))
+	n := int64(read) + rest
+	given := fmt.Sprintf("%.1f MiB (%d bytes)", float64(n)/(1<<20), n)
+	if rest == countUpTo {
+		given = fmt.Sprintf("more than %d MiB", n>>20)
+	}
+	return usagef("run: the prompt on standard input is %s; the limit is 4 MiB (%d bytes): shorten it", given, maxPromptBytes)
 }
 
 // answerStyle is how the answers are printed: rendered markdown when
