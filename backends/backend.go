@@ -94,7 +94,8 @@ func (o Options) stallTimeout() time.Duration {
 }
 
 // httpClient returns a client whose bodies fail with a stall error when no
-// byte arrives for the stall timeout.
+// byte arrives for the stall timeout, and with a PageError when the server
+// answers with a web page.
 func (o Options) httpClient() *http.Client {
 	base := http.DefaultTransport
 	var c http.Client
@@ -104,7 +105,7 @@ func (o Options) httpClient() *http.Client {
 			base = c.Transport
 		}
 	}
-	c.Transport = &stallTransport{base: base, timeout: o.stallTimeout()}
+	c.Transport = &stallTransport{base: pageTransport{base: base}, timeout: o.stallTimeout()}
 	return &c
 }
 
