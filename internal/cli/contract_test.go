@@ -2,12 +2,16 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/testserver"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -116,5 +120,82 @@ func TestStdinPromptOverTheLimitIsRefused(t *testing.T) {
 	}
 	if rep := decodeReport(t, out); rep.Prompt != whole {
 		t.Errorf("the 4 MiB prompt was not sent whole: %d bytes of %d", len(rep.Prompt), len(whole))
+	}
+}
+
+// neverEnds keeps a stream open for as long as the client stays, a
+// keep-alive comment every 50 ms so that no stall timeout ends it.
+func neverEnds() testserver.Step {
+	return testserver.Func("keep alive forever", func(st *testserver.Stream) bool {
+		for st.Write([]byte(": keep-alive\n\n")) && st.Wait(50*time.Millisecond) {
+		}
+		return false
+	})
+}
+
+// A server that never ends is given up after --timeout: the run ends,
+// says so, and keeps the text that arrived.
+func TestTimeoutEndsAServerThatNeverEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script []testserver.Step
+		want   string
+		text   string
+	}{
+		{"after text", []testserver.Step{testserver.Content("The capital is"), neverEnds()},
+			"openai timed out after 0.4 s; the partial answer is kept", "The capital is"},
+		{"before any text", []testserver.Step{neverEnds()}, "openai gave no answer in 0.4 s; raise --timeout", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testserver.NewOpenAI(t, tc.script...)
+			getenv := testEnv(t, map[string]string{"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": srv.URL()})
+			code, out, errOut := runCLI(t, getenv, "", "run", "--no-save", "--json", "--timeout", "400ms", "-m", "openai:gpt-4o-mini", "hi")
+			if code != exitFail {
+				t.Fatalf("exit %d, want 1: %s", code, errOut)
+			}
+			rep := decodeReport(t, out)
+			r := rep.Results[0]
+			if r.Status != session.StatusError || r.Error == nil || r.Error.Code != backends.CodeTimeout || !strings.HasPrefix(r.Error.Message, tc.want) || r.Text != tc.text {
+				t.Errorf("result %s %+v text %q, want error %q with text %q", r.Status, r.Error, r.Text, tc.want, tc.text)
+			}
+		})
+	}
+}
+
+// Every command that runs models has a timeout by default, 10 minutes, in
+// its help; the config's timeout replaces it, the flag wins over both.
+func TestTimeoutByDefault(t *testing.T) {
+	for _, args := range [][]string{{"run", "--help"}, {"--help"}, {"serve", "--help"}} {
+		code, out, _ := runCLI(t, testEnv(t, nil), "", args...)
+		if code != exitOK || !strings.Contains(out, "after this long, keeping its partial answer (at most 24h) (default 10m0s)") {
+			t.Errorf("%v: exit %d, no 10m default timeout in:\n%s", args, code, out)
+		}
+	}
+	var c common
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.flagTimeout(fs)
+	if f := fs.Lookup("timeout"); f == nil || f.DefValue != "10m0s" || c.options(env{}).Timeout != backends.DefaultTimeout {
+		t.Fatalf("--timeout default %v, options %s", f, c.options(env{}).Timeout)
+	}
+
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	writeFile(t, cfg, "timeout = \"3m\"\n")
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, 3 * time.Minute}, {[]string{"--timeout", "10m"}, 10 * time.Minute}, {[]string{"--timeout", "20s"}, 20 * time.Second}} {
+		var c common
+		cmd := newCommand("run", "")
+		c.register(cmd.fs)
+		if _, err := cmd.parse(env{stdout: io.Discard}, append([]string{"--config", cfg}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.load(env{getenv: testEnv(t, nil)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.options(env{}).Timeout; got != tc.want {
+			t.Errorf("%v with timeout = \"3m\" in the config: %s, want %s", tc.args, got, tc.want)
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -33,7 +32,6 @@ Flags:
 type runOptions struct {
 	common
 	sampling
-	timeout time.Duration
 	jsonOut bool
 	events  bool
 	theme   string
@@ -44,7 +42,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	cmd := newCommand("run", runHelp)
 	o.common.register(cmd.fs)
 	o.sampling.register(cmd.fs)
-	cmd.fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long` (at most 24h)")
 	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
 	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
 	flagTheme(cmd.fs, &o.theme, "colour `theme` of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
@@ -55,7 +52,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if o.jsonOut && o.events {
 		return cmd.bad(errors.New("--json and --events cannot be used together"))
 	}
-	if err := cmd.bad(o.common.check(), o.sampling.check(), checkDuration("timeout", o.timeout)); err != nil {
+	if err := cmd.bad(o.common.check(), o.sampling.check()); err != nil {
 		return err
 	}
 	if _, err := themes.Get(o.theme, true); err != nil {
@@ -69,9 +66,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	o.system = o.prompt(o.cfg)
-	if o.timeout == 0 {
-		o.timeout = o.cfg.Timeout
-	}
 	targets, err := o.targets(ctx, e)
 	if err != nil {
 		return err
@@ -96,11 +90,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 
 	runCtx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	if o.timeout > 0 {
-		var cancelT context.CancelFunc
-		runCtx, cancelT = context.WithTimeout(runCtx, o.timeout)
-		defer cancelT()
-	}
 	// The first interrupt stops the streams and keeps what arrived; the
 	// caller's context (signals) going away is that interrupt.
 	stop := context.AfterFunc(ctx, func() { cancel(session.ErrCancelled) })
