@@ -41,7 +41,9 @@ func (t timed) Stream(ctx context.Context, req Request) iter.Seq[Event] {
 			if ev.Type == EventDelta && ev.Delta != nil && ev.Delta.Text != "" {
 				text = true
 			}
-			if !yield(ev) {
+			if !yield(ev) || ev.Type == EventDone || ev.Type == EventError {
+				// One end only: a deadline passing just after it
+				// changes nothing.
 				return
 			}
 		}
