@@ -65,7 +65,7 @@ func wantHTMLError(t *testing.T, e *Error, who string) {
 		t.Fatal("no error for an HTML page")
 	}
 	t.Logf("error: %s", e.Message)
-	want := who + " answered with an HTML page, not an event stream"
+	want := who + ` answered with an HTML page, not an event stream ("Sign in")`
 	if !strings.HasPrefix(e.Message, want) || e.Code != CodeNotEventStream || e.Retryable {
 		t.Errorf("error %q (code %q, retryable %v), want it to start %q with code %q", e.Message, e.Code, e.Retryable, want, CodeNotEventStream)
 	}

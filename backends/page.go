@@ -66,7 +66,15 @@ func (b *pageBody) Read(p []byte) (int, error) {
 		if rest := bytes.TrimLeft(p[:n], " \t\r\n"); len(rest) > 0 {
 			b.checked = true
 			if rest[0] == '<' {
-				b.err = &PageError{Title: pageTitle(rest)}
+				// A reader of frames asks for a few bytes at a time: one
+				// more read, of what has arrived, finds the title.
+				page := append([]byte(nil), rest...)
+				if len(page) < 4<<10 && err == nil {
+					more := make([]byte, 4<<10)
+					m, _ := b.ReadCloser.Read(more)
+					page = append(page, more[:m]...)
+				}
+				b.err = &PageError{Title: pageTitle(page)}
 				return 0, b.err
 			}
 		}

@@ -135,7 +135,8 @@ func FuzzLoad(f *testing.F) {
 	for _, bad := range []string{"", "\n", "null\n", "[]", hdr + "[1]\n", hdr + hdr, hdr + more0 + delta0,
 		hdr + `{"t_ms":1e300,"pane":0,"type":"delta","delta":{"kind":"answer","text":"x"}}` + "\n",
 		hdr + `{"t_ms":1,"pane":7,"type":"done","done":{"stop_reason":"stop"}}` + "\n",
-		hdr + strings.Replace(turn2, "2", "5", 1), hdr + `{"type":"footer","turn":1,"results":null}` + "\n"} {
+		hdr + strings.Replace(turn2, "2", "5", 1), hdr + `{"type":"footer","turn":1,"results":null}` + "\n",
+		hdr + strings.Replace(delta1, `"pane":1,`, "", 1), hdr + done0 + more0} {
 		f.Add([]byte(bad))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
