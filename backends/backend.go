@@ -1,6 +1,7 @@
 package backends
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"net/http"
@@ -67,6 +68,9 @@ type Options struct {
 	// StallTimeout ends a stream that sends no bytes for this long. Zero
 	// means DefaultStallTimeout.
 	StallTimeout time.Duration
+	// Timeout ends a stream that has not finished after this long, its
+	// text kept. Zero means DefaultTimeout.
+	Timeout time.Duration
 	// Getenv reads the environment; nil means os.Getenv. Tests and the SSH
 	// server pass their own so that nothing depends on the process env.
 	Getenv func(string) string
@@ -94,7 +98,8 @@ func (o Options) stallTimeout() time.Duration {
 }
 
 // httpClient returns a client whose bodies fail with a stall error when no
-// byte arrives for the stall timeout.
+// byte arrives for the stall timeout, and with a PageError when the server
+// answers with a web page.
 func (o Options) httpClient() *http.Client {
 	base := http.DefaultTransport
 	var c http.Client
@@ -104,7 +109,7 @@ func (o Options) httpClient() *http.Client {
 			base = c.Transport
 		}
 	}
-	c.Transport = &stallTransport{base: base, timeout: o.stallTimeout()}
+	c.Transport = &stallTransport{base: pageTransport{base: base}, timeout: o.stallTimeout()}
 	return &c
 }
 
@@ -112,14 +117,19 @@ func (o Options) httpClient() *http.Client {
 // (a missing key, no credentials) yields a single Error event when streamed,
 // so that one bad model never stops the others.
 func Open(t Target, opts Options) Backend {
+	var b Backend
 	switch t.Provider {
 	case ProviderDemo:
-		return newDemo(t, opts)
+		b = newDemo(t, opts)
 	case ProviderBedrock:
-		return newBedrock(t, opts)
+		b = newBedrock(t, opts)
 	default:
-		return newOpenAI(t, opts)
+		b = newOpenAI(t, opts)
 	}
+	if _, ok := b.(failed); ok {
+		return b // it sends nothing: there is nothing to time
+	}
+	return timed{Backend: b, who: t.Provider, d: cmp.Or(opts.Timeout, DefaultTimeout)}
 }
 
 // failed is a backend that only reports an error.

@@ -474,6 +474,11 @@ func bedrockError(err error, streaming bool, p Progress, s *bedrockSession) *Err
 // bedrockAPIError explains one of Bedrock's exceptions, from an HTTP error
 // response or from an exception frame in the stream (status 0).
 func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) *Error {
+	// The SDK names an error without a type "UnknownError": it says
+	// nothing the status does not.
+	if code == "UnknownError" {
+		code = ""
+	}
 	// Exception frames name their type in lower camel case.
 	if code != "" {
 		code = strings.ToUpper(code[:1]) + code[1:]

@@ -735,7 +735,7 @@ func TestBedrockCredentialLookupTimeoutNamesItsLimit(t *testing.T) {
 	writeFile(t, env["AWS_CONFIG_FILE"], "[profile slow]\nregion = us-east-1\ncredential_process = sleep 2\n")
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
-	_, err := bedrockBackend(env, "m", nil).(*bedrock).connect(ctx)
+	_, err := bedrockBackend(env, "m", nil).(timed).Backend.(*bedrock).connect(ctx)
 	if err == nil || err.Code != "credentials_timeout" || !strings.Contains(err.Message, "longer than 500ms") {
 		t.Fatalf("connect: %+v", err)
 	}

@@ -55,11 +55,15 @@ const (
 	CodeTimeout           ErrorCode = "timeout"
 	CodeConnectionDropped ErrorCode = "connection_dropped"
 	CodeMalformedStream   ErrorCode = "malformed_stream"
+	CodeNotEventStream    ErrorCode = "not_event_stream" // an HTML page (a proxy, a login page) where the stream belongs
 
 	// Raised by session around a backend's stream.
 	CodeNoResult ErrorCode = "no_result" // the stream ended with neither Done nor Error
 	CodeStopped  ErrorCode = "stopped"   // the run was stopped for a reason other than the user
 	CodeInternal ErrorCode = "internal"  // a backend panicked
+
+	// Raised when a recorded pane has no end: the recording was cut.
+	CodeCutShort ErrorCode = "cut_short"
 )
 
 // Redact removes secrets from s: every exact value in secrets (keys read from
@@ -112,6 +116,11 @@ func StatusError(who string, status int, code ErrorCode, detail string, retryAft
 	case status == 408:
 		e.Retryable = true
 		msg = fmt.Sprintf("%s timed out (%s); retry", who, tag)
+	case status == 529:
+		// Anthropic's "overloaded", also through Bedrock and proxies,
+		// often without an error type.
+		e.Retryable = true
+		msg = fmt.Sprintf("%s is overloaded (%s); retry later", who, tag)
 	case status >= 500:
 		e.Retryable = true
 		msg = fmt.Sprintf("%s had a server error (%s); retry later", who, tag)
@@ -140,7 +149,8 @@ func (e *Error) withDetail(msg, detail string) *Error {
 func isTransportError(err error) bool {
 	var stall *StallError
 	var netErr net.Error
-	return errors.As(err, &stall) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) ||
+	var page *PageError
+	return errors.As(err, &stall) || errors.As(err, &page) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, net.ErrClosed)
 }
@@ -210,7 +220,10 @@ func TransportError(who, url string, err error, started bool) *Error {
 func TransportErrorAt(who, url string, err error, p Progress) *Error {
 	var stall *StallError
 	var netErr net.Error
+	var page *PageError
 	switch {
+	case errors.As(err, &page):
+		return &Error{Message: fmt.Sprintf("%s %s: a proxy or a login page stands in the way; check the base URL and the network", who, page.Error()), Code: CodeNotEventStream}
 	case errors.As(err, &stall) && p.Started:
 		// The model had started: it is not slow to start, the server
 		// stopped sending. What it sent is kept.

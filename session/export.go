@@ -69,8 +69,8 @@ func statsTable(b *strings.Builder, results []*Result) {
 	for _, r := range results {
 		f := r.Figures()
 		status := string(r.Stats.Status)
-		if status == "" {
-			status = "no answer"
+		if !r.Stats.Ended() {
+			status = "cut short" // the recording stops before its end
 		}
 		c := r.Cost()
 		total = AddCost(total, c)

@@ -15,7 +15,7 @@ func TestMarkdown(t *testing.T) {
 		"| Model | Status | TTFT | Tok/s | Tokens in | Tokens out | Cost | Total |",
 		"| A | done | 5ms | — | ~3 | ~2 | unknown | 9ms |", // two deltas under 50 ms apart: no rate yet
 		"| B | error | 2ms | — | ~0 | ~1 | unknown | 3ms |",
-		"| B | no answer | — | — | ~0 | ~0 | unknown | — |",
+		"| B | cut short | — | — | ~0 | ~0 | unknown | — |",
 		"## Turn 1\n", "## Turn 2\n", "> and then?",
 		"### A (demo:swift)\n\nHello\n",
 		"### B (demo:sage)\n\n<details><summary>Reasoning</summary>\n\nhmm\n\n</details>\n",

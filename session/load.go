@@ -57,7 +57,10 @@ type Reader struct {
 	header Header
 	turn   int
 	last   []time.Duration // per pane, the latest time of the current turn
-	torn   bool
+	// ended is, per pane, the line of its Done or Error in the current
+	// turn (0 while it streams): nothing of that answer may follow it.
+	ended []int
+	torn  bool
 }
 
 // Open opens a session file and reads its header.
@@ -112,6 +115,7 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 		return nil, rd.errorf(1, "the header names no models")
 	}
 	rd.last = make([]time.Duration, len(rd.header.Targets))
+	rd.ended = make([]int, len(rd.header.Targets))
 	return rd, nil
 }
 
@@ -168,9 +172,10 @@ var errNotJSON = errors.New("not JSON")
 // lineJSON holds every field of an event line, so that an event, the bulk
 // of a file, is decoded in one pass.
 type lineJSON struct {
-	Type  string          `json:"type"`
-	TMs   float64         `json:"t_ms"`
-	Pane  int             `json:"pane"`
+	Type string  `json:"type"`
+	TMs  float64 `json:"t_ms"`
+	Pane *int    `json:"pane"` // nil when missing: no pane is assumed
+
 	Delta *backends.Delta `json:"delta"`
 	Usage *backends.Usage `json:"usage"`
 	Done  *backends.Done  `json:"done"`
@@ -179,15 +184,16 @@ type lineJSON struct {
 
 func (rd *Reader) parse(raw []byte) (Entry, error) {
 	var fast lineJSON
-	if json.Unmarshal(raw, &fast) == nil && isEventType(fast.Type) && validMillis(fast.TMs) {
-		ev := Event{Pane: fast.Pane, T: backends.FromMillis(fast.TMs), Event: backends.Event{
+	if json.Unmarshal(raw, &fast) == nil && isEventType(fast.Type) && validMillis(fast.TMs) && fast.Pane != nil {
+		ev := Event{Pane: *fast.Pane, T: backends.FromMillis(fast.TMs), Event: backends.Event{
 			Type: backends.EventType(fast.Type), Delta: fast.Delta, Usage: fast.Usage, Done: fast.Done, Error: fast.Error}}
 		return rd.event(ev)
 	}
 	// Anything else, or a bad line, takes the slow path, which says what
 	// is wrong with it.
 	var probe struct {
-		Type string `json:"type"`
+		Type string          `json:"type"`
+		Pane json.RawMessage `json:"pane"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		var te *json.UnmarshalTypeError
@@ -210,6 +216,7 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 		}
 		rd.turn++
 		clear(rd.last)
+		clear(rd.ended)
 		e.Kind, e.Turn, e.Prompt = EntryPrompt, rd.turn, p.Prompt
 		return e, nil
 	case LineFooter:
@@ -226,6 +233,11 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 		var ev Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return e, rd.errorf(rd.line, "bad %s event: %s", probe.Type, jsonReason(err))
+		}
+		if len(probe.Pane) == 0 || string(probe.Pane) == "null" {
+			// Read as pane 0, it would put one model's text in another's
+			// answer.
+			return e, rd.errorf(rd.line, "%s event without a pane: which model it belongs to is unknown", probe.Type)
 		}
 		return rd.event(ev)
 	case "":
@@ -255,6 +267,14 @@ func (rd *Reader) event(ev Event) (Entry, error) {
 	}
 	if prev := rd.last[ev.Pane]; ev.T < prev {
 		return e, rd.errorf(rd.line, "time goes backwards for pane %d: %gms after %gms", ev.Pane, backends.Millis(ev.T), backends.Millis(prev))
+	}
+	if end := rd.ended[ev.Pane]; end > 0 {
+		// A pane's answer ends with its done or error; a later event
+		// would change a result already final (its footer, its replay).
+		return e, rd.errorf(rd.line, "%s event for pane %d after its end on line %d", ev.Type, ev.Pane, end)
+	}
+	if ev.Type == backends.EventDone || ev.Type == backends.EventError {
+		rd.ended[ev.Pane] = rd.line
 	}
 	rd.last[ev.Pane] = ev.T
 	e.Kind, e.Event = EntryEvent, ev

@@ -94,6 +94,11 @@ func TestLoadRejects(t *testing.T) {
 		{"prompt turn out of order", hdr + delta0 + strings.Replace(turn2, `"turn":2`, `"turn":3`, 1), 3, "prompt of turn 3 follows turn 1"},
 		{"prompt turn repeated", hdr + turn2 + turn2, 3, "prompt of turn 2 follows turn 2"},
 		{"footer of another turn", hdr + turn2 + foot1, 3, "footer of turn 1 in turn 2"},
+		{"event without a pane", hdr + strings.Replace(delta1, `"pane":1,`, "", 1), 2, "delta event without a pane: which model it belongs to is unknown"},
+		{"event with a null pane", hdr + strings.Replace(delta1, `"pane":1`, `"pane":null`, 1), 2, "delta event without a pane: which model it belongs to is unknown"},
+		{"delta after done", hdr + delta0 + done0 + strings.Replace(more0, "7.25", "10", 1), 4, "delta event for pane 0 after its end on line 3"},
+		{"done after error", hdr + err1 + strings.Replace(done0, `"pane":0`, `"pane":1`, 1), 3, "done event for pane 1 after its end on line 2"},
+		{"usage after done", hdr + done0 + strings.Replace(usage0, `"t_ms":0`, `"t_ms":9`, 1), 3, "usage event for pane 0 after its end on line 2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +135,8 @@ func FuzzLoad(f *testing.F) {
 	for _, bad := range []string{"", "\n", "null\n", "[]", hdr + "[1]\n", hdr + hdr, hdr + more0 + delta0,
 		hdr + `{"t_ms":1e300,"pane":0,"type":"delta","delta":{"kind":"answer","text":"x"}}` + "\n",
 		hdr + `{"t_ms":1,"pane":7,"type":"done","done":{"stop_reason":"stop"}}` + "\n",
-		hdr + strings.Replace(turn2, "2", "5", 1), hdr + `{"type":"footer","turn":1,"results":null}` + "\n"} {
+		hdr + strings.Replace(turn2, "2", "5", 1), hdr + `{"type":"footer","turn":1,"results":null}` + "\n",
+		hdr + strings.Replace(delta1, `"pane":1,`, "", 1), hdr + done0 + more0} {
 		f.Add([]byte(bad))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -109,6 +109,9 @@ func (r *Recorder) Turn(prompt string) {
 		}
 		r.write(r.header)
 		r.flush()
+		if r.err != nil {
+			r.discard()
+		}
 		return
 	}
 	r.write(PromptLine{Type: LinePrompt, Turn: r.turn, Prompt: prompt})
@@ -245,6 +248,15 @@ func (r *Recorder) create() error {
 		return nil
 	}
 	return fmt.Errorf("create session file in %s: too many sessions named %s", dir, base)
+}
+
+// discard removes a file whose header could not be written (a full disk):
+// empty or torn, it would be no session, only an error in every later
+// listing. The error stays, for Close to report.
+func (r *Recorder) discard() {
+	_ = r.f.Close()
+	_ = os.Remove(r.path)
+	r.f, r.w = nil, nil
 }
 
 // Ext is the extension of session files.

@@ -80,6 +80,13 @@ func (r *Result) report() ReportResult {
 	if s.Err != nil {
 		out.Error = &ReportError{Message: s.Err.Message, Status: s.Err.Status, Code: s.Err.Code, Retryable: s.Err.Retryable}
 	}
+	if !s.Ended() {
+		// A recording that stops before the pane's end (fanout killed,
+		// a full disk): the contract knows done, cancelled and error
+		// only, and this answer did not finish.
+		out.Status, out.StopReason = StatusError, nil
+		out.Error = &ReportError{Message: cutShortMessage(s.Deltas > 0), Code: backends.CodeCutShort, Retryable: true}
+	}
 	if ttft, ok := s.TTFT(); ok {
 		out.TTFTMs = ptr(backends.Millis(ttft))
 	}
@@ -93,6 +100,14 @@ func (r *Result) report() ReportResult {
 		out.ProviderLatencyMs = ptr(backends.Millis(s.ProviderLatency))
 	}
 	return out
+}
+
+// cutShortMessage says why a pane without its end has no result.
+func cutShortMessage(text bool) string {
+	if text {
+		return "cut short: the recording stops before this model finished (fanout was stopped, or could not write); the partial answer is kept"
+	}
+	return "cut short: the recording stops before this model answered (fanout was stopped, or could not write)"
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -76,6 +76,12 @@ func (s Store) List() (list []Summary, errs []error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), Ext) {
 			continue
 		}
+		if info, err := e.Info(); err == nil && info.Size() == 0 {
+			// Nothing to list: a recording between creating its file and
+			// writing its header, or what an older fanout left on a full
+			// disk. An error for it in every listing would help no one.
+			continue
+		}
 		sum, err := Summarize(filepath.Join(s.Dir, e.Name()))
 		if err != nil {
 			errs = append(errs, err)

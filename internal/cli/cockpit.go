@@ -33,6 +33,7 @@ func (f *cockpitFlags) command() *command {
 	f.common.registerSessions(cmd.fs)
 	f.common.flagModels(cmd.fs)
 	f.common.flagStallTimeout(cmd.fs)
+	f.common.flagTimeout(cmd.fs)
 	f.common.flagNoSave(cmd.fs, "do not record the runs in the sessions folder, nor keep their prompts in the history")
 	flagTheme(cmd.fs, &f.theme, "")
 	f.sampling.register(cmd.fs)

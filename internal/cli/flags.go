@@ -23,6 +23,7 @@ type common struct {
 	configPath   string
 	models       multiFlag
 	stallTimeout time.Duration
+	timeout      timeoutFlag
 	sessionsDir  string
 	noSave       bool
 
@@ -53,6 +54,36 @@ func (c *common) flagStallTimeout(fs *flag.FlagSet) {
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", 0, "end a stream that sends nothing for this `long` (default 60s, at most 24h)")
 }
 
+// flagTimeout registers --timeout, whose default, DefaultTimeout, shows in
+// the help.
+func (c *common) flagTimeout(fs *flag.FlagSet) {
+	c.timeout.d = backends.DefaultTimeout
+	fs.Var(&c.timeout, "timeout", "give up on a model that has not finished after this `long`, keeping its partial answer (at most 24h)")
+}
+
+// timeoutFlag is --timeout, which knows whether it was given: a timeout
+// in the config counts only when the flag is not.
+type timeoutFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *timeoutFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *timeoutFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration (e.g. 90s, 10m)")
+	}
+	f.d, f.set = d, true
+	return nil
+}
+
 func (c *common) flagNoSave(fs *flag.FlagSet, usage string) {
 	fs.BoolVar(&c.noSave, "no-save", false, cmp.Or(usage, "do not record the run in the sessions folder"))
 }
@@ -63,6 +94,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	c.registerSessions(fs)
 	c.flagModels(fs)
 	c.flagStallTimeout(fs)
+	c.flagTimeout(fs)
 	c.flagNoSave(fs, "")
 }
 
@@ -73,8 +105,11 @@ func (c *common) registerSessions(fs *flag.FlagSet) {
 	c.flagSessionsDir(fs, "")
 }
 
-// check refuses a stall timeout out of range, before anything is sent.
+// check refuses a timeout out of range, before anything is sent.
 func (c *common) check() error {
+	if err := checkDuration("timeout", c.timeout.d); err != nil {
+		return err
+	}
 	return checkDuration("stall-timeout", c.stallTimeout)
 }
 
@@ -110,11 +145,14 @@ func (c *common) load(e env) error {
 	if c.stallTimeout == 0 {
 		c.stallTimeout = cfg.StallTimeout
 	}
+	if !c.timeout.set && cfg.Timeout > 0 {
+		c.timeout.d = cfg.Timeout
+	}
 	return nil
 }
 
 func (c *common) options(e env) backends.Options {
-	return backends.Options{StallTimeout: c.stallTimeout, Getenv: e.getenv}
+	return backends.Options{StallTimeout: c.stallTimeout, Timeout: c.timeout.d, Getenv: e.getenv}
 }
 
 // sessions is the sessions folder: --sessions-dir, else sessions_dir from

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -21,10 +20,10 @@ import (
 
 const runHelp = `Usage: fanout run [-m MODEL]... [flags] [PROMPT]
 
-Streams PROMPT (or standard input) to every model at once. Progress goes to
-stderr while the answers stream; then each answer is printed with a table of
-its stats. Exit status: 0 when every model answered, 1 when any did not,
-2 for bad usage.
+Streams PROMPT (or standard input, up to 4 MiB) to every model at once.
+Progress goes to stderr while the answers stream; then each answer is
+printed with a table of its stats. Exit status: 0 when every model
+answered, 1 when any did not, 2 for bad usage.
 
 Flags:
 `
@@ -33,7 +32,6 @@ Flags:
 type runOptions struct {
 	common
 	sampling
-	timeout time.Duration
 	jsonOut bool
 	events  bool
 	theme   string
@@ -44,7 +42,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	cmd := newCommand("run", runHelp)
 	o.common.register(cmd.fs)
 	o.sampling.register(cmd.fs)
-	cmd.fs.DurationVar(&o.timeout, "timeout", 0, "give up on models that have not finished after this `long` (at most 24h)")
 	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
 	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
 	flagTheme(cmd.fs, &o.theme, "colour `theme` of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
@@ -55,7 +52,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if o.jsonOut && o.events {
 		return cmd.bad(errors.New("--json and --events cannot be used together"))
 	}
-	if err := cmd.bad(o.common.check(), o.sampling.check(), checkDuration("timeout", o.timeout)); err != nil {
+	if err := cmd.bad(o.common.check(), o.sampling.check()); err != nil {
 		return err
 	}
 	if _, err := themes.Get(o.theme, true); err != nil {
@@ -69,9 +66,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	o.system = o.prompt(o.cfg)
-	if o.timeout == 0 {
-		o.timeout = o.cfg.Timeout
-	}
 	targets, err := o.targets(ctx, e)
 	if err != nil {
 		return err
@@ -96,11 +90,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 
 	runCtx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	if o.timeout > 0 {
-		var cancelT context.CancelFunc
-		runCtx, cancelT = context.WithTimeout(runCtx, o.timeout)
-		defer cancelT()
-	}
 	// The first interrupt stops the streams and keeps what arrived; the
 	// caller's context (signals) going away is that interrupt.
 	stop := context.AfterFunc(ctx, func() { cancel(session.ErrCancelled) })
@@ -186,15 +175,36 @@ func readPrompt(e env, pos []string) (string, error) {
 	if e.stdin == nil {
 		return "", usagef("run: no prompt")
 	}
-	b, err := io.ReadAll(io.LimitReader(e.stdin, 4<<20))
+	b, err := io.ReadAll(io.LimitReader(e.stdin, maxPromptBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("read prompt from stdin: %w", err)
+	}
+	if len(b) > maxPromptBytes {
+		return "", tooLong(e.stdin, len(b))
 	}
 	p := strings.TrimRight(string(b), "\r\n")
 	if strings.TrimSpace(p) == "" {
 		return "", usagef("run: no prompt: give it as an argument (fanout run \"…\") or on standard input")
 	}
 	return p, nil
+}
+
+// maxPromptBytes is the longest prompt `fanout run` sends: 4 MiB, about a
+// million tokens, more than any model's context window.
+const maxPromptBytes = 4 << 20
+
+// tooLong refuses a prompt on stdin over maxPromptBytes, of which read
+// bytes were read, saying how long it is: the rest is counted, up to a
+// bound, since a prompt cut without a word would be answered as if whole.
+func tooLong(stdin io.Reader, read int) error {
+	const countUpTo = 1 << 30
+	rest, _ := io.Copy(io.Discard, io.LimitReader(stdin, countUpTo))
+	n := int64(read) + rest
+	given := fmt.Sprintf("%.1f MiB (%d bytes)", float64(n)/(1<<20), n)
+	if rest == countUpTo {
+		given = fmt.Sprintf("more than %d MiB", n>>20)
+	}
+	return usagef("run: the prompt on standard input is %s; the limit is 4 MiB (%d bytes): shorten it", given, maxPromptBytes)
 }
 
 // answerStyle is how the answers are printed: rendered markdown when

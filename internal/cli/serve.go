@@ -65,6 +65,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	flagTheme(fs, &theme, "colour `theme` for every client (default: each client's background)")
 	s.flagSystem(fs, "system `prompt` for every session")
 	c.flagStallTimeout(fs)
+	c.flagTimeout(fs)
 	fs.BoolVar(&logPrompts, "log-prompts", false, "log the text of every prompt (off: only its size)")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
