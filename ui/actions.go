@@ -132,9 +132,7 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Focus):
 		m.cycleFocus(msg)
 	case key.Matches(msg, k.FocusN):
-		if n := int(s[0] - '1'); n < len(m.panes) {
-			m.focus = n
-		}
+		m.focusPane(int(s[0] - '1'))
 	case key.Matches(msg, k.Models):
 		m.openPickerIfIdle()
 	case key.Matches(msg, k.Sessions):
@@ -207,6 +205,16 @@ func (m *Model) cycleFocus(msg tea.KeyPressMsg) {
 		return
 	}
 	m.focus = pos - 1
+	m.editor.Blur()
+}
+
+// focusPane gives pane n (from 0) the focus, or says there is none.
+func (m *Model) focusPane(n int) {
+	if n >= len(m.panes) {
+		m.status = fmt.Sprintf("no pane %d: %d on screen", n+1, len(m.panes))
+		return
+	}
+	m.focus = n
 	m.editor.Blur()
 }
 

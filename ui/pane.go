@@ -140,7 +140,9 @@ func (p *pane) apply(ev session.Event) {
 }
 
 // idle reports a pane that has not been asked anything yet.
-func (p *pane) idle() bool { return p.result.Stats.Status == "" }
+func (p *pane) idle() bool {
+	return p.result.Stats.Status == "" && p.asked == "" && len(p.earlier) == 0
+}
 
 // bodyLines renders what the pane shows under its header: the reasoning
 // block, then the answer or the error.

@@ -351,10 +351,7 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Focus):
 		m.cycleFocus(msg)
 	case key.Matches(msg, k.FocusN):
-		if n := int(msg.String()[0] - '1'); n < len(m.panes) {
-			m.focus = n
-			m.editor.Blur()
-		}
+		m.focusPane(int(msg.String()[0] - '1'))
 	}
 	return nil
 }

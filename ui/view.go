@@ -337,6 +337,9 @@ func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
 	switch st.Status {
 	case "":
 		status = "ready"
+		if p.asked != "" {
+			status = m.spin.View() + " waiting"
+		}
 	case session.StatusWaiting:
 		status = m.spin.View() + " waiting"
 	case session.StatusStreaming:
