@@ -96,8 +96,12 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 		Choices: c.choices(ctx, e),
 		NoSave:  c.noSave,
 	}
+	// A provider:model typed in the picker resolves as -m does. (fanout
+	// serve sets none: its clients run only the models it allows.)
+	uo.Resolve = c.cfg.Resolve
 	// Every model the cockpit may run, the picker's too, has its key kept
-	// out of the session files.
+	// out of the session files; a typed model's key is among the
+	// environment's key-like variables, which the store keeps out too.
 	uo.Sessions = c.sessions(e, slices.Concat(targets, choiceTargets(uo.Choices))...)
 	if h := c.history(e, uo.Sessions.Secrets); h != nil {
 		uo.History = h
