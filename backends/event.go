@@ -221,3 +221,17 @@ func DoneEvent(stop StopReason, providerLatency time.Duration) Event {
 }
 
 func ErrorEvent(e *Error) Event { return Event{Type: EventError, Error: e} }
+
+// Rewritten is a copy of e with f applied to its message, the summary and
+// the server's own words apart, so that Summary still ends where fanout's
+// sentence does. It is how a message is scrubbed of secrets.
+func (e *Error) Rewritten(f func(string) string) *Error {
+	c := *e
+	if e.summaryLen > 0 && e.summaryLen <= len(e.Message) {
+		head := f(e.Message[:e.summaryLen])
+		c.Message, c.summaryLen = head+f(e.Message[e.summaryLen:]), len(head)
+		return &c
+	}
+	c.Message = f(e.Message)
+	return &c
+}

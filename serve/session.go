@@ -323,6 +323,9 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 		Context:        st.ctx,
 		Budget:         sessionBudget{st.budget, st, s},
 		MaxPromptBytes: s.cfg.MaxPromptBytes,
+		// Scrubbed from what every client sees, saved or not: the
+		// owner's keys are never shown to strangers.
+		Secrets: s.cfg.Secrets,
 	}
 	if h := s.history(st.key); h != nil {
 		o.History = h

@@ -32,7 +32,7 @@ func recordTurn(t *testing.T, rec *Recorder, prompt string, panes []Pane, prices
 	}
 	var mu sync.Mutex
 	rec.Turn(prompt)
-	Run(context.Background(), panes, func(ev Event) {
+	Run(context.Background(), panes, Secrets{}, func(ev Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		live.events = append(live.events, ev)

@@ -45,8 +45,8 @@ type Recorder struct {
 	turn    int
 	results []*Result // the current turn, folded for its footer
 	total   Cost
-	scrub   []secret  // longest first
-	held    [][]Event // per pane: deltas that may end with the start of a secret (see holdDelta)
+	scrub   []secret    // longest first
+	streams []*Scrubber // per pane, this turn's; nil when there is nothing to scrub
 	buf     bytes.Buffer
 	enc     *json.Encoder // writes into buf; made once, used per event
 }
@@ -97,7 +97,13 @@ func (r *Recorder) Turn(prompt string) {
 	}
 	r.turn++
 	r.results = make([]*Result, len(r.header.Targets))
-	r.held = make([][]Event, len(r.header.Targets))
+	r.streams = nil
+	if len(r.scrub) > 0 {
+		r.streams = make([]*Scrubber, len(r.header.Targets))
+		for i := range r.streams {
+			r.streams[i] = Secrets{r.scrub}.Scrubber()
+		}
+	}
 	for i, t := range r.header.Targets {
 		r.results[i] = &Result{Target: t.Target(), Price: t.Price}
 	}
@@ -125,15 +131,13 @@ func (r *Recorder) Record(ev Event) {
 	if r.err != nil || r.f == nil {
 		return
 	}
-	if len(r.scrub) > 0 && ev.Pane >= 0 && ev.Pane < len(r.held) {
-		if ev.Type == backends.EventDelta && ev.Delta != nil {
-			r.holdDelta(ev)
-			r.armFlush()
-			return
+	if ev.Pane >= 0 && ev.Pane < len(r.streams) {
+		for _, e := range r.streams[ev.Pane].Push(ev) {
+			r.writeEvent(e)
 		}
-		r.release(ev.Pane)
+	} else {
+		r.writeEvent(ev)
 	}
-	r.writeEvent(ev)
 	if ev.Type == backends.EventDone || ev.Type == backends.EventError {
 		r.flush()
 		return
@@ -149,6 +153,16 @@ func (r *Recorder) writeEvent(ev Event) {
 		r.results[ev.Pane].Apply(ev)
 	}
 	r.write(ev)
+}
+
+// endStreams writes what the panes' scrubbers still hold: a stream cut
+// off without its own ending.
+func (r *Recorder) endStreams() {
+	for _, z := range r.streams {
+		for _, e := range z.End() {
+			r.writeEvent(e)
+		}
+	}
 }
 
 // armFlush makes sure what is in the buffer reaches the file within
@@ -175,7 +189,7 @@ func (r *Recorder) EndTurn() {
 	if r.err != nil || r.f == nil {
 		return
 	}
-	r.releaseAll()
+	r.endStreams()
 	rep := NewReport("", r.results)
 	for _, res := range r.results {
 		r.total = AddCost(r.total, res.Cost())
@@ -203,7 +217,7 @@ func (r *Recorder) Close() error {
 	if r.f == nil {
 		return r.err
 	}
-	r.releaseAll()
+	r.endStreams()
 	r.flush()
 	f := r.f
 	r.f = nil

@@ -83,24 +83,38 @@ func endEvent(ctx context.Context) backends.Event {
 // of one pane arrive in order. Run returns when every pane has ended; cancel
 // ctx to end them early — each pane then ends with a cancelled Done.
 //
+// Every event is scrubbed of secrets before emit sees it, with a Scrubber
+// per pane: whatever emit does with them (a pane, a serve client's screen,
+// stdout, a session file) never shows a key a model or a proxy echoed,
+// whole or split across deltas.
+//
 // A backend that panics ends its own pane with an Error; the other panes
 // go on.
-func Run(ctx context.Context, panes []Pane, emit func(Event)) {
+func Run(ctx context.Context, panes []Pane, secrets Secrets, emit func(Event)) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, p := range panes {
 		wg.Go(func() {
+			z := secrets.Scrubber()
 			ended := false
 			defer func() {
 				if r := recover(); r != nil && !ended {
+					for _, ev := range z.End() {
+						emit(ev)
+					}
 					msg := fmt.Sprintf("fanout hit a bug in the %s backend (%v); the other models are unaffected — please report it", p.Target.Provider, r)
 					emit(Event{Pane: i, T: time.Since(start).Round(time.Microsecond),
-						Event: backends.ErrorEvent(&backends.Error{Message: msg, Code: backends.CodeInternal})})
+						Event: backends.ErrorEvent(&backends.Error{Message: secrets.Scrub(msg), Code: backends.CodeInternal})})
 				}
 			}()
 			for ev := range Stream(ctx, i, p) {
-				ended = ev.Type == backends.EventDone || ev.Type == backends.EventError
-				emit(ev)
+				for _, e := range z.Push(ev) {
+					ended = e.Type == backends.EventDone || e.Type == backends.EventError
+					emit(e)
+				}
+			}
+			for _, e := range z.End() {
+				emit(e)
 			}
 		})
 	}

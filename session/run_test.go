@@ -36,7 +36,7 @@ func (s scripted) Stream(ctx context.Context, _ backends.Request) iter.Seq[backe
 func collect(ctx context.Context, panes []Pane) [][]Event {
 	var mu sync.Mutex
 	out := make([][]Event, len(panes))
-	Run(ctx, panes, func(ev Event) {
+	Run(ctx, panes, Secrets{}, func(ev Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		out[ev.Pane] = append(out[ev.Pane], ev)
@@ -142,5 +142,76 @@ func TestRunSurvivesAPanickingBackend(t *testing.T) {
 	s := Fold(got[1])
 	if s.Status != StatusError || s.Deltas != 1 || !strings.Contains(s.Err.Message, "bug in the buggy backend") {
 		t.Errorf("the panicking pane: %+v", s)
+	}
+}
+
+// A model that echoes a key, whole or one letter a delta, and an error that
+// repeats another provider's key: whoever reads Run's events (a pane, a
+// serve client, stdout) never sees either, and the answer around them is
+// kept with its deltas' times.
+func TestRunScrubsSecretsFromEveryEvent(t *testing.T) {
+	const key, other = "sk-proj-SERVERSECRET42", "AKIAOTHERPROVIDERKEY"
+	var split []backends.Event
+	for _, r := range "then " + key + " again" {
+		split = append(split, backends.DeltaEvent(backends.KindAnswer, string(r)))
+	}
+	split = append(split, backends.DoneEvent(backends.StopEnd, 0))
+	whole := scripted{events: []backends.Event{
+		backends.DeltaEvent(backends.KindReasoning, "the header said Bearer "+key),
+		backends.DeltaEvent(backends.KindAnswer, "your key is "+key+"."),
+		backends.DoneEvent(backends.StopEnd, 0),
+	}}
+	failing := scripted{events: []backends.Event{
+		backends.DeltaEvent(backends.KindAnswer, "partial"),
+		backends.ErrorEvent(&backends.Error{Message: "upstream said: invalid key " + other, Status: 401}),
+	}}
+	cut := scripted{events: []backends.Event{ // ends mid-key, as a cancel would cut it
+		backends.DeltaEvent(backends.KindAnswer, "key: "),
+		backends.DeltaEvent(backends.KindAnswer, key[:12]),
+		backends.DoneEvent(backends.StopMaxTokens, 0),
+	}}
+	panes := []Pane{{Backend: whole, Request: req("a")}, {Backend: scripted{events: split}, Request: req("b")},
+		{Backend: failing, Request: req("c")}, {Backend: cut, Request: req("d")}}
+	var mu sync.Mutex
+	out := make([][]Event, len(panes))
+	Run(context.Background(), panes, NewSecrets([]string{key, other, "short"}), func(ev Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		out[ev.Pane] = append(out[ev.Pane], ev)
+	})
+	texts := make([]string, len(panes))
+	for i, evs := range out {
+		var b strings.Builder
+		for _, ev := range evs {
+			switch {
+			case ev.Delta != nil:
+				b.WriteString(ev.Delta.Text)
+			case ev.Error != nil:
+				b.WriteString("|error: " + ev.Error.Message + "|summary: " + ev.Error.Summary())
+			}
+		}
+		texts[i] = b.String()
+		for _, s := range []string{key, other, key[:12]} {
+			if strings.Contains(texts[i], s) {
+				t.Errorf("pane %d shows %q: %q", i, s, texts[i])
+			}
+		}
+	}
+	want := []string{
+		"the header said Bearer [redacted]your key is [redacted].",
+		"then [redacted] again",
+		"partial|error: upstream said: invalid key [redacted]|summary: upstream said: invalid key [redacted]",
+		"key: [redacted]",
+	}
+	for i := range want {
+		if texts[i] != want[i] {
+			t.Errorf("pane %d: %q, want %q", i, texts[i], want[i])
+		}
+	}
+	// The split key's deltas keep their own times: none moved.
+	for i := 1; i < len(out[1]); i++ {
+		if out[1][i].T < out[1][i-1].T {
+			t.Fatalf("pane 1's events out of order at %d", i)
+		}
 	}
 }

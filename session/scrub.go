@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 // MinSecretLen is the shortest value the recorder scrubs: shorter ones
@@ -94,58 +96,108 @@ func (r *Recorder) scrubValue(v any) any {
 	return v
 }
 
+// Secrets is a prepared set of values that must never be shown or kept:
+// every output of a run scrubs them, through Scrub for whole texts and a
+// Scrubber for streamed deltas. The zero value scrubs nothing.
+type Secrets struct{ list []secret }
+
+// NewSecrets prepares values for scrubbing. Values shorter than
+// MinSecretLen are left out (see MinSecretLen).
+func NewSecrets(values []string) Secrets { return Secrets{list: newSecrets(values)} }
+
+// Scrub replaces every secret in text by the redaction mark.
+func (s Secrets) Scrub(text string) string {
+	for _, x := range s.list {
+		if strings.Contains(text, x.s) {
+			text = strings.ReplaceAll(text, x.s, redactedMark)
+		}
+	}
+	return text
+}
+
+// Scrubber scrubs the events of one pane's stream, in order.
+//
 // A model that repeats a key streams it as many small deltas ("sk", "-pro",
-// "j-Ab", …), and no single line then holds the whole key. So the recorder
-// holds back a pane's last deltas while their text, read as one string,
+// "j-Ab", …), and no single delta then holds the whole key. So the
+// scrubber holds back the last deltas while their text, read as one string,
 // ends with the beginning of a secret: the next delta either completes the
 // secret, which is then cut from the held deltas, or shows it was not one,
-// and the held deltas are written. Held deltas keep their own times; only
-// their text changes. A secret split by anything other than deltas of one
-// kind (a reasoning delta between two answer deltas, the end of the stream)
-// is not joined up.
+// and the held deltas are passed on. Held deltas keep their own times; only
+// their text changes. When the stream ends (its Done or Error) with held
+// text that is at least MinSecretLen bytes of a secret's beginning, that
+// text is cut too: a key cut short by a cancel is still most of a key. A
+// secret split by anything other than deltas of one kind (a reasoning delta
+// between two answer deltas) is not joined up.
+type Scrubber struct {
+	secrets []secret
+	held    []Event
+	one     [1]Event // what Push returns when there is nothing to scrub
+}
 
-// holdDelta takes a delta of pane: it is written now, or held with those
-// before it. ev's Delta is copied, never changed: the UI reads it too.
-func (r *Recorder) holdDelta(ev Event) {
-	held := r.held[ev.Pane]
-	if len(held) > 0 && held[0].Delta.Kind != ev.Delta.Kind {
-		r.release(ev.Pane)
-		held = nil
+// Scrubber starts the scrubbing of one stream.
+func (s Secrets) Scrubber() *Scrubber { return &Scrubber{secrets: s.list} }
+
+// Push takes the stream's next event and returns those that may be passed
+// on now, scrubbed, in order; the slice is only good until the next call.
+// ev is never changed (others may read it): what is scrubbed is a copy.
+func (z *Scrubber) Push(ev Event) []Event {
+	if len(z.secrets) == 0 {
+		// The common case, on every event of every pane: no allocation.
+		z.one[0] = ev
+		return z.one[:]
 	}
+	switch {
+	case ev.Type == backends.EventDelta && ev.Delta != nil:
+		var out []Event
+		if len(z.held) > 0 && z.held[0].Delta.Kind != ev.Delta.Kind {
+			out = z.release(false)
+		}
+		return append(out, z.hold(ev)...)
+	case ev.Type == backends.EventError && ev.Error != nil:
+		ev.Error = ev.Error.Rewritten(Secrets{z.secrets}.Scrub)
+		return append(z.release(true), ev)
+	case ev.Type == backends.EventDone:
+		return append(z.release(true), ev)
+	}
+	return append(z.release(false), ev)
+}
+
+// End returns what is still held when the stream stops with no Done or
+// Error of its own, cut as at an end.
+func (z *Scrubber) End() []Event { return z.release(true) }
+
+// hold adds a delta to those held and returns those that no longer need
+// to be.
+func (z *Scrubber) hold(ev Event) []Event {
 	d := *ev.Delta
 	ev.Delta = &d
-	held = append(held, ev)
-	text := cutSecrets(held, r.scrub)
+	held := append(z.held, ev)
+	text := cutSecrets(held, z.secrets)
 	keep := len(held)
-	if tail := secretTail(text, r.scrub); tail < len(text) {
+	if tail := secretTail(text, z.secrets); tail < len(text) {
 		// Hold the delta the tail starts in and every one after it.
 		keep = 0
 		for off := 0; off+len(held[keep].Delta.Text) <= tail; keep++ {
 			off += len(held[keep].Delta.Text)
 		}
 	}
-	for _, e := range held[:keep] {
-		r.writeEvent(e)
-	}
-	r.held[ev.Pane] = slices.Delete(held, 0, keep)
+	out := slices.Clone(held[:keep])
+	z.held = slices.Delete(held, 0, keep)
+	return out
 }
 
-// release writes the deltas held for pane, as they are.
-func (r *Recorder) release(pane int) {
-	if pane < 0 || pane >= len(r.held) {
-		return
+// release returns the held deltas and holds none. At the end of the
+// stream a long enough beginning of a secret is cut from them.
+func (z *Scrubber) release(end bool) []Event {
+	out := z.held
+	z.held = nil
+	if end && len(out) > 0 {
+		text := joinText(out)
+		if tail := secretTail(text, z.secrets); len(text)-tail >= MinSecretLen {
+			cutSpan(out, tail, len(text))
+		}
 	}
-	for _, e := range r.held[pane] {
-		r.writeEvent(e)
-	}
-	r.held[pane] = r.held[pane][:0]
-}
-
-// releaseAll writes every held delta, pane by pane.
-func (r *Recorder) releaseAll() {
-	for pane := range r.held {
-		r.release(pane)
-	}
+	return out
 }
 
 // cutSecrets replaces each secret found in the text of deltas, read as one

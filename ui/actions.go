@@ -278,7 +278,7 @@ func (m *Model) sendPrompt(prompt string) tea.Cmd {
 	for _, p := range m.panes {
 		p.nextTurn()
 	}
-	return m.begin(m.runContext(), m.nextRun(), prompt, m.opts.Open, m.recorder())
+	return m.begin(m.runContext(), m.nextRun(), prompt, m.opts.Open, m.secrets, m.recorder())
 }
 
 // endRun closes a turn; a re-run then sends its next prompt.

@@ -388,7 +388,7 @@ func runNaive(b *testing.B, th themes.Theme, paneToks func(int) []string, n int)
 	}
 	go func() {
 		defer close(done)
-		session.Run(ctx, panes, q.push)
+		session.Run(ctx, panes, session.Secrets{}, q.push)
 	}()
 	deadline := t0.Add(streamFor + streamGrace)
 	for {

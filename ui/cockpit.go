@@ -48,6 +48,10 @@ type Options struct {
 	Sessions *session.Store
 	// NoSave turns recording off; the browser still works.
 	NoSave bool
+	// Secrets are the values (keys, tokens) scrubbed from every event a
+	// run delivers, recorded or not: no pane shows a key a model or a
+	// proxy echoed, whole or split across deltas.
+	Secrets []string
 	// Replay, when set, opens the cockpit replaying that session.
 	Replay *session.Reader
 	// ReplaySpeed is the replay's starting speed (1 when zero).
@@ -81,6 +85,9 @@ type Model struct {
 	// background then does not change it.
 	themeFixed bool
 	md         *markdown.Renderer
+	// secrets are scrubbed from every event a run delivers, whether or
+	// not it is recorded: the panes never show a key a model echoed.
+	secrets session.Secrets
 
 	// conversation is the panes and what they are talking about; a
 	// replay swaps it for its own while it shows.
@@ -131,6 +138,7 @@ type Model struct {
 func New(opts Options) (*Model, error) {
 	m := &Model{opts: opts, keys: defaultKeys(), focus: -1, md: markdown.NewRenderer()}
 	m.conversation = newConversation(nil, m.defaultParams())
+	m.secrets = session.NewSecrets(opts.Secrets)
 	m.now = time.Now
 	name := opts.Theme
 	switch {

@@ -50,9 +50,9 @@ func newConversation(panes []*pane, p params) *conversation {
 }
 
 // begin starts a turn that asks prompt of every pane, each with its own
-// history, as run id; rec (nil: none) records it. The returned command
-// delivers the run's events.
-func (c *conversation) begin(ctx context.Context, id int, prompt string, open func(backends.Target) backends.Backend, rec *session.Recorder) tea.Cmd {
+// history, as run id, its events scrubbed of secrets; rec (nil: none)
+// records it. The returned command delivers the run's events.
+func (c *conversation) begin(ctx context.Context, id int, prompt string, open func(backends.Target) backends.Backend, secrets session.Secrets, rec *session.Recorder) tea.Cmd {
 	c.prompt = prompt
 	c.turns++
 	run := make([]session.Pane, len(c.panes))
@@ -64,7 +64,7 @@ func (c *conversation) begin(ctx context.Context, id int, prompt string, open fu
 	ctx, cancel := context.WithCancelCause(ctx)
 	c.run, c.cancelRun, c.running = id, cancel, true
 	c.current = newPump(id)
-	return c.current.start(ctx, run, rec, prompt)
+	return c.current.start(ctx, run, secrets, rec, prompt)
 }
 
 // request is what one pane sends for prompt: its conversation so far, then

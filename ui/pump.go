@@ -80,7 +80,7 @@ func (p *pump) signal() {
 // start runs the panes in the background, recording the turn that asks
 // prompt when rec is not nil. Every pane goroutine ends with ctx; the
 // returned command delivers the first batch.
-func (p *pump) start(ctx context.Context, panes []session.Pane, rec *session.Recorder, prompt string) tea.Cmd {
+func (p *pump) start(ctx context.Context, panes []session.Pane, secrets session.Secrets, rec *session.Recorder, prompt string) tea.Cmd {
 	go func() {
 		defer close(p.done)
 		emit := p.push
@@ -93,7 +93,7 @@ func (p *pump) start(ctx context.Context, panes []session.Pane, rec *session.Rec
 				p.push(ev)
 			}
 		}
-		session.Run(ctx, panes, emit)
+		session.Run(ctx, panes, secrets, emit)
 		var recordErr error
 		if rec != nil {
 			rec.EndTurn()

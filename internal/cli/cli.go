@@ -82,6 +82,9 @@ type env struct {
 	// stdoutTerminal makes commands write stdout as for a terminal
 	// (markdown rendered) whatever it is: the tests' seam.
 	stdoutTerminal bool
+	// known are the secrets the command learnt of (its config's keys),
+	// scrubbed from what it prints; nil: only the environment's.
+	known *knownSecrets
 }
 
 // environment is the "NAME=value" list of the environment.
@@ -101,6 +104,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // dispatch runs the command in args with e.
 func dispatch(ctx context.Context, e env, args []string) int {
 	stdout, stderr := e.stdout, e.stderr
+	if e.known == nil {
+		e.known = &knownSecrets{}
+	}
 	var err error
 	cmd := ""
 	if len(args) > 0 {
@@ -137,7 +143,9 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "fanout: %s\n", ue.msg)
+		// An upstream's message may repeat any key fanout knows of, not
+		// only the failing model's own.
+		fmt.Fprintf(stderr, "fanout: %s\n", e.scrub(ue.msg))
 		if ue.hint != "" {
 			fmt.Fprintf(stderr, "run '%s --help' for its flags\n", ue.hint)
 		}
@@ -145,7 +153,7 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.As(err, &fe):
 		return exitFail
 	default:
-		fmt.Fprintf(stderr, "fanout: %s\n", err)
+		fmt.Fprintf(stderr, "fanout: %s\n", e.scrub(err.Error()))
 		return exitFail
 	}
 }

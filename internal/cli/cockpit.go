@@ -103,6 +103,7 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 	// out of the session files; a typed model's key is among the
 	// environment's key-like variables, which the store keeps out too.
 	uo.Sessions = c.sessions(e, slices.Concat(targets, choiceTargets(uo.Choices))...)
+	uo.Secrets = uo.Sessions.Secrets
 	if h := c.history(e, uo.Sessions.Secrets); h != nil {
 		uo.History = h
 	}
@@ -116,7 +117,7 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 func (c *common) history(e env, secrets []string) ui.PromptHistory {
 	h, err := session.OpenHistory(session.HistoryPath(e.getenv), secrets)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "fanout: %s (starting without it)\n", err)
+		fmt.Fprintf(e.stderr, "fanout: %s (starting without it)\n", e.scrub(err.Error()))
 		return nil
 	}
 	if c.noSave {
@@ -134,7 +135,7 @@ func (u *unkeptHistory) Add(p string)      { u.prompts = append(u.prompts, p) }
 // historyError says on stderr that this run's prompts could not be kept.
 func historyError(e env, h ui.PromptHistory) {
 	if sh, ok := h.(*session.History); ok && sh.Err() != nil {
-		fmt.Fprintf(e.stderr, "fanout: %s\n", sh.Err())
+		fmt.Fprintf(e.stderr, "fanout: %s\n", e.scrub(sh.Err().Error()))
 	}
 }
 

@@ -175,13 +175,24 @@ func (c *common) sessions(e env, targets ...backends.Target) *session.Store {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
+	return &session.Store{Dir: dir, App: appVersion(), Secrets: c.secrets(e, targets...)}
+}
+
+// secrets is the one list of values no output may show, for targets and
+// the config's models (see sessions). e learns of them too, so that the
+// command's last error is scrubbed of them.
+func (c *common) secrets(e env, targets ...backends.Target) []string {
 	known := slices.Clone(targets)
 	if c.cfg != nil {
 		for _, name := range c.cfg.Order {
 			known = append(known, c.cfg.Models[name])
 		}
 	}
-	return &session.Store{Dir: dir, App: appVersion(), Secrets: secretValues(e.getenv, e.environment(), known)}
+	secrets := secretValues(e.getenv, e.environment(), known)
+	if e.known != nil {
+		e.known.add(secrets)
+	}
+	return secrets
 }
 
 // sampling is what goes with every prompt, from the flags of the commands
@@ -277,7 +288,7 @@ func (c *common) store(e env, targets ...backends.Target) *session.Store {
 // theirs.
 func endRecording(e env, rec *session.Recorder, show bool) {
 	if err := rec.Close(); err != nil {
-		fmt.Fprintf(e.stderr, "fanout: session not saved: %s\n", err)
+		fmt.Fprintf(e.stderr, "fanout: session not saved: %s\n", e.scrub(err.Error()))
 		return
 	}
 	if show {

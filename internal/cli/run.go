@@ -81,6 +81,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		results[i] = &session.Result{Target: t, Price: o.price(t)}
 		header.Targets = append(header.Targets, session.NewTargetRecord(t, results[i].Price))
 	}
+	secrets := session.NewSecrets(o.secrets(e, targets...))
 	store := o.store(e, targets...)
 	var rec *session.Recorder
 	if store != nil {
@@ -108,7 +109,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 			_ = enc.Encode(startLine{Pane: i, Type: "start", Label: t.Label, Provider: t.Provider, Model: t.Model})
 		}
 	}
-	session.Run(runCtx, panes, func(ev session.Event) {
+	session.Run(runCtx, panes, secrets, func(ev session.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		results[ev.Pane].Apply(ev)
@@ -134,7 +135,9 @@ func runCmd(ctx context.Context, e env, args []string) error {
 
 	switch {
 	case o.jsonOut:
-		if err := enc.Encode(session.NewReport(prompt, results)); err != nil {
+		// The prompt as the session file keeps it: a key typed into it
+		// is shown no more than one a model echoed.
+		if err := enc.Encode(session.NewReport(secrets.Scrub(prompt), results)); err != nil {
 			return fmt.Errorf("write results: %w", err)
 		}
 	case !o.events:

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"io"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
@@ -57,4 +59,56 @@ func secretValues(getenv func(string) string, environ []string, targets []backen
 	values = slices.DeleteFunc(values, func(v string) bool { return len(v) < session.MinSecretLen })
 	slices.Sort(values)
 	return slices.Compact(values)
+}
+
+// knownSecrets are the secrets a command has learnt of beyond those of the
+// environment (the keys the config names), so that what it prints last —
+// its error, on stderr — is scrubbed of them too. Commands add to it as
+// they load their config; it is shared by every copy of the command's env.
+type knownSecrets struct {
+	mu     sync.Mutex
+	values []string
+	ready  bool
+	set    session.Secrets
+}
+
+func (k *knownSecrets) add(values []string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.values = append(k.values, values...)
+	k.ready = false
+}
+
+// secrets is every secret e knows: the environment's (whatever command it
+// is, even one that failed before loading a config) and those added.
+func (e env) secrets() session.Secrets {
+	base := secretValues(e.getenv, e.environment(), nil)
+	if e.known == nil {
+		return session.NewSecrets(base)
+	}
+	k := e.known
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.ready {
+		k.set, k.ready = session.NewSecrets(append(base, k.values...)), true
+	}
+	return k.set
+}
+
+// scrub is text as fanout may print it: every known secret replaced.
+func (e env) scrub(text string) string { return e.secrets().Scrub(text) }
+
+// scrubbedWriter scrubs each write of secrets. It is for logs, where every
+// record is one write: a secret split between two writes is not joined up.
+type scrubbedWriter struct {
+	w       io.Writer
+	secrets session.Secrets
+}
+
+func (s scrubbedWriter) Write(p []byte) (int, error) {
+	clean := s.secrets.Scrub(string(p))
+	if _, err := io.WriteString(s.w, clean); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -87,16 +87,20 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		}
 	}
 
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	// wish and its Bubble Tea middleware log through charm's logger: give
-	// it the same place and shape as ours.
-	charmlog.SetDefault(charmlog.NewWithOptions(e.stderr, charmlog.Options{Formatter: charmlog.LogfmtFormatter, ReportTimestamp: true, Prefix: "wish"}))
-
 	opts := c.options(e)
 	targets, choices, real, err := servedModels(c.cfg, allow)
 	if err != nil {
 		return err
 	}
+	// Every key a served model could use, and every variable that looks
+	// like one, is kept out of the session files and of the log (where an
+	// upstream's error, logged whole, may repeat one).
+	store := c.sessions(e, slices.Concat(targets, choiceTargets(choices))...)
+	logOut := scrubbedWriter{w: e.stderr, secrets: session.NewSecrets(store.Secrets)}
+	log := slog.New(slog.NewTextHandler(logOut, nil))
+	// wish and its Bubble Tea middleware log through charm's logger: give
+	// it the same place and shape as ours.
+	charmlog.SetDefault(charmlog.NewWithOptions(logOut, charmlog.Options{Formatter: charmlog.LogfmtFormatter, ReportTimestamp: true, Prefix: "wish"}))
 	for _, ch := range markUnavailable(e, choices) {
 		if ch.Unavailable != "" {
 			log.Warn("an allowed model cannot run: "+ch.Unavailable, "model", ch.Target.Name)
@@ -116,9 +120,6 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	cfg.Log, cfg.LogPrompts = log, logPrompts
 	cfg.App = appVersion()
-	// Every key a served model could use, and every variable that looks
-	// like one, is kept out of the session files.
-	store := c.sessions(e, slices.Concat(targets, choiceTargets(choices))...)
 	cfg.Secrets = store.Secrets
 	dataDir := filepath.Dir(session.DefaultDir(e.getenv))
 	cfg.HostKeyPath = hostKey

@@ -41,7 +41,7 @@ func sessionsCmd(e env, args []string) error {
 	store := c.sessions(e)
 	list, errs := store.List()
 	for _, err := range errs {
-		fmt.Fprintf(e.stderr, "fanout: %s\n", err)
+		fmt.Fprintf(e.stderr, "fanout: %s\n", e.scrub(err.Error()))
 	}
 	if jsonOut {
 		if list == nil {
