@@ -140,9 +140,9 @@ func TestJSONEscapesC1AndDEL(t *testing.T) {
 func TestStripHyperlinks(t *testing.T) {
 	for in, want := range map[string]string{
 		"\x1b[1m\x1b]8;id=1;https://e.x\aclick\x1b]8;;\a\x1b[m https://e.x": "\x1b[1mclick\x1b[m https://e.x",
-		"\x1b]8;;https://e.x\x1b\\t\x1b]8;;\x1b\\":                           "t",
-		"no links \x1b[31m":                                                  "no links \x1b[31m",
-		"open \x1b]8;;https://e.x":                                           "open ",
+		"\x1b]8;;https://e.x\x1b\\t\x1b]8;;\x1b\\":                          "t",
+		"no links \x1b[31m":        "no links \x1b[31m",
+		"open \x1b]8;;https://e.x": "open ",
 	} {
 		if got := StripHyperlinks(in); got != want {
 			t.Errorf("StripHyperlinks(%q) = %q, want %q", in, got, want)
