@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/fanout-dev/fanout/internal/termsafe"
 )
 
 // version is set at build time with
@@ -137,7 +139,7 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "fanout: %s\n", ue.msg)
+		fmt.Fprintf(stderr, "fanout: %s\n", termsafe.Text(ue.msg))
 		if ue.hint != "" {
 			fmt.Fprintf(stderr, "run '%s --help' for its flags\n", ue.hint)
 		}
@@ -145,7 +147,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.As(err, &fe):
 		return exitFail
 	default:
-		fmt.Fprintf(stderr, "fanout: %s\n", err)
+		// An error may carry a server's own text: shown, never obeyed.
+		fmt.Fprintf(stderr, "fanout: %s\n", termsafe.Text(err.Error()))
 		return exitFail
 	}
 }

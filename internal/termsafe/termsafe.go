@@ -27,6 +27,7 @@
 package termsafe
 
 import (
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -157,4 +158,31 @@ func incompleteTail(s string) int {
 		}
 	}
 	return 0
+}
+
+// Writer passes what is written to it through a Filter on its way to w:
+// for text output of our own (tables, listings) that carries untrusted
+// pieces, and has no controls of ours. Flush writes what the Filter held
+// back; call it when the text is over.
+type Writer struct {
+	w io.Writer
+	f Filter
+}
+
+// NewWriter returns a Writer to w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write writes the safe form of p; it reports len(p) on success, since the
+// caller's bytes were all taken (some held until the next Write or Flush).
+func (w *Writer) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, w.f.Write(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held back.
+func (w *Writer) Flush() error {
+	_, err := io.WriteString(w.w, w.f.Flush())
+	return err
 }
