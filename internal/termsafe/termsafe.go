@@ -78,23 +78,33 @@ func Text(s string) string {
 func Safe(s string) bool { return firstUnsafe(s) < 0 }
 
 // firstUnsafe is the index of the first byte of s that Text changes, or -1.
+// The common case, clean text, is one pass over the bytes (a C1 control is
+// always the two bytes C2 80–C2 9F in UTF-8) and utf8.ValidString.
 func firstUnsafe(s string) int {
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+		if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+			(c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
+			return firstInvalid(s[:i], i)
+		}
+	}
+	return firstInvalid(s, -1)
+}
+
+// firstInvalid is the index of the first byte of s that is not UTF-8, or
+// otherwise.
+func firstInvalid(s string, otherwise int) int {
+	if utf8.ValidString(s) {
+		return otherwise
+	}
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
 				return i
 			}
-			i++
-			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || r <= 0x9f {
-			return i
-		}
-		i += n
 	}
-	return -1
+	return otherwise
 }
 
 // Filter is Text for a text that arrives in pieces (a stream's deltas):
