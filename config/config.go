@@ -266,6 +266,9 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 		if strings.Contains(model, ":") {
 			return fmt.Errorf("model name %q: a name cannot contain ':', which separates provider:model", model)
 		}
+		if err := noControl(model); err != nil {
+			return fmt.Errorf("model name %s: %w", joinPath([]string{model}), err)
+		}
 		t = backends.Target{Name: model}
 		c.Order = append(c.Order, model)
 		lines["models."+model] = line
@@ -279,6 +282,9 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 				return errors.New(notAnEnvName)
 			}
 			return fmt.Errorf("%s: want a string in quotes, not %s", where, typeName(v))
+		}
+		if err := noControl(s); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		switch key {
 		case "provider":
@@ -324,6 +330,19 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens)", where)
 	}
 	c.Models[model] = t
+	return nil
+}
+
+// noControl refuses a name, label, model id or URL that holds a control
+// character: it is shown on the terminal (pane headers, tables) where an
+// ESC would start an escape sequence, and no name needs one. The character
+// is named by its code point, never repeated raw.
+func noControl(s string) error {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			return fmt.Errorf("contains the control character %U; remove it (a name is shown on the terminal, where it would be obeyed)", r)
+		}
+	}
 	return nil
 }
 

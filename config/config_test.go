@@ -547,3 +547,42 @@ func TestFirstPriceMistakeFirst(t *testing.T) {
 		t.Errorf("err = %v, want the mistake on line 2", err)
 	}
 }
+
+// A name, label or model id is shown on the terminal, where a control
+// character would be obeyed: it is refused with the file and line, and the
+// message names the character without repeating it raw.
+func TestControlCharactersRefused(t *testing.T) {
+	cases := []struct {
+		name, src string
+		line      int
+		want      string
+	}{
+		{"label with ESC", "[models.x]\nprovider = \"openai\"\nmodel = \"m\"\nlabel = \"evil\\u001b]52;c;aGk=\\u0007\"\n", 4, "models.x.label: contains the control character U+001B"},
+		{"label with C1 CSI", "[models.x]\nprovider = \"openai\"\nmodel = \"m\"\nlabel = \"a\\u009b2J\"\n", 4, "models.x.label: contains the control character U+009B"},
+		{"model id with BS", "[models.x]\nprovider = \"openai\"\nmodel = \"m\\b\\b\"\n", 3, "models.x.model: contains the control character U+0008"},
+		{"provider with CR", "[models.x]\nprovider = \"openai\\r\"\nmodel = \"m\"\n", 2, "models.x.provider: contains the control character U+000D"},
+		{"name with ESC", "[models.\"x\\u001b[2J\"]\nprovider = \"openai\"\nmodel = \"m\"\n", 2, `model name "x\x1b[2J": contains the control character U+001B`},
+		{"inline label", "[models]\nx = { provider = \"openai\", model = \"m\", label = \"\\u001b[31mred\" }\n", 2, "models.x.label: contains the control character U+001B"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := "/home/u/.config/fanout/config.toml"
+			_, err := Parse(path, []byte(tc.src))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a config error", err)
+			}
+			if ce.Line != tc.line || !strings.Contains(ce.Msg, tc.want) {
+				t.Errorf("got %q (line %d), want line %d containing %q", err, ce.Line, tc.line, tc.want)
+			}
+			if prefix := fmt.Sprintf("%s:%d: ", path, tc.line); !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("error %q does not start with %q", err, prefix)
+			}
+			for _, r := range err.Error() {
+				if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+					t.Errorf("error %q repeats the control %U raw", err, r)
+				}
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -30,14 +31,14 @@ func (it sessionItem) Title() string {
 }
 
 func (it sessionItem) Description() string {
-	parts := []string{strings.Join(it.s.Models, ", ")}
+	parts := []string{termsafe.Text(strings.Join(it.s.Models, ", "))}
 	if it.s.Turns > 1 {
 		parts = append(parts, fmt.Sprintf("%d turns", it.s.Turns))
 	}
 	parts = append(parts, costShort(it.s.Total, false))
 	if it.s.Winner != "" && it.s.WinnerTTFT != nil {
 		ttft := time.Duration(*it.s.WinnerTTFT * float64(time.Millisecond))
-		parts = append(parts, "first: "+it.s.Winner+" "+session.FormatDuration(ttft))
+		parts = append(parts, "first: "+termsafe.Text(it.s.Winner)+" "+session.FormatDuration(ttft))
 	}
 	switch {
 	case !it.s.Complete && it.s.Recording:
@@ -56,7 +57,7 @@ func (it sessionItem) FilterValue() string {
 }
 
 func firstLine(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(termsafe.Text(s)) // prompts come from session files
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i] + " …"
 	}

@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui/markdown"
@@ -31,6 +32,11 @@ type pane struct {
 
 	result *session.Result
 	answer *markdown.Stream
+	// answerSafe and reasoningSafe make the deltas safe to show (see
+	// apply); reasoning is the reasoning so made, as shown. result keeps
+	// the raw text: it is what follow-ups send back and copy copies.
+	answerSafe, reasoningSafe termsafe.Filter
+	reasoning                 strings.Builder
 	// showReasoning expands the reasoning block above the answer.
 	showReasoning bool
 	// reasoningTokens counts the reasoning as it arrives, for the folded
@@ -58,6 +64,10 @@ type shownTurn struct {
 }
 
 func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pane {
+	// A label is shown everywhere (header, tabs, notices) and may come
+	// from a session file; it is not sent anywhere, so the pane keeps it
+	// in its safe form once.
+	t.Label = termsafe.Text(t.Label)
 	return &pane{target: t, price: price, md: r, result: &session.Result{Target: t, Price: price}, answer: markdown.NewStream(r)}
 }
 
@@ -71,7 +81,7 @@ func (p *pane) nextTurn() {
 			t.note = "■ cancelled"
 		case session.StatusError:
 			if s.Err != nil {
-				t.note = "✗ " + s.Err.Message
+				t.note = "✗ " + termsafe.Text(s.Err.Message)
 			}
 		}
 		p.earlier = append(p.earlier, t)
@@ -102,10 +112,10 @@ func (p *pane) setHistory(h []backends.Message) {
 			t.prompt = h[i].Content
 			if i+1 < len(h) && h[i+1].Role == backends.RoleAssistant {
 				i++
-				t.answer.Append(h[i].Content)
+				t.answer.Append(termsafe.Text(h[i].Content))
 			}
 		} else {
-			t.answer.Append(h[i].Content)
+			t.answer.Append(termsafe.Text(h[i].Content))
 		}
 		p.earlier = append(p.earlier, t)
 	}
@@ -121,6 +131,9 @@ func (p *pane) forget() {
 func (p *pane) reset() {
 	p.result = &session.Result{Target: p.target, Price: p.price}
 	p.answer.Reset()
+	p.answerSafe.Reset()
+	p.reasoningSafe.Reset()
+	p.reasoning.Reset()
 	p.reasoningTokens = backends.TokenEstimator{}
 	p.reasoningWrap = wrappedLines{}
 	p.scroll = 0
@@ -128,13 +141,27 @@ func (p *pane) reset() {
 }
 
 // apply folds one event into the pane. It does no rendering.
+//
+// A model's text reaches the terminal through glamour and the pane's
+// wrapping, which pass escape sequences on: every delta goes through a
+// termsafe.Filter first, which shows controls as visible pictures and
+// holds back the end of a delta that may continue in the next one (a rune
+// cut in two, a CR before its LF) until that one arrives or the answer
+// ends.
 func (p *pane) apply(ev session.Event) {
 	p.result.Apply(ev)
-	if ev.Type == backends.EventDelta && ev.Delta != nil && ev.Delta.Text != "" {
+	switch {
+	case ev.Type == backends.EventDelta && ev.Delta != nil && ev.Delta.Text != "":
 		if ev.Delta.Kind == backends.KindReasoning {
 			p.reasoningTokens.Add(ev.Delta.Text)
-		} else {
-			p.answer.Append(ev.Delta.Text)
+			p.reasoning.WriteString(p.reasoningSafe.Write(ev.Delta.Text))
+		} else if s := p.answerSafe.Write(ev.Delta.Text); s != "" {
+			p.answer.Append(s)
+		}
+	case ev.Type == backends.EventDone || ev.Type == backends.EventError:
+		p.reasoning.WriteString(p.reasoningSafe.Flush())
+		if s := p.answerSafe.Flush(); s != "" {
+			p.answer.Append(s)
 		}
 	}
 }
@@ -159,7 +186,7 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 		lines = append(lines, muted.Render(strings.Repeat("┄", max(1, width))), "")
 	}
 	lines = appendPrompt(lines, p.asked, width, th)
-	if r := p.result.Reasoning(); r != "" {
+	if r := p.reasoning.String(); r != "" {
 		// The block sits inside the same margins as the answer under it,
 		// not against the pane's borders.
 		pad := strings.Repeat(" ", answerMargin(th))
@@ -178,7 +205,7 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 		errStyle := lipgloss.NewStyle().Foreground(th.Error)
 		lines = append(lines, "")
 		pad := strings.Repeat(" ", answerMargin(th))
-		for _, l := range strings.Split(wrap("✗ "+s.Err.Message, width-2*len(pad)), "\n") {
+		for _, l := range strings.Split(wrap("✗ "+termsafe.Text(s.Err.Message), width-2*len(pad)), "\n") {
 			lines = append(lines, errStyle.Render(pad+l))
 		}
 	}
@@ -200,7 +227,8 @@ const promptLines = 3
 // appendPrompt shows the prompt an answer is to, above it ("" shows
 // nothing).
 func appendPrompt(lines []string, prompt string, width int, th themes.Theme) []string {
-	if prompt = strings.TrimSpace(prompt); prompt == "" {
+	// A prompt may come from a session file.
+	if prompt = strings.TrimSpace(termsafe.Text(prompt)); prompt == "" {
 		return lines
 	}
 	pad := strings.Repeat(" ", answerMargin(th))

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 )
 
 // MaxPanes is how many models fanout compares at once.
@@ -252,7 +253,7 @@ func (m *Model) renderPicker(w, h int) string {
 		lines = append(lines, m.fg(th.Muted).Render("  nothing matches"))
 	}
 	if p.notice != "" {
-		lines = append(lines, "", m.fg(th.Error).Render(p.notice))
+		lines = append(lines, "", m.fg(th.Error).Render(termsafe.Text(p.notice)))
 	}
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(th.BorderFocused).
 		Padding(0, 1).Width(boxW).Render(strings.Join(lines, "\n"))

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 )
@@ -100,7 +101,8 @@ func (m *Model) renderTitle() string {
 	if m.streaming() {
 		info += " · " + m.spin.View() + " streaming"
 	}
-	right := m.status
+	// A notice may quote an error, whose text may be a server's.
+	right := termsafe.Text(m.status)
 	line := left + m.fg(th.Muted).Render(info)
 	if right != "" {
 		// A notice too long for the room left is cut, not dropped: on a

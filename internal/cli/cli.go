@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/fanout-dev/fanout/internal/termsafe"
 )
 
 // version is set at build time with
@@ -143,9 +145,7 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		// An upstream's message may repeat any key fanout knows of, not
-		// only the failing model's own.
-		fmt.Fprintf(stderr, "fanout: %s\n", e.scrub(ue.msg))
+		fmt.Fprintf(stderr, "fanout: %s\n", termsafe.Text(e.scrub(ue.msg)))
 		if ue.hint != "" {
 			fmt.Fprintf(stderr, "run '%s --help' for its flags\n", ue.hint)
 		}
@@ -153,7 +153,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case errors.As(err, &fe):
 		return exitFail
 	default:
-		fmt.Fprintf(stderr, "fanout: %s\n", e.scrub(err.Error()))
+		// An error may carry a server's own text: shown, never obeyed.
+		fmt.Fprintf(stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
 		return exitFail
 	}
 }

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/ui"
 )
@@ -117,7 +118,7 @@ func cockpitOptions(ctx context.Context, e env, c *common, targets []backends.Ta
 func (c *common) history(e env, secrets []string) ui.PromptHistory {
 	h, err := session.OpenHistory(session.HistoryPath(e.getenv), secrets)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "fanout: %s (starting without it)\n", e.scrub(err.Error()))
+		fmt.Fprintf(e.stderr, "fanout: %s (starting without it)\n", termsafe.Text(e.scrub(err.Error())))
 		return nil
 	}
 	if c.noSave {
@@ -135,7 +136,7 @@ func (u *unkeptHistory) Add(p string)      { u.prompts = append(u.prompts, p) }
 // historyError says on stderr that this run's prompts could not be kept.
 func historyError(e env, h ui.PromptHistory) {
 	if sh, ok := h.(*session.History); ok && sh.Err() != nil {
-		fmt.Fprintf(e.stderr, "fanout: %s\n", e.scrub(sh.Err().Error()))
+		fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(sh.Err().Error())))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -48,7 +49,10 @@ func exportCmd(e env, args []string) error {
 	}
 	var data []byte
 	if format == "md" {
-		data = []byte(f.Markdown())
+		// A document to read, on a terminal or anywhere: the answers'
+		// controls are shown, not kept (the JSON export keeps them,
+		// escaped, as the session file does).
+		data = []byte(termsafe.Text(f.Markdown()))
 	} else {
 		var buf bytes.Buffer
 		if err := encodeJSON(&buf, f.Report()); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 )
@@ -288,10 +289,10 @@ func (c *common) store(e env, targets ...backends.Target) *session.Store {
 // theirs.
 func endRecording(e env, rec *session.Recorder, show bool) {
 	if err := rec.Close(); err != nil {
-		fmt.Fprintf(e.stderr, "fanout: session not saved: %s\n", e.scrub(err.Error()))
+		fmt.Fprintf(e.stderr, "fanout: session not saved: %s\n", termsafe.Text(e.scrub(err.Error())))
 		return
 	}
 	if show {
-		fmt.Fprintf(e.stderr, "session saved: %s\n", rec.Path())
+		fmt.Fprintf(e.stderr, "session saved: %s\n", termsafe.Text(rec.Path()))
 	}
 }

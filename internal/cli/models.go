@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 )
 
 const modelsHelp = `Usage: fanout models [--json]
@@ -67,7 +68,7 @@ func modelsCmd(ctx context.Context, e env, args []string) error {
 		return 1
 	})
 	if jsonOut {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(termsafe.JSONWriter(e.stdout)) // no raw C1 control in the bytes
 		enc.SetIndent("", "  ")
 		return enc.Encode(lines)
 	}
@@ -78,7 +79,8 @@ func modelsCmd(ctx context.Context, e env, args []string) error {
 		if !l.Ready {
 			ready = "no"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, ready, formatPrice(l.Price, l.Placeholder), l.Why)
+		// A model's id and why it cannot run may be a server's text.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termsafe.Text(l.Name), ready, formatPrice(l.Price, l.Placeholder), termsafe.Text(l.Why))
 	}
 	return tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui/markdown"
@@ -69,7 +70,7 @@ func (p *progress) event(ev session.Event) {
 		return
 	}
 	r := p.results[ev.Pane]
-	name := r.Target.Label
+	name := termsafe.Text(r.Target.Label)
 	switch ev.Type {
 	case backends.EventDelta:
 		if r.Stats.Deltas == 1 {
@@ -82,7 +83,7 @@ func (p *progress) event(ev session.Event) {
 			fmt.Fprintf(p.w, "%s: done in %s (%s)\n", name, session.FormatDuration(ev.T), r.Stats.StopReason)
 		}
 	case backends.EventError:
-		fmt.Fprintf(p.w, "%s: error: %s\n", name, ev.Error.Message)
+		fmt.Fprintf(p.w, "%s: error: %s\n", name, termsafe.Text(ev.Error.Message))
 	}
 }
 
@@ -129,7 +130,7 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 		icon = "■"
 	}
 	label := r.Target.Label
-	label = backends.OneLine(label, 24)
+	label = backends.OneLine(termsafe.Text(label), 24)
 	line := fmt.Sprintf("%s %-24s %-9s", icon, label, s.Status)
 	if ttft, ok := s.TTFT(); ok {
 		line += "  ttft " + session.FormatDuration(ttft)
@@ -148,7 +149,7 @@ func progressLine(r *session.Result, spin string, elapsed time.Duration) string 
 	}
 	if s.Status == session.StatusError && s.Err != nil {
 		msg := s.Err.Message
-		msg = backends.OneLine(msg, 60)
+		msg = backends.OneLine(termsafe.Text(msg), 60)
 		line += "  " + msg
 	}
 	return line
@@ -163,19 +164,22 @@ type answerStyle struct {
 }
 
 // printResults writes each answer under its own header, then a stats table
-// ending with the total cost.
+// ending with the total cost. Whether or not w is a terminal (a pipe often
+// ends on one), every piece of text from a model, a server or a file goes
+// through termsafe; the markdown renderer adds only its own styling.
 func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 	for _, r := range results {
-		fmt.Fprintf(w, "── %s · %s:%s ", r.Target.Label, r.Target.Provider, r.Target.Model)
-		fmt.Fprintln(w, strings.Repeat("─", max(3, 60-len([]rune(r.Target.Label+r.Target.Provider+r.Target.Model)))))
-		if reasoning := strings.TrimSpace(r.Reasoning()); reasoning != "" {
+		head := termsafe.Text(r.Target.Label) + " · " + termsafe.Text(r.Target.Provider+":"+r.Target.Model)
+		fmt.Fprintf(w, "── %s ", head)
+		fmt.Fprintln(w, strings.Repeat("─", max(3, 64-len([]rune(head)))))
+		if reasoning := strings.TrimSpace(termsafe.Text(r.Reasoning())); reasoning != "" {
 			fmt.Fprintln(w, "[thinking]")
 			for _, l := range strings.Split(reasoning, "\n") {
 				fmt.Fprintln(w, "  │ "+l)
 			}
 			fmt.Fprintln(w)
 		}
-		if text := strings.TrimRight(r.Text(), "\n"); text != "" {
+		if text := strings.TrimRight(termsafe.Text(r.Text()), "\n"); text != "" {
 			if style.markdown {
 				text = strings.Trim(markdown.Full(text, style.width, style.theme), "\n")
 			}
@@ -183,7 +187,7 @@ func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 		}
 		switch r.Stats.Status {
 		case session.StatusError:
-			fmt.Fprintf(w, "[error] %s\n", r.Stats.Err.Message)
+			fmt.Fprintf(w, "[error] %s\n", termsafe.Text(r.Stats.Err.Message))
 		case session.StatusCancelled:
 			fmt.Fprintln(w, "[cancelled: the answer above is partial]")
 		}
@@ -196,7 +200,7 @@ func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 	fmt.Fprintln(tw, "MODEL\tSTATUS\tTTFT\tTOK/S\tIN\tOUT\tTOTAL\tCOST")
 	for _, r := range results {
 		f := r.Figures()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Label, r.Stats.Status, f.TTFT, f.TokensPerS,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termsafe.Text(r.Target.Label), r.Stats.Status, f.TTFT, f.TokensPerS,
 			f.Input, f.Output, f.Total, session.FormatCost(r.Cost()))
 	}
 	if len(results) > 1 {
@@ -205,7 +209,7 @@ func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 	tw.Flush()
 	for _, r := range results {
 		if r.Stats.UsageMissing() {
-			fmt.Fprintf(w, "~ %s sent no usage: its token counts and cost are estimates.\n", r.Target.Label)
+			fmt.Fprintf(w, "~ %s sent no usage: its token counts and cost are estimates.\n", termsafe.Text(r.Target.Label))
 		}
 	}
 }

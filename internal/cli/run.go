@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 )
@@ -102,7 +103,10 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		progress = newProgress(e.stderr, results, isTerminal(e.stderr), &mu)
 		progress.start(runCtx)
 	}
-	enc := json.NewEncoder(e.stdout)
+	// --json and --events keep the models' raw text, escaped so that no
+	// control a terminal acts on is in the bytes (encoding/json leaves
+	// U+0080–U+009F raw; termsafe.JSONWriter escapes them).
+	enc := json.NewEncoder(termsafe.JSONWriter(e.stdout))
 	enc.SetEscapeHTML(false)
 	if o.events {
 		for i, t := range targets {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -41,7 +42,7 @@ func sessionsCmd(e env, args []string) error {
 	store := c.sessions(e)
 	list, errs := store.List()
 	for _, err := range errs {
-		fmt.Fprintf(e.stderr, "fanout: %s\n", e.scrub(err.Error()))
+		fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
 	}
 	if jsonOut {
 		if list == nil {
@@ -59,8 +60,11 @@ func sessionsCmd(e env, args []string) error {
 
 // printSessions writes the listing as a table, one session per line.
 func printSessions(w io.Writer, list []session.Summary) {
+	// Prompts and labels come from session files: their controls are
+	// shown, before tabwriter measures the cells.
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
+	safe := termsafe.NewWriter(tw)
+	fmt.Fprintln(safe, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
 	for _, s := range list {
 		prompt := backends.OneLine(s.Prompt, 40)
 		if s.Turns > 1 {
@@ -76,16 +80,17 @@ func printSessions(w io.Writer, list []session.Summary) {
 		if s.WinnerTTFT != nil {
 			first = backends.OneLine(s.Winner, 24) + " " + session.FormatDuration(time.Duration(*s.WinnerTTFT*float64(time.Millisecond)))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Created.Local().Format("2006-01-02 15:04"), prompt,
+		fmt.Fprintf(safe, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Created.Local().Format("2006-01-02 15:04"), prompt,
 			backends.OneLine(strings.Join(s.Models, ", "), 40), session.FormatCostShort(s.Total), first, s.ID)
 	}
+	safe.Flush()
 	tw.Flush()
 }
 
 // encodeJSON writes v as `fanout run --json` does: one document, indented
 // by nothing, text not HTML-escaped.
 func encodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(termsafe.JSONWriter(w)) // no raw C1 control in the bytes
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write JSON: %w", err)

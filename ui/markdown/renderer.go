@@ -25,6 +25,7 @@ import (
 	"charm.land/glamour/v2"
 	"charm.land/glamour/v2/ansi"
 
+	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/themes"
 )
 
@@ -108,20 +109,27 @@ func (r *Renderer) Clear() {
 }
 
 // render converts src with a renderer checked out for (width, th, mode). On
-// a glamour error the source is returned as is: showing the raw answer beats
-// showing nothing.
+// a glamour error the source is returned as is (its controls made visible):
+// showing the raw answer beats showing nothing.
+//
+// glamour makes every link an OSC 8 hyperlink to the address the markdown
+// names, which a model chooses: the terminal would open it on a click on
+// text that may say something else. The links are removed; glamour shows
+// the address as text next to the link text anyway. The rest of the output
+// is glamour's own styling; the text in it is the caller's to make safe
+// (the cockpit's panes and `fanout run` pass it through termsafe first).
 func (r *Renderer) render(src []byte, width int, th themes.Theme, mode renderMode) string {
 	key := poolKey{width: width, theme: th.Name, mode: mode}
 	tr, err := r.acquire(key, th)
 	if err != nil {
-		return string(src)
+		return termsafe.Text(string(src))
 	}
 	out, err := tr.RenderBytes(src)
 	r.release(key, tr)
 	if err != nil {
-		return string(src)
+		return termsafe.Text(string(src))
 	}
-	return trimPadding(string(out))
+	return trimPadding(termsafe.StripHyperlinks(string(out)))
 }
 
 // pool returns the pool for key, creating it; it switches the cache to
