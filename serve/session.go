@@ -180,7 +180,7 @@ func (s *Server) capacityMiddleware(next ssh.Handler) ssh.Handler {
 		src := sourceOf(sess.RemoteAddr())
 		if !s.takeSession(src) {
 			s.log.Warn("refused: address has its share of sessions", "remote", sess.RemoteAddr().String(), "user", sess.User(), "key", Fingerprint(sess.PublicKey()), "max_sessions_per_ip", s.cfg.MaxSessionsPerIP)
-			fmt.Fprintf(sess.Stderr(), "fanout: your address has %d sessions open here already, the most one address may have. Close one and try again.\n", s.cfg.MaxSessionsPerIP)
+			fmt.Fprintf(sess.Stderr(), "fanout: sessions from one address are limited to %d at once here, and yours are all in use. Close one and try again.\n", s.cfg.MaxSessionsPerIP)
 			_ = sess.Exit(1)
 			return
 		}
