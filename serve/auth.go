@@ -65,13 +65,15 @@ func LoadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 
 // authOptions let in the authorized keys only, or, for a public demo,
 // anyone: with a key (then their sessions are filed under its
-// fingerprint) or without one (anonymous).
+// fingerprint) or without one (anonymous). Either way a login is let in
+// only while its address has room for one more connection without a
+// session (see connState.loggedIn).
 func (s *Server) authOptions() []ssh.Option {
 	if len(s.cfg.AuthorizedKeys) > 0 {
 		return []ssh.Option{ssh.PublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
 			for _, k := range s.cfg.AuthorizedKeys {
 				if ssh.KeysEqual(k, key) {
-					return true
+					return s.loggedIn(ctx)
 				}
 			}
 			s.log.Info("key refused", "remote", ctx.RemoteAddr().String(), "user", ctx.User(), "key", Fingerprint(key))
@@ -79,8 +81,20 @@ func (s *Server) authOptions() []ssh.Option {
 		})}
 	}
 	return []ssh.Option{
-		ssh.PublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		ssh.PublicKeyAuth(func(ctx ssh.Context, _ ssh.PublicKey) bool { return s.loggedIn(ctx) }),
 		// No questions asked: this only lets clients without a key in.
-		ssh.KeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		ssh.KeyboardInteractiveAuth(func(ctx ssh.Context, _ gossh.KeyboardInteractiveChallenge) bool { return s.loggedIn(ctx) }),
 	}
+}
+
+// loggedIn moves ctx's connection out of the pre-auth phase; false, and
+// the login is refused, when there is no room for it.
+func (s *Server) loggedIn(ctx ssh.Context) bool {
+	cs := connOf(ctx)
+	if cs == nil {
+		// Every connection is given its state on accept; one without is
+		// not ours to let in.
+		return false
+	}
+	return cs.loggedIn()
 }

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
@@ -24,20 +23,29 @@ import (
 
 // Defaults for the limits a Config leaves at zero.
 const (
-	DefaultMaxSessions    = 16
-	DefaultIdleTimeout    = 10 * time.Minute
-	DefaultMaxSession     = time.Hour
-	DefaultMaxPromptBytes = 4 << 10
-	// handshakeTimeout bounds a connection that never finishes logging in.
-	handshakeTimeout = 30 * time.Second
+	DefaultMaxSessions      = 16
+	DefaultMaxSessionsPerIP = 4
+	DefaultIdleTimeout      = 10 * time.Minute
+	DefaultMaxSession       = time.Hour
+	DefaultMaxPromptBytes   = 4 << 10
+	// DefaultHandshakeTimeout bounds the key exchange and login: a machine
+	// does both in milliseconds; the rest is for a person typing a key's
+	// passphrase.
+	DefaultHandshakeTimeout = 15 * time.Second
+	// DefaultSessionStartTimeout is how long a logged-in connection may go
+	// without a session (before its first, or after its last): ssh opens
+	// one at once.
+	DefaultSessionStartTimeout = 10 * time.Second
+	// DefaultMaxPreAuth and DefaultMaxWaiting are large: they only keep
+	// a flood from exhausting the machine, while the per-address caps
+	// keep one client from filling them.
+	DefaultMaxPreAuth      = 256
+	DefaultMaxPreAuthPerIP = 8
+	DefaultMaxWaiting      = 256
+	DefaultMaxWaitingPerIP = 8
 	// connSlack is how much longer than a session's own limits its
-	// connection may last: the session ends first, with a message; the
-	// connection deadline only catches clients that never open one.
+	// connection may last: the session ends first, with a message.
 	connSlack = time.Minute
-	// spareConns is how many connections beyond MaxSessions are let in to
-	// log in and be told the server is full; past that they are dropped
-	// at once, so a flood of idle connections cannot pile up.
-	spareConns = 16
 )
 
 // Config is what a server serves and how. Nothing in it comes from a
@@ -53,6 +61,19 @@ type Config struct {
 	MaxSessions int           // concurrent sessions; 0: DefaultMaxSessions
 	IdleTimeout time.Duration // without a key press; 0: DefaultIdleTimeout
 	MaxSession  time.Duration // in all; 0: DefaultMaxSession
+	// MaxSessionsPerIP is how many of the sessions one source address (an
+	// IPv4 address, an IPv6 /64) may hold; 0: DefaultMaxSessionsPerIP.
+	MaxSessionsPerIP int
+
+	// Connections that are not in a session are bounded apart from
+	// sessions, so that sockets that never speak, or logins that never
+	// open a session, cannot keep real clients out. 0: the Default.
+	HandshakeTimeout    time.Duration // from accept to logged in
+	SessionStartTimeout time.Duration // logged in without a session
+	MaxPreAuth          int           // logging in at once, in all
+	MaxPreAuthPerIP     int           // logging in at once, per source
+	MaxWaiting          int           // logged in without a session, in all
+	MaxWaitingPerIP     int           // logged in without a session, per source
 
 	// Targets are the models on screen when a session starts; Choices
 	// every model the picker may offer. Nothing outside them is reachable.
@@ -103,7 +124,9 @@ type Server struct {
 	log *slog.Logger
 	// slots holds one token per session in progress.
 	slots chan struct{}
-	conns atomic.Int64 // connections open
+	// conns counts connections by phase (logging in, waiting for a
+	// session, in one), in all and per source address.
+	conns conns
 
 	mu       sync.Mutex
 	sessions map[*sessionState]struct{}
@@ -140,6 +163,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPromptBytes <= 0 {
 		cfg.MaxPromptBytes = DefaultMaxPromptBytes
 	}
+	setDefault(&cfg.MaxSessionsPerIP, DefaultMaxSessionsPerIP)
+	setDefault(&cfg.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&cfg.SessionStartTimeout, DefaultSessionStartTimeout)
+	setDefault(&cfg.MaxPreAuth, DefaultMaxPreAuth)
+	setDefault(&cfg.MaxPreAuthPerIP, DefaultMaxPreAuthPerIP)
+	setDefault(&cfg.MaxWaiting, DefaultMaxWaiting)
+	setDefault(&cfg.MaxWaitingPerIP, DefaultMaxWaitingPerIP)
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Log,
@@ -147,6 +177,7 @@ func New(cfg Config) (*Server, error) {
 		sessions:  map[*sessionState]struct{}{},
 		histories: map[string]*session.History{},
 		gone:      make(chan struct{}, 1),
+		conns:     conns{bySrc: map[source]*counts{}},
 	}
 	s.down, s.markDown = context.WithCancel(context.Background())
 	if s.log == nil {
@@ -159,31 +190,29 @@ func New(cfg Config) (*Server, error) {
 	opts := []ssh.Option{
 		wish.WithHostKeyPEM(pem),
 		wish.WithVersion("fanout"),
-		// Middlewares run last-listed first: recover and log outermost,
-		// then refuse what cannot be served, then the cockpit.
+		// Middlewares run last-listed first: the connection's accounting
+		// outermost, then recover and log, then refuse what cannot be
+		// served, then the cockpit.
 		wish.WithMiddleware(
 			bm.MiddlewareWithProgramHandler(s.program),
 			s.sessionMiddleware,
 			s.capacityMiddleware,
 			s.terminalMiddleware,
 			s.recoverMiddleware,
+			s.connMiddleware,
 		),
 		func(srv *ssh.Server) error {
-			srv.HandshakeTimeout = handshakeTimeout
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
 			srv.IdleTimeout = cfg.IdleTimeout + connSlack
 			srv.MaxTimeout = cfg.MaxSession + connSlack
-			srv.ConnCallback = func(_ ssh.Context, c net.Conn) net.Conn {
-				if n := s.conns.Add(1); n > int64(cfg.MaxSessions+spareConns) {
-					s.conns.Add(-1)
-					s.log.Warn("refused: too many connections", "remote", c.RemoteAddr().String(), "open", n-1)
-					return nil
-				}
-				return c
-			}
-			srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
+			// Refused before a byte is read: no key exchange is spent on a
+			// socket past its address's share.
+			srv.ConnCallback = s.accept
+			srv.BannerHandler = s.banner
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
 			}
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 			return nil
 		},
 	}
@@ -194,6 +223,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ssh = srv
 	return s, nil
+}
+
+// setDefault sets *v to def when it is not positive.
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Serve accepts connections on l until Shutdown; it returns nil after a

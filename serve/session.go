@@ -170,12 +170,22 @@ func (s *Server) capacityMiddleware(next ssh.Handler) ssh.Handler {
 		select {
 		case s.slots <- struct{}{}:
 			defer func() { <-s.slots }()
-			next(sess)
 		default:
 			s.log.Warn("refused: server full", "remote", sess.RemoteAddr().String(), "user", sess.User(), "key", Fingerprint(sess.PublicKey()), "max_sessions", s.cfg.MaxSessions)
 			fmt.Fprintf(sess.Stderr(), "fanout: the server is full (%d sessions in progress). Please try again in a few minutes.\n", s.cfg.MaxSessions)
 			_ = sess.Exit(1)
+			return
 		}
+		// One address may not take every slot: a public demo is shared.
+		src := sourceOf(sess.RemoteAddr())
+		if !s.takeSession(src) {
+			s.log.Warn("refused: address has its share of sessions", "remote", sess.RemoteAddr().String(), "user", sess.User(), "key", Fingerprint(sess.PublicKey()), "max_sessions_per_ip", s.cfg.MaxSessionsPerIP)
+			fmt.Fprintf(sess.Stderr(), "fanout: sessions from one address are limited to %d at once here, and yours are all in use. Close one and try again.\n", s.cfg.MaxSessionsPerIP)
+			_ = sess.Exit(1)
+			return
+		}
+		defer s.releaseSession(src)
+		next(sess)
 	}
 }
 
@@ -244,7 +254,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	st.mu.Lock()
 	st.cockpit = m
 	st.mu.Unlock()
-	opts := append(bm.MakeOptions(sess),
+	opts := append(bm.MakeOptions(displaySession{sess}),
 		tea.WithContext(st.teaContext()),
 		// The server's own SIGINT must not quit every client's cockpit:
 		// Shutdown decides when sessions end.
@@ -318,7 +328,7 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 		System:         s.cfg.System,
 		MaxTokens:      s.cfg.MaxTokens,
 		Theme:          s.cfg.Theme,
-		NoColor:        clientEnv(st.sess.Environ(), "NO_COLOR") != "",
+		NoColor:        clientEnv(displayOnly(st.sess.Environ()), "NO_COLOR") != "",
 		Choices:        append([]ui.Choice(nil), s.cfg.Choices...),
 		Context:        st.ctx,
 		Budget:         sessionBudget{st.budget, st, s},
@@ -429,8 +439,9 @@ func short(d time.Duration) string {
 }
 
 // clientEnv reads a variable the client sent (ssh SendEnv). Only display
-// preferences are read this way; nothing the client sends reaches a model
-// or the server's configuration.
+// preferences are read this way (displayEnv; the others are refused when
+// sent); nothing the client sends reaches a model or the server's
+// configuration.
 func clientEnv(env []string, name string) string {
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == name {

@@ -52,6 +52,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&hostKey, "host-key", "", "host key `file`, created on first start (default $XDG_DATA_HOME/fanout/ssh/host_ed25519)")
 	fs.StringVar(&authKeys, "authorized-keys", "", "let in only the public keys in this `file` (default: anyone)")
 	fs.IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "sessions at once; more are told the server is full")
+	fs.IntVar(&cfg.MaxSessionsPerIP, "max-sessions-per-ip", serve.DefaultMaxSessionsPerIP, "sessions at once from one address (IPv6: one /64); more are told why")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "end a session after this `long` without a key press")
 	fs.DurationVar(&cfg.MaxSession, "max-session", serve.DefaultMaxSession, "end a session after this `long` in all")
 	fs.Var(&allow, "allow-model", "a `model` clients may use, as provider:model or a config name; repeat for more (default: the demo models only)")
