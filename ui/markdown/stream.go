@@ -54,6 +54,7 @@ type Stream struct {
 	scanned   int      // len(src) when the tail was last analysed
 	tailEdits []fenceEdit
 	fallback  bool // link reference definitions seen: render with Full
+	baseline  bool // the rules before issue 11 (see NewBaselineStream)
 
 	// The stable blocks rendered for one (width, theme).
 	key     cacheKey
