@@ -274,7 +274,7 @@ func (s *Stream) scan() {
 		return
 	}
 	prev := 0
-	for _, c := range boundaries(region, a) {
+	for _, c := range boundaries(region, a, s.baseline) {
 		s.blocks = append(s.blocks, string(prepare(region, a.edits, prev, c)))
 		prev = c
 	}
@@ -288,39 +288,55 @@ func (s *Stream) scan() {
 }
 
 // boundaries returns the offsets in src where a stable block ends and the
-// next begins. An offset c qualifies when
+// next begins. An offset c qualifies when a top-level block starts at c,
 //
-//   - a top-level block starts at c and the line before c is blank: blocks
-//     not separated by a blank line are kept together, which keeps every
-//     construct that only spans consecutive lines (setext headings, tables,
-//     lazy continuations, paragraphs interrupted by lists) in one piece;
 //   - no top-level block covers lines on both sides of c: an open or closed
-//     fence, an HTML block or a list running over the blank line keeps
-//     going;
+//     fence, an HTML block or a list running over the line keeps going,
+//     and a paragraph a table was split off keeps the table's lines;
 //   - the block at c is not a paragraph right after a definition list,
 //     which a later ": definition" line would pull into the list;
-//   - the line at c is complete, or its first byte already rules out that
-//     it continues the block before: after a blank line only an indented
-//     line, a list marker (after a list) or a ':' definition (after a
-//     paragraph or a definition list) can still join the previous block,
-//     and a partial line starting otherwise cannot turn into one of them.
+//
+// and either
+//
+//   - the line before c is blank, and the line at c is complete or its
+//     first byte already rules out that it continues the block before:
+//     after a blank line only an indented line, a list marker (after a
+//     list) or a ':' definition (after a paragraph or a definition list)
+//     can still join the previous block, and a partial line starting
+//     otherwise cannot turn into one of them; or
+//   - the line at c is complete (blankOnly false). goldmark has then seen
+//     the whole line and found that it cannot continue the block before,
+//     which is what CommonMark decides from that line alone: a heading,
+//     a fence, a thematic break, a quote or a list interrupting a
+//     paragraph, anything after a closed fence or an ATX heading. Later
+//     lines can change what the block at c becomes (a setext underline
+//     turns its paragraph into a heading, a delimiter row its line into a
+//     table header) but never the blocks before it: a setext underline or
+//     a delimiter row reaches back one paragraph at most, and that
+//     paragraph starts at c or later. A partial line is never cut at
+//     without a blank line before it: "#" may become "#hashtag" and
+//     continue a paragraph lazily.
 //
 // Text appended later cannot move such a boundary: the blocks before it are
-// closed and no construct reaches back over a blank line except those ruled
-// out above and link reference definitions, which make the Stream fall back
-// to full renders.
-func boundaries(src []byte, a analysis) []int {
+// closed and no construct reaches back further except those ruled out
+// above and link reference definitions, which make the Stream fall back to
+// full renders.
+func boundaries(src []byte, a analysis, blankOnly bool) []int {
 	var cuts []int
 	maxHi := 0
 	for j, t := range a.tops {
 		if t.lo < 0 {
 			break // a block of unknown extent: nothing after it is safe
 		}
-		// t.lo < maxHi: an earlier block covers the line too (a paragraph
-		// a table was split off keeps the table's lines in its notes).
-		if j > 0 && t.lo >= maxHi && blankBefore(src, t.lo) && settled(src, t.lo, a.tops[j-1].kind) &&
-			!joinsDefinitions(a.tops[j-1].kind, t.kind) {
-			cuts = append(cuts, t.lo)
+		if j > 0 && t.lo >= maxHi && !joinsDefinitions(a.tops[j-1].kind, t.kind) {
+			switch {
+			case blankBefore(src, t.lo):
+				if settled(src, t.lo, a.tops[j-1].kind) {
+					cuts = append(cuts, t.lo)
+				}
+			case !blankOnly && bytes.IndexByte(src[t.lo:], '\n') >= 0:
+				cuts = append(cuts, t.lo)
+			}
 		}
 		maxHi = max(maxHi, t.hi)
 	}
