@@ -44,6 +44,9 @@ type analysis struct {
 	tops    []topNode   // in document order
 	edits   []fenceEdit // in source order
 	hasRefs bool        // link reference definitions: rendering is not local
+	// firstChildren are the offsets where the blocks inside the first
+	// top-level block start, in order.
+	firstChildren []int
 }
 
 // Indented code blocks name no language, and glamour passes chroma "" for
@@ -197,35 +200,55 @@ func analyze(src []byte) analysis {
 	var a analysis
 	a.hasRefs = len(pc.References()) > 0
 	for top := doc.FirstChild(); top != nil; top = top.NextSibling() {
-		sp := span{lo: -1, hi: -1}
-		_ = ast.Walk(top, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-			if !entering {
-				return ast.WalkContinue, nil
-			}
-			if s := ns.spans[n]; s != nil {
-				sp.add(s.lo, s.hi)
-			}
-			if n.Type() == ast.TypeBlock {
-				// Nodes built from another node's lines (setext headings,
-				// table cells, definition terms) were not opened line by
-				// line; their segments say where they are.
-				lines := n.Lines()
-				for i := 0; i < lines.Len(); i++ {
-					seg := lines.At(i)
-					lo := bytes.LastIndexByte(src[:seg.Start], '\n') + 1
-					sp.add(lo, max(seg.Stop, lo))
-				}
-			}
-			if fb, ok := n.(*ast.FencedCodeBlock); ok {
-				if e, ok := fenceRewrite(src, fb, ns.fences[n]); ok {
-					a.edits = append(a.edits, e)
-				}
-			}
-			return ast.WalkContinue, nil
-		})
+		sp := blockSpan(top, src, ns, &a)
 		a.tops = append(a.tops, topNode{lo: sp.lo, hi: sp.hi, kind: top.Kind()})
+		if top == doc.FirstChild() {
+			// Where the first block's own blocks start (a list's items, a
+			// quote's paragraphs), for Stream to render an open block in
+			// pieces. Their fence rewrites were collected with the block's.
+			for c := top.FirstChild(); c != nil; c = c.NextSibling() {
+				if c.Type() != ast.TypeBlock {
+					continue
+				}
+				if csp := blockSpan(c, src, ns, nil); csp.lo >= 0 {
+					a.firstChildren = append(a.firstChildren, csp.lo)
+				}
+			}
+		}
 	}
 	return a
+}
+
+// blockSpan returns the lines node n and its descendants cover. With a
+// non-nil a it also collects the fence rewrites of the fences in it.
+func blockSpan(n ast.Node, src []byte, ns *spyNotes, a *analysis) span {
+	sp := span{lo: -1, hi: -1}
+	_ = ast.Walk(n, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if s := ns.spans[n]; s != nil {
+			sp.add(s.lo, s.hi)
+		}
+		if n.Type() == ast.TypeBlock {
+			// Nodes built from another node's lines (setext headings,
+			// table cells, definition terms) were not opened line by
+			// line; their segments say where they are.
+			lines := n.Lines()
+			for i := 0; i < lines.Len(); i++ {
+				seg := lines.At(i)
+				lo := bytes.LastIndexByte(src[:seg.Start], '\n') + 1
+				sp.add(lo, max(seg.Stop, lo))
+			}
+		}
+		if fb, ok := n.(*ast.FencedCodeBlock); ok && a != nil {
+			if e, ok := fenceRewrite(src, fb, ns.fences[n]); ok {
+				a.edits = append(a.edits, e)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return sp
 }
 
 // fenceRewrite decides whether a fence is rendered as plain text and, if

@@ -55,6 +55,8 @@ type Stream struct {
 	tailEdits []fenceEdit
 	fallback  bool // link reference definitions seen: render with Full
 	baseline  bool // the rules before issue 11 (see NewBaselineStream)
+	finished  bool // Finish was called: the text is complete
+	open      *openBlock
 
 	// The stable blocks rendered for one (width, theme).
 	key     cacheKey
@@ -69,6 +71,7 @@ type Stream struct {
 	restLen, outLen, fullLen int
 	restKey, outKey, fullKey cacheKey
 	rest, out, full          string
+	mid                      []string // with rest: an open block's frozen lines
 }
 
 type cacheKey struct {
@@ -91,6 +94,24 @@ func (s *Stream) Append(delta string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.src = append(s.src, delta...)
+	s.finished = false
+}
+
+// Finish says the answer is complete. An open block rendered in pieces
+// while it streamed (see openBlock) is rendered whole from then on, so the
+// stream shows exactly what Full shows. Appending again undoes it.
+func (s *Stream) Finish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return
+	}
+	s.finished = true
+	if s.open != nil {
+		s.open = nil
+		s.scanned = -1 // analyse the tail whole again
+		s.restLen, s.outLen = -1, -1
+	}
 }
 
 // Reset empties the stream, keeping its Renderer.
@@ -102,6 +123,7 @@ func (s *Stream) Reset() {
 	s.blocks = nil
 	s.tailEdits = s.tailEdits[:0]
 	s.fallback = false
+	s.finished, s.open = false, nil
 	s.resetRendered(cacheKey{})
 	s.restLen, s.outLen, s.fullLen = -1, -1, -1
 	s.rest, s.out, s.full = "", "", ""
@@ -141,11 +163,14 @@ func (s *Stream) Render(width int, th themes.Theme) string {
 	if s.outLen == len(s.src) && s.outKey == k {
 		return s.out
 	}
-	rest, ok := s.renderRest(width, th)
+	mid, rest, ok := s.renderRest(width, th)
 	if !ok {
 		return s.fullRender(width, th)
 	}
 	s.out = s.done.String()[:s.linesAt] + rest
+	if len(mid) > 0 {
+		s.out = s.done.String()[:s.linesAt] + strings.Join(mid, "\n") + "\n" + rest
+	}
 	s.outLen, s.outKey = len(s.src), k
 	return s.out
 }
@@ -157,13 +182,14 @@ func (s *Stream) Render(width int, th themes.Theme) string {
 func (s *Stream) Lines(width int, th themes.Theme) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rest, ok := s.renderRest(width, th)
+	mid, rest, ok := s.renderRest(width, th)
 	if !ok {
 		return strings.Split(s.fullRender(width, th), "\n")
 	}
 	restLines := strings.Split(rest, "\n")
-	out := make([]string, 0, len(s.lines)+len(restLines))
+	out := make([]string, 0, len(s.lines)+len(mid)+len(restLines))
 	out = append(out, s.lines...)
+	out = append(out, mid...)
 	return append(out, restLines...)
 }
 
@@ -179,13 +205,14 @@ func (s *Stream) fullRender(width int, th themes.Theme) string {
 }
 
 // renderRest brings the rendered stable blocks up to date for (width, th)
-// and returns the output that follows their complete lines: the framed
-// tail and the document suffix. ok is false when the stream must be
-// rendered with Full instead.
-func (s *Stream) renderRest(width int, th themes.Theme) (rest string, ok bool) {
+// and returns the output that follows their complete lines: the lines of
+// an open block's frozen pieces (see openBlock), then the framed tail and
+// the document suffix. ok is false when the stream must be rendered with
+// Full instead.
+func (s *Stream) renderRest(width int, th themes.Theme) (mid []string, rest string, ok bool) {
 	s.scan()
 	if s.fallback || !s.r.blockModeOK(width, th) {
-		return "", false
+		return nil, "", false
 	}
 	f := frameFor(th, width)
 	k := cacheKey{width: width, theme: th.Name}
@@ -194,7 +221,7 @@ func (s *Stream) renderRest(width int, th themes.Theme) (rest string, ok bool) {
 		s.done.WriteString(f.prefix)
 	}
 	if s.restLen == len(s.src) && s.restKey == k {
-		return s.rest, true
+		return s.mid, s.rest, true
 	}
 	for ; s.joined < len(s.blocks); s.joined++ {
 		out := s.renderPiece(s.blocks[s.joined], s.joined == 0, width, th)
@@ -213,7 +240,13 @@ func (s *Stream) renderRest(width int, th themes.Theme) (rest string, ok bool) {
 	}
 
 	var tail string
-	if s.stableEnd < len(s.src) {
+	mid = nil
+	switch {
+	case s.open != nil && s.partial == "" && s.linesAt == len(d):
+		// The open block in pieces; the stable lines end with a newline,
+		// so the frozen pieces' lines follow them as they are.
+		mid, tail = s.openLines(width, th, f)
+	case s.stableEnd < len(s.src):
 		src := prepare(s.src, s.tailEdits, s.stableEnd, len(s.src))
 		tail = s.renderPiece(string(src), len(s.blocks) == 0, width, th)
 	}
@@ -225,8 +258,8 @@ func (s *Stream) renderRest(width int, th themes.Theme) (rest string, ok bool) {
 		b.WriteString(r)
 	}
 	b.WriteString(f.suffix)
-	s.rest, s.restLen, s.restKey = b.String(), len(s.src), k
-	return s.rest, true
+	s.mid, s.rest, s.restLen, s.restKey = mid, b.String(), len(s.src), k
+	return s.mid, s.rest, true
 }
 
 // renderPiece renders one piece of the answer without the document frame.
@@ -266,6 +299,12 @@ func (s *Stream) scan() {
 		return
 	}
 	s.scanned = len(s.src)
+	if s.open != nil {
+		if s.scanOpen() {
+			return
+		}
+		s.open = nil // it may have ended: analyse the tail whole
+	}
 	base := s.stableEnd
 	region := s.src[base:]
 	a := analyze(region)
@@ -285,6 +324,7 @@ func (s *Stream) scan() {
 			s.tailEdits = append(s.tailEdits, fenceEdit{at: base + e.at, end: base + e.end})
 		}
 	}
+	s.startOpen(region, prev, a)
 }
 
 // boundaries returns the offsets in src where a stable block ends and the

@@ -1,0 +1,409 @@
+package markdown
+
+import (
+	"bytes"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/yuin/goldmark/ast"
+	extast "github.com/yuin/goldmark/extension/ast"
+
+	"github.com/fanout-dev/fanout/themes"
+)
+
+// An open block is the one top-level block the tail holds while it grows: a
+// long table, list, quote, paragraph or code block that no later block has
+// closed yet. Rendering it whole on every frame costs more with every row,
+// so once it outgrows chunkSize it is rendered in pieces: the source up to
+// a cut inside the block is frozen into a piece, rendered once per (width,
+// theme), and only the piece after the last cut (the live piece) is
+// rendered again, so a frame costs what the live piece costs, whatever the
+// block's length.
+//
+// A piece is rendered as a block of its own, so the seams between pieces
+// show what a block of that kind shows when split there:
+//
+//   - a list is cut between its items, and glamour renders items alone (it
+//     numbers an ordered list from its first item's number and ignores
+//     looseness), so the seams do not show;
+//   - code is cut between lines, which it does not reflow;
+//   - a table is cut between rows, each piece rendered behind the table's
+//     header, which is then removed: a piece sizes its columns from its own
+//     rows, so column widths may differ from piece to piece while the table
+//     streams;
+//   - a quote is cut where a block inside it starts, or between its lines
+//     when one paragraph inside it is long; a paragraph is cut between
+//     lines or words: the cut shows as a line break until the block closes.
+//
+// When the block closes (a later block starts, so it joins the stable
+// prefix) or the answer ends (Finish), it is rendered whole once, and the
+// screen is Full's again, byte for byte. Everything above the open block is
+// always Full's.
+type openBlock struct {
+	kind   ast.NodeKind
+	start  int    // offset of the block in src (the stable prefix's end)
+	prefix string // put before every piece but the first: a table's header and delimiter rows, a fence's opening line
+	cuts   []int  // offsets in src where frozen pieces end
+	pieces []string
+
+	// The live piece: prefix + src[last cut:] as prepared for rendering.
+	live    []byte
+	liveLen int // len(src) when live was made
+
+	// The frozen pieces rendered for one (width, theme).
+	key      cacheKey
+	rendered int      // pieces rendered into lines
+	lines    []string // their lines, framed, seams trimmed
+	head     int      // for tables: how many rendered lines the header takes (-1 not known)
+}
+
+// chunkSize is how long the live piece may grow before a piece is frozen.
+// glamour takes about 2–3 µs a byte plus ~0.2 ms a call here, so this bounds
+// a frame's render of the live piece to a millisecond or two; a table's
+// pieces are larger because each seam may shift its columns.
+func chunkSize(kind ast.NodeKind) int {
+	if kind == extast.KindTable {
+		return 1536
+	}
+	return 512
+}
+
+// openable reports the kinds an open block may be rendered in pieces.
+func openable(kind ast.NodeKind) bool {
+	switch kind {
+	case ast.KindList, ast.KindBlockquote, ast.KindParagraph, ast.KindFencedCodeBlock, ast.KindCodeBlock, extast.KindTable:
+		return true
+	}
+	return false
+}
+
+// startOpen makes the tail an open block when it is one block of a kind
+// that can be split, long enough to be worth it. It is called after the
+// tail was analysed whole.
+func (s *Stream) startOpen(region []byte, tailAt int, a analysis) {
+	s.open = nil
+	tail := region[tailAt:]
+	if s.baseline || s.finished || len(tail) <= chunkSize(ast.KindParagraph) {
+		return
+	}
+	var in []topNode // the tail's blocks
+	for _, t := range a.tops {
+		if t.lo < 0 {
+			return
+		}
+		if t.lo >= tailAt {
+			in = append(in, t)
+		}
+	}
+	if len(in) != 1 || in[0].lo != tailAt || !openable(in[0].kind) {
+		return
+	}
+	o := &openBlock{kind: in[0].kind, start: s.stableEnd, head: -1}
+	switch o.kind {
+	case extast.KindTable:
+		// The header and delimiter rows: the table's first two lines.
+		i := bytes.IndexByte(tail, '\n')
+		j := -1
+		if i >= 0 {
+			j = bytes.IndexByte(tail[i+1:], '\n')
+		}
+		if j < 0 {
+			return
+		}
+		o.prefix = string(tail[:i+1+j+1])
+	case ast.KindFencedCodeBlock:
+		// The opening fence, as plain text: an open fence is rendered
+		// plain anyway (see fenceRewrite).
+		line := tail
+		if i := bytes.IndexByte(tail, '\n'); i >= 0 {
+			line = tail[:i]
+		}
+		ind := len(line) - len(bytes.TrimLeft(line, " "))
+		run := ind
+		for run < len(line) && line[run] == line[ind] {
+			run++
+		}
+		o.prefix = string(line[:run]) + plainLang + "\n"
+	}
+	s.open = o
+	if !s.scanOpen() {
+		s.open = nil
+	}
+}
+
+// last is where the live piece starts in src.
+func (o *openBlock) last() int {
+	if len(o.cuts) == 0 {
+		return o.start
+	}
+	return o.cuts[len(o.cuts)-1]
+}
+
+// livePrefix is what the live piece's source starts with before the text.
+func (o *openBlock) livePrefix() string {
+	if len(o.cuts) == 0 {
+		return ""
+	}
+	return o.prefix
+}
+
+// scanOpen analyses the live piece after text arrived, freezing a piece
+// when the live one outgrew chunkSize. It returns false when the live
+// piece may no longer be part of the block (it parses as more than one
+// block, or as another kind): the caller then analyses the tail whole,
+// which decides where the block ends.
+func (s *Stream) scanOpen() bool {
+	o := s.open
+	for range 2 { // a second pass after freezing: the new live piece is small
+		pre := o.livePrefix()
+		src := make([]byte, 0, len(pre)+len(s.src)-o.last())
+		src = append(append(src, pre...), s.src[o.last():]...)
+		a := analyze(src)
+		if a.hasRefs || len(a.tops) != 1 || a.tops[0].kind != o.kind || a.tops[0].lo != 0 {
+			return false
+		}
+		if len(src)-len(pre) <= chunkSize(o.kind) {
+			o.live, o.liveLen = prepare(src, a.edits, 0, len(src)), len(s.src)
+			return true
+		}
+		c := o.cutIn(src, len(pre), a)
+		if c <= len(pre) {
+			o.live, o.liveLen = prepare(src, a.edits, 0, len(src)), len(s.src)
+			return true
+		}
+		o.pieces = append(o.pieces, string(prepare(src, a.edits, 0, c)))
+		o.cuts = append(o.cuts, o.last()+c-len(pre))
+	}
+	return false // cannot happen: the second pass's live piece is short
+}
+
+// cutIn returns where in src (a piece's source: the prefix, then from) the
+// piece should end, so that the rest starts a valid piece of the same
+// block; 0 when there is no such place yet. It picks the last such place
+// before the line still arriving, so the live piece is as short as it can
+// be.
+func (o *openBlock) cutIn(src []byte, from int, a analysis) int {
+	// Only complete lines are frozen, except in a one-line paragraph.
+	end := bytes.LastIndexByte(src, '\n') + 1
+	switch o.kind {
+	case ast.KindList:
+		// The last item may still grow (lazy lines, nested items): cut
+		// before it.
+		for i := len(a.firstChildren) - 1; i >= 0; i-- {
+			if c := a.firstChildren[i]; c > from {
+				return c
+			}
+		}
+		return 0
+	case extast.KindTable, ast.KindFencedCodeBlock, ast.KindCodeBlock:
+		// Rows and code lines stand alone. A piece of indented code must
+		// start with a line of code: a block's leading blank lines are not
+		// part of it.
+		for c := end; c > from; c = lineStart(src, c-1) {
+			if o.kind != ast.KindCodeBlock || c < len(src) && !blankLine(src[c:]) {
+				return c
+			}
+		}
+		return 0
+	case ast.KindBlockquote:
+		for i := len(a.firstChildren) - 1; i >= 0; i-- {
+			if c := a.firstChildren[i]; c > from && c < end {
+				return lineStart(src, c)
+			}
+		}
+		// One long paragraph inside: cut between its lines, at a line
+		// that starts with '>' and then a letter (nothing else a line can
+		// start a new quote with can open another block).
+		for c := lineStart(src, max(0, end-1)); c > from; c = lineStart(src, c-1) {
+			if quoteText(src[c:]) && inlineBalanced(src[from:c]) {
+				return c
+			}
+		}
+		return 0
+	case ast.KindParagraph:
+		// At a word that starts with a letter, so that the piece after
+		// the cut is a paragraph too, and where the piece before closes
+		// its code spans and emphasis.
+		for c := len(src) - 1; c > from; c-- {
+			if src[c-1] != ' ' && src[c-1] != '\n' {
+				continue
+			}
+			if r, _ := utf8.DecodeRune(src[c:]); unicode.IsLetter(r) && inlineBalanced(src[from:c]) {
+				if c >= len(src)-8 {
+					continue // the word still arriving
+				}
+				return c
+			}
+		}
+		return 0
+	}
+	return 0
+}
+
+// lineStart is the start of the line holding offset c.
+func lineStart(src []byte, c int) int { return bytes.LastIndexByte(src[:c], '\n') + 1 }
+
+func blankLine(b []byte) bool {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return len(bytes.TrimSpace(b)) == 0
+}
+
+// quoteText reports a quote line whose text starts with a letter.
+func quoteText(line []byte) bool {
+	line = bytes.TrimLeft(line, " ")
+	if len(line) == 0 || line[0] != '>' {
+		return false
+	}
+	line = bytes.TrimLeft(line[1:], " ")
+	r, _ := utf8.DecodeRune(line)
+	return unicode.IsLetter(r)
+}
+
+// inlineBalanced reports whether a piece closes what it opens as far as a
+// cheap count can tell: an even number of backticks and of asterisks and
+// underscores. A cut inside a code span or emphasis would show the markers
+// until the block closes.
+func inlineBalanced(b []byte) bool {
+	return bytes.Count(b, []byte("`"))%2 == 0 && bytes.Count(b, []byte("*"))%2 == 0
+}
+
+// openLines brings the frozen pieces' lines up to date for (width, th) and
+// returns them with the live piece rendered: the lines between the stable
+// prefix and the document suffix.
+func (s *Stream) openLines(width int, th themes.Theme, f frame) (frozen []string, live string) {
+	o := s.open
+	k := cacheKey{width: width, theme: th.Name}
+	if o.key != k {
+		o.key, o.rendered, o.lines, o.head = k, 0, nil, -1
+	}
+	// Only the block's first piece is rendered as what it is, the first
+	// block of the answer or not; the others lose their leading lines at
+	// the seam anyway, so they skip the separator's cost.
+	first := len(s.blocks) == 0
+	for ; o.rendered < len(o.pieces); o.rendered++ {
+		src := o.pieces[o.rendered]
+		out := s.renderPiece(src+o.sentinel(src), first || o.rendered > 0, width, th)
+		for _, l := range o.seam(s, out, o.rendered > 0, true, width, th) {
+			o.lines = append(o.lines, frameLine(f.indent, l))
+		}
+	}
+	out := s.renderPiece(string(o.live), first || len(o.pieces) > 0, width, th)
+	if len(o.pieces) == 0 {
+		return nil, out
+	}
+	return o.lines, strings.Join(o.seam(s, out, true, false, width, th), "\n")
+}
+
+// sentinelWord marks the line a sentinel renders to.
+const sentinelWord = "fanoutseamsentinel"
+
+// sentinel is what a frozen piece is rendered with after it, so that its
+// last row renders as it does with more of the block after it (glamour
+// ends a list's last item, a quote's last paragraph and a code block's
+// last line differently): one more item, quote paragraph or code line,
+// whose lines are then cut off (see seam). Tables and paragraphs have no
+// sentinel: their pieces' trailing blank lines are trimmed instead.
+func (o *openBlock) sentinel(piece string) string {
+	switch o.kind {
+	case ast.KindList:
+		// The same marker, or the sentinel would start another list.
+		line := strings.TrimLeft(piece, " ")
+		ind := piece[:len(piece)-len(line)]
+		if line == "" {
+			return ""
+		}
+		switch line[0] {
+		case '-', '*', '+':
+			return ind + line[:1] + " " + sentinelWord + "\n"
+		}
+		i := strings.IndexFunc(line, func(r rune) bool { return r < '0' || r > '9' })
+		if i <= 0 || (line[i] != '.' && line[i] != ')') {
+			return ""
+		}
+		return ind + "1" + line[i:i+1] + " " + sentinelWord + "\n"
+	case ast.KindFencedCodeBlock:
+		return sentinelWord + "\n"
+	case ast.KindCodeBlock:
+		return "    " + sentinelWord + "\n"
+	case ast.KindBlockquote:
+		return ">\n> " + sentinelWord + "\n"
+	}
+	return ""
+}
+
+func (o *openBlock) hasSentinel() bool {
+	switch o.kind {
+	case ast.KindList, ast.KindFencedCodeBlock, ast.KindCodeBlock, ast.KindBlockquote:
+		return true
+	}
+	return false
+}
+
+// seam returns a piece's rendered lines as they continue the piece before:
+// for a frozen piece, the sentinel's line and what follows it cut off
+// (without a sentinel, its trailing blank lines); for a piece after the
+// first, its leading blank lines and, for a table, the repeated header.
+func (o *openBlock) seam(s *Stream, out string, after, frozen bool, width int, th themes.Theme) []string {
+	lines := strings.Split(out, "\n")
+	if frozen {
+		cut := -1
+		if o.hasSentinel() {
+			for i := len(lines) - 1; i >= 0; i-- {
+				if strings.Contains(ansi.Strip(lines[i]), sentinelWord) {
+					cut = i
+					break
+				}
+			}
+		}
+		if cut >= 0 {
+			lines = lines[:cut]
+		} else {
+			for len(lines) > 0 && visiblyBlank(lines[len(lines)-1]) {
+				lines = lines[:len(lines)-1]
+			}
+		}
+	}
+	if after {
+		for len(lines) > 0 && visiblyBlank(lines[0]) {
+			lines = lines[1:]
+		}
+		if o.kind == extast.KindTable {
+			if o.head < 0 {
+				o.head = headerLines(s.renderPiece(o.prefix, true, width, th))
+			}
+			lines = lines[min(o.head, len(lines)):]
+		}
+	}
+	return lines
+}
+
+// headerLines is how many lines a table's header takes, its rule included,
+// from the render of a table with no rows: the lines up to the first that
+// holds no letter or digit (the rule under the header).
+func headerLines(out string) int {
+	lines := strings.Split(out, "\n")
+	n := 0
+	for len(lines) > 0 && visiblyBlank(lines[0]) {
+		lines, n = lines[1:], n+1
+	}
+	for i, l := range lines {
+		if !strings.ContainsFunc(ansi.Strip(l), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			return i + 1 // not counting the leading blank lines: seam drops them first
+		}
+	}
+	return 0
+}
+
+func visiblyBlank(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" }
+
+// frameLine puts the document's indent before one line, as frameLines does.
+func frameLine(indent, line string) string {
+	if strings.IndexByte(line, '\x1b') < 0 {
+		return trimSpaces(indent + line)
+	}
+	return indent + line
+}

@@ -1,0 +1,136 @@
+package markdown
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/fanout-dev/fanout/internal/mdcorpus"
+	"github.com/fanout-dev/fanout/themes"
+)
+
+// openCorpus is the start of each adversarial corpus, long enough for an
+// open block to be rendered in many pieces, short enough for Full to be
+// the reference at every cut.
+func openCorpus(shape mdcorpus.Shape, n int) string {
+	text := mdcorpus.Text(shape)
+	if len(text) <= n {
+		return text
+	}
+	cut := strings.LastIndexByte(text[:n], ' ')
+	return text[:cut]
+}
+
+// stableRows is how many rows of the stream's render are the stable
+// prefix's (everything above the tail).
+func (s *Stream) stableRows() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lines)
+}
+
+func (s *Stream) pieceCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil {
+		return 0
+	}
+	return len(s.open.pieces)
+}
+
+// TestOpenBlocksAboveMatchFull streams each adversarial corpus (one huge
+// table, list, quote or paragraph; blocks with no blank line between
+// them) and checks, at every cut, that everything above the open block is
+// Full's render of the same text, and once the answer is finished, that
+// the whole render is.
+func TestOpenBlocksAboveMatchFull(t *testing.T) {
+	size, step := 9000, 61
+	if reduced() {
+		size, step = 5000, 163
+	}
+	combos := []struct {
+		width int
+		theme string
+	}{{80, themes.Dark}, {46, themes.Light}, {64, themes.Dracula}}
+	for i, shape := range mdcorpus.Shapes {
+		c := combos[i%len(combos)]
+		t.Run(string(shape), func(t *testing.T) {
+			t.Parallel()
+			th := theme(t, c.theme)
+			text := openCorpus(shape, size)
+			r := NewRenderer()
+			s := NewStream(r)
+			prev, pieces := 0, 0
+			for _, at := range cuts(text, step) {
+				s.Append(text[prev:at])
+				prev = at
+				got := s.Lines(c.width, th)
+				pieces = max(pieces, s.pieceCount())
+				n := s.stableRows()
+				want := strings.Split(r.Full(text[:at], c.width, th), "\n")
+				if n > len(want) || n > len(got) {
+					t.Fatalf("after %d bytes: %d stable rows, but Full has %d and the stream %d", at, n, len(want), len(got))
+				}
+				if d := screenDiff(strings.Join(got[:n], "\n"), strings.Join(want[:n], "\n")); d != "" {
+					t.Fatalf("after %d of %d bytes, the rows above the open block differ from Full (source ends …%q):\n%s",
+						at, len(text), text[max(0, at-80):at], d)
+				}
+			}
+			s.Finish()
+			if d := screenDiff(s.Render(c.width, th), r.Full(text, c.width, th)); d != "" {
+				t.Fatalf("finished: the render differs from Full:\n%s", d)
+			}
+			t.Logf("%s at %d×%s: %d bytes, open block in up to %d pieces", shape, c.width, c.theme, len(text), pieces)
+			switch shape {
+			case mdcorpus.Table, mdcorpus.List, mdcorpus.Paragraph, mdcorpus.Blockquote:
+				if pieces < 3 {
+					t.Errorf("the open block was rendered in %d pieces, want it split as it grew", pieces)
+				}
+			}
+		})
+	}
+}
+
+// TestOpenBlockSeams checks the seams that should not show: a list cut
+// between items and code cut between lines render as Full renders them,
+// every row, while they stream.
+func TestOpenBlockSeams(t *testing.T) {
+	var list, ordered, code, quote strings.Builder
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&list, "- item %d with a few words to wrap around the narrow pane width\n", i)
+		if i%7 == 0 {
+			fmt.Fprintf(&list, "  - nested under %d\n", i)
+		}
+		fmt.Fprintf(&ordered, "%d. step %d: run `make test` and read the output\n", i, i)
+		fmt.Fprintf(&code, "\tx%d := compute(%d) // line %d\n", i, i, i)
+		if i%5 == 0 {
+			code.WriteString("\n")
+		}
+		fmt.Fprintf(&quote, "> quoted sentence number %d goes on for a while.\n>\n", i)
+	}
+	th := theme(t, themes.Dark)
+	for _, tc := range []struct{ name, text string }{
+		{"bullets", "Intro:\n\n" + list.String()},
+		{"ordered", ordered.String()},
+		{"fence", "```go\n" + code.String()},
+		{"quote paragraphs", quote.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRenderer()
+			s := NewStream(r)
+			prev, pieces := 0, 0
+			for _, at := range cuts(tc.text, 97) {
+				s.Append(tc.text[prev:at])
+				prev = at
+				got := s.Render(50, th)
+				pieces = max(pieces, s.pieceCount())
+				if d := screenDiff(got, r.Full(tc.text[:at], 50, th)); d != "" {
+					t.Fatalf("after %d of %d bytes (%d pieces):\n%s", at, len(tc.text), s.pieceCount(), d)
+				}
+			}
+			if pieces < 3 {
+				t.Errorf("rendered in %d pieces, want several", pieces)
+			}
+		})
+	}
+}
