@@ -117,6 +117,7 @@ func (p *pane) setHistory(h []backends.Message) {
 		} else {
 			t.answer.Append(termsafe.Text(h[i].Content))
 		}
+		t.answer.Finish()
 		p.earlier = append(p.earlier, t)
 	}
 }
@@ -163,6 +164,8 @@ func (p *pane) apply(ev session.Event) {
 		if s := p.answerSafe.Flush(); s != "" {
 			p.answer.Append(s)
 		}
+		// The answer is complete: a block still open is rendered whole.
+		p.answer.Finish()
 	}
 }
 
