@@ -9,6 +9,7 @@ import (
 
 	"charm.land/glamour/v2"
 
+	"github.com/fanout-dev/fanout/internal/mdcorpus"
 	"github.com/fanout-dev/fanout/themes"
 )
 
@@ -134,4 +135,87 @@ func naivePerToken(b *testing.B, text string, size, width int, th themes.Theme) 
 		total += time.Since(start)
 	}
 	return float64(total.Nanoseconds()) / float64(samples)
+}
+
+// BenchmarkCorpora streams each adversarial corpus of package mdcorpus
+// into one stream, 8 tokens a delta, rendering (Lines, as a pane does)
+// after every delta, and reports the CPU time per 1,000 tokens and the
+// slowest render of a delta, against today's path before issue 11
+// (NewBaselineStream: stable prefix at blank lines only, the tail rendered
+// whole) and the naive one (Full of the whole answer per delta), measured
+// in the same run:
+//
+//	go test -run '^$' -bench Corpora -benchtime 1x ./ui/markdown/
+//
+// The incremental path streams the whole corpus. The other two cost more
+// with every delta (a 70 KB table costs ~0.2 s a render at its end), so
+// they are sampled: one delta rendered at each of 12 evenly spaced points
+// of the stream, from a stream filled up to there untimed; the mean is
+// their cost per delta. A single goroutine renders, so wall time is CPU
+// time.
+func BenchmarkCorpora(b *testing.B) {
+	const width, perDelta = 98, 8 // a pane of a 2-column grid at 200 columns
+	th, err := themes.Get(themes.Dark, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, shape := range mdcorpus.Shapes {
+		b.Run("shape="+string(shape), func(b *testing.B) {
+			text := mdcorpus.Text(shape)
+			deltas := mdcorpus.Deltas(text, perDelta)
+			tokens := len(mdcorpus.Tokens(text))
+			var inc, slowest time.Duration
+			for b.Loop() {
+				s := NewStream(NewRenderer())
+				for _, d := range deltas {
+					start := time.Now()
+					s.Append(d)
+					_ = s.Lines(width, th)
+					el := time.Since(start)
+					inc += el
+					slowest = max(slowest, el)
+				}
+				start := time.Now()
+				s.Finish()
+				_ = s.Lines(width, th)
+				inc += time.Since(start)
+			}
+			inc /= time.Duration(b.N)
+			base, naive := sampledPerDelta(b, deltas, width, th)
+			per1k := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(tokens) * 1000 }
+			baseTotal := time.Duration(float64(base) * float64(len(deltas)))
+			naiveTotal := time.Duration(float64(naive) * float64(len(deltas)))
+			b.ReportMetric(per1k(inc), "cpu-ms/1k-tok")
+			b.ReportMetric(per1k(baseTotal), "today-cpu-ms/1k-tok")
+			b.ReportMetric(per1k(naiveTotal), "naive-cpu-ms/1k-tok")
+			b.ReportMetric(float64(slowest)/float64(time.Millisecond), "slowest-delta-ms")
+			b.Logf("%s: %d KB, %d tokens in %d deltas: %.1f ms CPU per 1,000 tokens (slowest delta %.1f ms); today's path %.0f ms (%.0fx), naive %.0f ms (%.0fx)",
+				shape, len(text)>>10, tokens, len(deltas), per1k(inc), float64(slowest)/1e6,
+				per1k(baseTotal), per1k(baseTotal)/per1k(inc), per1k(naiveTotal), per1k(naiveTotal)/per1k(inc))
+		})
+	}
+}
+
+// sampledPerDelta returns the mean cost of rendering one delta on today's
+// path and on the naive one, sampled at 12 points of the stream.
+func sampledPerDelta(b *testing.B, deltas []string, width int, th themes.Theme) (base, naive time.Duration) {
+	b.Helper()
+	const samples = 12
+	r := NewRenderer()
+	for i := range samples {
+		at := (2*i + 1) * len(deltas) / (2 * samples)
+		prefix := strings.Join(deltas[:at], "")
+		s := NewBaselineStream(r)
+		s.Append(prefix)
+		_ = s.Lines(width, th) // the stable blocks, untimed
+		start := time.Now()
+		s.Append(deltas[at])
+		_ = s.Lines(width, th)
+		base += time.Since(start)
+
+		start = time.Now()
+		_ = strings.Split(r.Full(prefix+deltas[at], width, th), "\n")
+		naive += time.Since(start)
+	}
+	return base / samples, naive / samples
 }

@@ -65,9 +65,9 @@ type openBlock struct {
 // pieces are larger because each seam may shift its columns.
 func chunkSize(kind ast.NodeKind) int {
 	if kind == extast.KindTable {
-		return 1536
+		return 768
 	}
-	return 512
+	return 256
 }
 
 // openable reports the kinds an open block may be rendered in pieces.
