@@ -59,16 +59,26 @@ type openBlock struct {
 	head     int      // for tables: how many rendered lines the header takes (-1 not known)
 }
 
-// chunkSize is how long the live piece may grow before a piece is frozen.
-// glamour takes about 2–3 µs a byte plus ~0.2 ms a call here, so this bounds
-// a frame's render of the live piece to a millisecond or two; a table's
-// pieces are larger because each seam may shift its columns.
+// chunkSize is how long the live piece may grow before a piece is frozen
+// from it. glamour takes about 2–3 µs a byte plus ~0.2 ms a call here, so
+// this bounds a frame's render of the live piece to a millisecond or two.
+// Where a cut does not show (between list items, code lines, a quote's
+// paragraphs) pieces are small; a cut that shows (a table's columns may
+// shift, a paragraph gets a line break) waits for a larger live piece,
+// so that a paragraph or table of ordinary length is never cut at all.
 func chunkSize(kind ast.NodeKind) int {
-	if kind == extast.KindTable {
+	switch kind {
+	case extast.KindTable:
 		return 768
+	case ast.KindParagraph:
+		return approxSize
 	}
 	return 256
 }
+
+// approxSize is how long the live piece may grow before it is cut where
+// the cut shows: inside a paragraph, alone or in a quote.
+const approxSize = 1024
 
 // openable reports the kinds an open block may be rendered in pieces.
 func openable(kind ast.NodeKind) bool {
@@ -85,7 +95,7 @@ func openable(kind ast.NodeKind) bool {
 func (s *Stream) startOpen(region []byte, tailAt int, a analysis) {
 	s.open = nil
 	tail := region[tailAt:]
-	if s.baseline || s.finished || len(tail) <= chunkSize(ast.KindParagraph) {
+	if s.baseline || s.finished || len(tail) <= chunkSize(ast.KindList) {
 		return
 	}
 	var in []topNode // the tail's blocks
@@ -198,11 +208,11 @@ func (o *openBlock) cutIn(src []byte, from int, a analysis) int {
 		}
 		return 0
 	case extast.KindTable, ast.KindFencedCodeBlock, ast.KindCodeBlock:
-		// Rows and code lines stand alone. A piece of indented code must
-		// start with a line of code: a block's leading blank lines are not
-		// part of it.
+		// Rows and code lines stand alone. A piece of code starts with a
+		// line that is not blank: the seam drops the leading blank lines of
+		// a piece (and an indented code block does not start with one).
 		for c := end; c > from; c = lineStart(src, c-1) {
-			if o.kind != ast.KindCodeBlock || c < len(src) && !blankLine(src[c:]) {
+			if o.kind == extast.KindTable || c < len(src) && !blankLine(src[c:]) {
 				return c
 			}
 		}
@@ -216,6 +226,9 @@ func (o *openBlock) cutIn(src []byte, from int, a analysis) int {
 		// One long paragraph inside: cut between its lines, at a line
 		// that starts with '>' and then a letter (nothing else a line can
 		// start a new quote with can open another block).
+		if len(src)-from <= approxSize {
+			return 0
+		}
 		for c := lineStart(src, max(0, end-1)); c > from; c = lineStart(src, c-1) {
 			if quoteText(src[c:]) && inlineBalanced(src[from:c]) {
 				return c

@@ -84,14 +84,41 @@ func combos() []combo {
 }
 
 // streamAndCompare appends text to a fresh Stream piece by piece (cut
-// points in cuts) and compares every render with Full of the same text.
-// Every render is made (the stream's scan must see every intermediate
-// state); one in compareEvery is checked against Full, and the last.
+// points in cuts) and compares every render with Full of the same text:
+// the whole render while the stream renders its tail whole, the rows
+// above the open block while it renders one in pieces (see openBlock),
+// and once finished, the whole render again. Every render is made (the
+// stream's scan must see every intermediate state); one in compareEvery
+// is checked against Full, and the last.
 func streamAndCompare(t *testing.T, name, text string, cutAt []int, compareEvery, width int, th themes.Theme) {
 	t.Helper()
 	r := NewRenderer()
 	s := NewStream(r)
 	prev, bytesOnly := 0, 0
+	check := func(c int, got, want string) {
+		t.Helper()
+		if got == want {
+			return // most renders are byte-identical: skip decoding them
+		}
+		if s.pieceCount() > 0 {
+			n := s.stableRows()
+			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+			if n > len(gl) || n > len(wl) {
+				t.Fatalf("%s after %d bytes: %d stable rows, %d rendered, %d in Full", name, c, n, len(gl), len(wl))
+			}
+			got, want = strings.Join(gl[:n], "\n"), strings.Join(wl[:n], "\n")
+		}
+		d := screenDiff(got, want)
+		if d == "" {
+			// Same screen, different escape sequences: allowed (it is what
+			// the user sees that must match), but worth knowing about.
+			bytesOnly++
+			return
+		}
+		tail := text[max(0, c-120):c]
+		t.Fatalf("%s, width %d, theme %s, after %d of %d bytes (source ends …%q):\n%s",
+			name, width, th.Name, c, len(text), tail, d)
+	}
 	for i, c := range cutAt {
 		s.Append(text[prev:c])
 		prev = c
@@ -99,21 +126,13 @@ func streamAndCompare(t *testing.T, name, text string, cutAt []int, compareEvery
 		if i%compareEvery != 0 && c != len(text) {
 			continue
 		}
-		want := r.Full(text[:c], width, th)
-		if got == want {
-			continue // most renders are byte-identical: skip decoding them
-		}
-		d := screenDiff(got, want)
-		if d == "" {
-			// Same screen, different escape sequences: allowed (it is what
-			// the user sees that must match), but worth knowing about.
-			bytesOnly++
-			continue
-		}
-		tail := text[max(0, c-120):c]
-		t.Fatalf("%s, width %d, theme %s, after %d of %d bytes (source ends …%q):\n%s",
-			name, width, th.Name, c, len(text), tail, d)
+		check(c, got, r.Full(text[:c], width, th))
 	}
+	s.Finish()
+	if s.pieceCount() != 0 {
+		t.Fatalf("%s: finished, yet the open block is still in pieces", name)
+	}
+	check(len(text), s.Render(width, th), r.Full(text, width, th))
 	if bytesOnly > 0 {
 		t.Logf("%s, width %d, theme %s: %d renders showed the same screen as Full with different bytes",
 			name, width, th.Name, bytesOnly)
