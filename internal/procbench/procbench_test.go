@@ -31,6 +31,10 @@ import (
 //	go test -run '^$' -bench Process -benchtime 1x ./internal/procbench/
 //	go test -run '^$' -bench 'Process/panes=1/shape=table' -benchtime 1x ./internal/procbench/
 //
+// FANOUT_BENCH_PROFILE=DIR writes a CPU profile of every fanout run there
+// (go tool pprof -top DIR/FILE); the baseline binary predates the profile
+// switch and writes none.
+//
 // Beside it, in the same run: "today's path", the fanout binary built from
 // the commit before issue 11 (baselineRef; FANOUT_BENCH_BASELINE=REF picks
 // another, =none skips it), and "the floor", a minimal Bubble Tea program
@@ -241,6 +245,11 @@ func runFanout(b *testing.B, bin string, panes int, deltas []string, rate float6
 		"HOME=" + dir, "TERM=xterm-256color", "COLORTERM=truecolor",
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 		"XDG_DATA_HOME=" + filepath.Join(dir, "data"), "PROCBENCH_KEY=" + key, "PATH=" + os.Getenv("PATH"),
+	}
+	if out := os.Getenv("FANOUT_BENCH_PROFILE"); out != "" {
+		// A CPU profile of each run, named after the case and the binary.
+		name := strings.NewReplacer("/", "_", "=", "-").Replace(b.Name()) + "." + filepath.Base(bin) + ".prof"
+		cmd.Env = append(cmd.Env, "FANOUT_CPUPROFILE="+filepath.Join(out, name))
 	}
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: size, Rows: rows})
 	if err != nil {

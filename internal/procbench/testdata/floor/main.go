@@ -21,7 +21,9 @@ type model struct {
 	n     int
 }
 
-func (m model) Init() tea.Cmd { return tea.Tick(time.Second/60, func(t time.Time) tea.Msg { return tick(t) }) }
+func (m model) Init() tea.Cmd {
+	return tea.Tick(time.Second/60, func(t time.Time) tea.Msg { return tick(t) })
+}
 
 func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
