@@ -57,6 +57,10 @@ type openBlock struct {
 	rendered int      // pieces rendered into lines
 	lines    []string // their lines, framed, seams trimmed
 	head     int      // for tables: how many rendered lines the header takes (-1 not known)
+	headFor  string   // the template head was measured with
+
+	// For tables: the widest cell seen in each column, in cells.
+	colMax []int
 }
 
 // chunkSize is how long the live piece may grow before a piece is frozen
@@ -173,6 +177,9 @@ func (s *Stream) scanOpen() bool {
 		a := analyze(src)
 		if a.hasRefs || len(a.tops) != 1 || a.tops[0].kind != o.kind || a.tops[0].lo != 0 {
 			return false
+		}
+		if o.kind == extast.KindTable {
+			o.measureRows(src)
 		}
 		if len(src)-len(pre) <= chunkSize(o.kind) {
 			o.live, o.liveLen = prepare(src, a.edits, 0, len(src)), len(s.src)
@@ -299,15 +306,16 @@ func (s *Stream) openLines(width int, th themes.Theme, f frame) (frozen []string
 	first := len(s.blocks) == 0
 	for ; o.rendered < len(o.pieces); o.rendered++ {
 		src := o.pieces[o.rendered]
-		out := s.renderPiece(src+o.sentinel(src), first || o.rendered > 0, width, th)
+		out := s.renderPiece(src+o.sentinel(src)+o.template(src), first || o.rendered > 0, width, th)
 		for _, l := range o.seam(s, out, o.rendered > 0, true, width, th) {
 			o.lines = append(o.lines, frameLine(f.indent, l))
 		}
 	}
-	out := s.renderPiece(string(o.live), first || len(o.pieces) > 0, width, th)
 	if len(o.pieces) == 0 {
-		return nil, out
+		return nil, s.renderPiece(string(o.live), first, width, th)
 	}
+	src := string(o.live)
+	out := s.renderPiece(src+o.template(src), true, width, th)
 	return o.lines, strings.Join(o.seam(s, out, true, false, width, th), "\n")
 }
 
@@ -362,6 +370,9 @@ func (o *openBlock) hasSentinel() bool {
 // first, its leading blank lines and, for a table, the repeated header.
 func (o *openBlock) seam(s *Stream, out string, after, frozen bool, width int, th themes.Theme) []string {
 	lines := strings.Split(out, "\n")
+	if o.kind == extast.KindTable {
+		lines = dropTemplate(lines)
+	}
 	if frozen {
 		cut := -1
 		if o.hasSentinel() {
@@ -385,13 +396,96 @@ func (o *openBlock) seam(s *Stream, out string, after, frozen bool, width int, t
 			lines = lines[1:]
 		}
 		if o.kind == extast.KindTable {
-			if o.head < 0 {
-				o.head = headerLines(s.renderPiece(o.prefix, true, width, th))
+			if t := o.template(o.prefix); o.head < 0 || o.headFor != t {
+				o.head, o.headFor = headerLines(s.renderPiece(o.prefix+t, true, width, th)), t
 			}
 			lines = lines[min(o.head, len(lines)):]
 		}
 	}
 	return lines
+}
+
+// templateFill fills the cells of a table's template row: one cell wide,
+// and not a character a table of an answer is likely to hold.
+const templateFill = "¤"
+
+// template is a row put after a table piece (src) so that the piece sizes
+// its columns as if it held the widest cell seen in each column so far:
+// pieces then share their column widths, unless a wider cell arrives
+// later. Its lines are removed from the render (dropTemplate).
+func (o *openBlock) template(src string) string {
+	if o.kind != extast.KindTable || len(o.colMax) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if !strings.HasSuffix(src, "\n") {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('|')
+	for _, w := range o.colMax {
+		b.WriteString(" " + strings.Repeat(templateFill, max(1, w)) + " |")
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// measureRows notes the width of every cell of the complete table rows in
+// src, in the columns the header defines.
+func (o *openBlock) measureRows(src []byte) {
+	if o.colMax == nil {
+		o.colMax = make([]int, len(tableCells(strings.SplitN(o.prefix, "\n", 2)[0])))
+	}
+	end := bytes.LastIndexByte(src, '\n')
+	for _, line := range strings.Split(string(src[:max(0, end)]), "\n") {
+		for i, c := range tableCells(line) {
+			if i >= len(o.colMax) {
+				break
+			}
+			c = strings.NewReplacer("**", "", "`", "").Replace(c)
+			o.colMax[i] = max(o.colMax[i], ansi.StringWidth(c))
+		}
+	}
+}
+
+// tableCells splits a table row into its cells' text.
+func tableCells(line string) []string {
+	line = strings.TrimSpace(line)
+	line = strings.TrimPrefix(line, "|")
+	if strings.HasSuffix(line, "|") && !strings.HasSuffix(line, "\\|") {
+		line = line[:len(line)-1]
+	}
+	var cells []string
+	start := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '|':
+			cells = append(cells, strings.TrimSpace(line[start:i]))
+			start = i + 1
+		}
+	}
+	return append(cells, strings.TrimSpace(line[start:]))
+}
+
+// dropTemplate removes the template row's lines: the last run of lines
+// holding templateFill.
+func dropTemplate(lines []string) []string {
+	end := -1
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], templateFill) {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		return lines
+	}
+	start := end
+	for start > 0 && strings.Contains(lines[start-1], templateFill) {
+		start--
+	}
+	return append(lines[:start:start], lines[end+1:]...)
 }
 
 // headerLines is how many lines a table's header takes, its rule included,

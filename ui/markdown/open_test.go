@@ -2,8 +2,11 @@ package markdown
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fanout-dev/fanout/internal/mdcorpus"
 	"github.com/fanout-dev/fanout/themes"
@@ -132,5 +135,55 @@ func TestOpenBlockSeams(t *testing.T) {
 				t.Errorf("rendered in %d pieces, want several", pieces)
 			}
 		})
+	}
+}
+
+// TestOpenTableKeepsItsColumns streams a table whose first rows hold a
+// wide cell and whose later rows do not: while it streams in pieces, every
+// row keeps the column borders of the first piece (the pieces are sized
+// with a template of the widest cells seen), and once finished the table
+// is Full's.
+func TestOpenTableKeepsItsColumns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| id | name | note |\n|---|---|---|\n")
+	for i := 1; i <= 120; i++ {
+		name := "short"
+		if i <= 3 {
+			name = "a considerably longer name"
+		}
+		fmt.Fprintf(&b, "| %d | %s | n%d |\n", i, name, i%7)
+	}
+	text := b.String()
+	th := theme(t, themes.Dark)
+	r := NewRenderer()
+	s := NewStream(r)
+	for _, d := range cuts(text, 53) {
+		s.Append(text[s.Len():d])
+		_ = s.Lines(80, th)
+	}
+	if s.pieceCount() < 3 {
+		t.Fatalf("the table was rendered in %d pieces, want several", s.pieceCount())
+	}
+	var want []int
+	for _, l := range s.Lines(80, th) {
+		plain := ansi.Strip(l)
+		if !strings.Contains(plain, "│") || strings.Contains(plain, "─") {
+			continue
+		}
+		var at []int
+		for i, r := range []rune(plain) {
+			if r == '│' {
+				at = append(at, i)
+			}
+		}
+		if want == nil {
+			want = at
+		} else if !slices.Equal(at, want) {
+			t.Fatalf("row %q has its column borders at %v, the first row at %v", plain, at, want)
+		}
+	}
+	s.Finish()
+	if d := screenDiff(s.Render(80, th), r.Full(text, 80, th)); d != "" {
+		t.Fatalf("finished: differs from Full:\n%s", d)
 	}
 }
