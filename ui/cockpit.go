@@ -137,6 +137,8 @@ type Model struct {
 	// legacyGrid, when set, draws the grid as before the pane cache: only
 	// benchmarks and the equivalence tests set it (todayspath_test.go).
 	legacyGrid func(w, h int) string
+	// frames keeps the borders of the pane boxes (see box.go).
+	frames boxFrames
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the

@@ -65,7 +65,7 @@ func (m *Model) paneBlock(i, w, h int, f footerFormat) block {
 	if p.box.ok && p.box.key == m.boxKey(i, w, h, f) {
 		return p.box.block
 	}
-	b := newBlock(m.renderPaneAs(i, w, h, f))
+	b := m.drawPane(i, w, h, f)
 	// The key is taken after drawing, which may clamp the scroll or move
 	// it to hold the view still: drawn again from that state, the box
 	// would be the same.

@@ -334,6 +334,11 @@ func (m *Model) renderPane(i, w, h int) string {
 // renderPaneAs draws pane i with its stats line in format f. The grid
 // picks one format for all its panes, so neighbours read alike.
 func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
+	return strings.Join(m.drawPane(i, w, h, f).lines, "\n")
+}
+
+// drawPane draws pane i as renderPaneAs does, measured.
+func (m *Model) drawPane(i, w, h int, f footerFormat) block {
 	p := m.panes[i]
 	th := m.theme
 	focused := i == m.focus
@@ -381,11 +386,14 @@ func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
 	bodyH := max(0, innerH-2)
 	body := m.paneBody(p, innerW, bodyH)
 
-	content := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
-	return lipgloss.NewStyle().
+	box := lipgloss.NewStyle().
 		Border(paneBorder(th, focused)).BorderForeground(border).
-		Width(w).Height(h).MaxHeight(h).
-		Render(content)
+		Width(w).Height(h).MaxHeight(h)
+	if b, ok := m.frames.box(box, w, h, header, body, footer); ok {
+		return b
+	}
+	content := lipgloss.JoinVertical(lipgloss.Left, header, strings.Join(body, "\n"), footer)
+	return newBlock(box.Render(content))
 }
 
 // paneBorder is the box of a pane. Without colour a border colour cannot
@@ -399,9 +407,9 @@ func paneBorder(th themes.Theme, focused bool) lipgloss.Border {
 
 // paneBody returns exactly h rows of the pane's body, scrolled. Only the
 // visible rows are read out of the body's pieces and cut to the width.
-func (m *Model) paneBody(p *pane, w, h int) string {
+func (m *Model) paneBody(p *pane, w, h int) []string {
 	if h <= 0 {
-		return ""
+		return nil
 	}
 	var body lineSegs
 	if p.idle() {
@@ -442,7 +450,7 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 		// The marker takes the top row, so that row is hidden too.
 		out[0] = marker.Render(truncate(fmt.Sprintf("↑ %d more lines", start+1), w))
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // clipLine cuts a line to w cells, as lipgloss.NewStyle().MaxWidth(w)
