@@ -134,11 +134,15 @@ type Model struct {
 	// confirmNew is set by a ctrl+n while answers stream: a second one
 	// discards them.
 	confirmNew bool
-	// legacyGrid, when set, draws the grid as before the pane cache: only
-	// benchmarks and the equivalence tests set it (todayspath_test.go).
-	legacyGrid func(w, h int) string
+	// legacyGrid and legacyBottom, when set, draw the grid and the bottom
+	// as before the pane cache: only benchmarks and the equivalence tests
+	// set them (todayspath_test.go).
+	legacyGrid   func(w, h int) string
+	legacyBottom func() string
 	// frames keeps the borders of the pane boxes (see box.go).
 	frames boxFrames
+	// bottom is the bottom of the screen as last drawn (bottomBlock).
+	bottom drawnBottom
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the

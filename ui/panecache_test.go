@@ -26,7 +26,7 @@ type twins struct {
 
 func newTwins(t *testing.T, n, w, h int, theme string) *twins {
 	tw := &twins{t: t, cached: newTestModel(t, n, w, h, theme), reference: newTestModel(t, n, w, h, theme)}
-	tw.reference.legacyGrid = tw.reference.legacyRenderGrid
+	tw.reference.legacyGrid, tw.reference.legacyBottom = tw.reference.legacyRenderGrid, tw.reference.legacyRenderBottom
 	tw.check("first frame")
 	return tw
 }
@@ -95,6 +95,10 @@ func TestCachedFramesMatchTodaysPath(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tw := newTwins(t, tc.panes, tc.w, tc.h, tc.theme)
 			frames := 0
+			for _, k := range []string{"h", "i", "space", "x"} {
+				tw.do("typing "+k, func(m *Model) { m.Update(keyPress(k)) })
+			}
+			tw.do("composer cleared", func(m *Model) { m.editor.Reset() })
 			tw.do("a turn starts", startTurn)
 			tw.do("a spinner frame", spinTick)
 			evs := scriptEvents(tc.panes, 1, 1)

@@ -24,7 +24,7 @@ import (
 // panes render their answers with the markdown path of before issue 11
 // (markdown.NewBaselineStream).
 func (m *Model) useTodaysPath() {
-	m.legacyGrid = m.legacyRenderGrid
+	m.legacyGrid, m.legacyBottom = m.legacyRenderGrid, m.legacyRenderBottom
 	for _, p := range m.panes {
 		p.useBaseline()
 	}
@@ -216,3 +216,22 @@ func (p *pane) legacyBodyLines(width int, th themes.Theme) []string {
 func joinHorizontalTop(s ...string) string { return lipgloss.JoinHorizontal(lipgloss.Top, s...) }
 func joinVerticalLeft(s ...string) string  { return lipgloss.JoinVertical(lipgloss.Left, s...) }
 func maxWidth(l string, w int) string      { return lipgloss.NewStyle().MaxWidth(w).Render(l) }
+
+func (m *Model) legacyRenderBottom() string {
+	th := m.theme
+	var parts []string
+	if s := m.summary(); s != "" {
+		parts = append(parts, s)
+	}
+	if m.replay != nil {
+		return lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...)
+	}
+	borderColor := th.BorderUnfocused
+	if m.focus < 0 {
+		borderColor = th.BorderFocused
+	}
+	editor := lipgloss.NewStyle().Border(paneBorder(th, m.focus < 0), true, false, true, false).
+		BorderForeground(borderColor).Width(m.width).Render(m.editor.View())
+	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width)), m.shortHelp())
+	return lipgloss.JoinVertical(lipgloss.Left, parts...)
+}

@@ -59,15 +59,17 @@ func (m *Model) render() string {
 		return m.renderBrowser()
 	}
 	title := m.renderTitle()
-	bottom := m.renderBottom()
-	gridH := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
 	if m.legacyGrid != nil {
+		bottom := m.legacyBottom()
+		gridH := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
 		return lipgloss.JoinVertical(lipgloss.Left, title, m.legacyGrid(m.width, gridH), bottom)
 	}
+	bottom := m.bottomBlock()
+	gridH := m.height - lipgloss.Height(title) - len(bottom.block.lines)
 	// The screen is what lipgloss.JoinVertical of the title, the grid and
 	// the bottom gives, put together from the panes' measured boxes.
 	blocks := append([]block{newBlock(title)}, m.gridBlocks(m.width, gridH)...)
-	return stack(append(blocks, newBlock(bottom))...)
+	return stack(append(blocks, bottom.block)...)
 }
 
 // noteLegend ends the hint that points to the legend once it has done
