@@ -244,7 +244,10 @@ func (p *probe) View() tea.View {
 	v := p.m.View()
 	now := time.Since(p.t0)
 	p.viewCount++
-	if p.gateAt == 0 && !slices.Contains(p.prefixed, false) {
+	// The gate opens once the screen shows every prefix: the cockpit has
+	// its size (before, it draws nothing, which Bubble Tea clears on
+	// every tick) and every pane has its answer so far.
+	if p.gateAt == 0 && p.m.width > 0 && !slices.Contains(p.prefixed, false) {
 		p.gateAt = now
 		p.cpu0, _ = cpuTime()
 		// View runs on the program's loop, as Update does: no lock.
