@@ -8,16 +8,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/backends"
 )
 
 // This file holds what the benchmarks stream: a deterministic generator of
-// demo-like markdown answers, a tokenizer cutting them into deltas, and an
+// demo-like markdown answers (cut into tokens by mdcorpus.Tokens) and an
 // in-process backend that plays the deltas at a fixed rate and stamps each
-// one as it yields it.
+// one as it yields it. The adversarial shapes of issue 11 are
+// internal/mdcorpus's.
 
 var benchWords = strings.Fields(`stream pane frame token render cache block tail prefix
 	answer model latency budget cursor buffer goroutine channel context deadline
@@ -184,75 +183,48 @@ func (g *benchGen) table() {
 	g.block(strings.Join(rows, "\n"))
 }
 
-// benchTokens cuts text into word-ish deltas, roughly as a BPE tokenizer
-// would: a word (at most eight runes) with one leading space, a run of up
-// to three equal punctuation marks ("```", "**"), a newline, or a run of
-// indentation. Concatenated, the tokens are the text.
-func benchTokens(s string) []string {
-	var toks []string
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-	for i := 0; i < len(s); {
-		start := i
-		if s[i] == ' ' || s[i] == '\t' {
-			j := i
-			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-				j++
-			}
-			if j-i > 1 || j == len(s) || s[j] == '\n' {
-				toks = append(toks, s[i:j]) // indentation
-				i = j
-				continue
-			}
-			i = j // one space: it leads the next token
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case isWord(r):
-			for runes := 0; i < len(s) && runes < 8; runes++ {
-				r, n := utf8.DecodeRuneInString(s[i:])
-				if !isWord(r) {
-					break
-				}
-				i += n
-			}
-		default:
-			i += n
-			for k := 1; k < 3 && r != '\n' && i < len(s) && s[i] == s[i-1]; k++ {
-				i++
-			}
-		}
-		toks = append(toks, s[start:i])
-	}
-	return toks
-}
-
-// benchBackend streams toks at rate tokens per second for n tokens, then an
-// exact usage and a Done. Every delta is due at a fixed offset from the
-// start, so a consumer that falls behind does not slow the model down, as
-// with a real server. Just before yielding delta k it records in stamps[k]
-// the time since t0 (monotonic); emitted counts the deltas stamped.
+// benchBackend plays a prefix, then deltas at a fixed interval, then an
+// exact usage and a Done. The prefix (the answer so far, which may be
+// long) is yielded at once and not timed; the timed deltas wait for gate
+// (nil: none), so that they start once every pane shows its prefix. Every
+// delta is due at a fixed offset from the first, so a consumer that falls
+// behind does not slow the model down, as with a real server. Just before
+// yielding delta k it records in stamps[k] the time since t0 (monotonic);
+// emitted counts the deltas stamped.
 type benchBackend struct {
-	toks    []string
-	rate    float64
-	n       int
+	prefix  string
+	deltas  []string
+	every   time.Duration
+	tokens  int // tokens in the deltas, for the usage
+	gate    <-chan struct{}
 	t0      time.Time
 	stamps  []time.Duration
 	emitted atomic.Int64
 }
 
-func newBenchBackend(toks []string, rate float64, n int, t0 time.Time) *benchBackend {
-	return &benchBackend{toks: toks, rate: rate, n: n, t0: t0, stamps: make([]time.Duration, n)}
+func newBenchBackend(prefix string, deltas []string, every time.Duration, tokens int, gate <-chan struct{}, t0 time.Time) *benchBackend {
+	return &benchBackend{prefix: prefix, deltas: deltas, every: every, tokens: tokens, gate: gate, t0: t0, stamps: make([]time.Duration, len(deltas))}
 }
 
 func (bb *benchBackend) Stream(ctx context.Context, _ backends.Request) iter.Seq[backends.Event] {
 	return func(yield func(backends.Event) bool) {
+		if bb.prefix != "" && !yield(backends.DeltaEvent(backends.KindAnswer, bb.prefix)) {
+			return
+		}
+		if bb.gate != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-bb.gate:
+			}
+		}
 		start := time.Now()
 		timer := time.NewTimer(time.Hour)
 		defer timer.Stop()
-		for k := 0; k < bb.n; k++ {
-			due := start.Add(time.Duration(float64(k) / bb.rate * float64(time.Second)))
-			if d := time.Until(due); d > 0 {
-				timer.Reset(d)
+		for k, d := range bb.deltas {
+			due := start.Add(time.Duration(k) * bb.every)
+			if w := time.Until(due); w > 0 {
+				timer.Reset(w)
 				select {
 				case <-ctx.Done():
 					return
@@ -264,11 +236,11 @@ func (bb *benchBackend) Stream(ctx context.Context, _ backends.Request) iter.Seq
 			}
 			bb.stamps[k] = time.Since(bb.t0)
 			bb.emitted.Add(1)
-			if !yield(backends.DeltaEvent(backends.KindAnswer, bb.toks[k%len(bb.toks)])) {
+			if !yield(backends.DeltaEvent(backends.KindAnswer, d)) {
 				return
 			}
 		}
-		if yield(backends.UsageEvent(backends.Usage{Input: 12, Output: bb.n, Exact: true})) {
+		if yield(backends.UsageEvent(backends.Usage{Input: 12, Output: bb.tokens, Exact: true})) {
 			yield(backends.DoneEvent(backends.StopEnd, 0))
 		}
 	}

@@ -27,23 +27,60 @@ func (m *Model) layoutEditor() {
 
 // renderBottom draws the summary strip (when a turn is over), the composer,
 // the estimates of the prompt being typed and the short help.
-func (m *Model) renderBottom() string {
+func (m *Model) renderBottom() string { return m.bottomBlock().text }
+
+// bottomBlock is renderBottom's drawing, measured. The pieces are
+// computed on every frame, but put in the composer's border and measured
+// only when one of them changed: while answers stream, the bottom rarely
+// does.
+func (m *Model) bottomBlock() *drawnBottom {
 	th := m.theme
 	var parts []string
 	if s := m.summary(); s != "" {
 		parts = append(parts, s)
 	}
 	if m.replay != nil {
-		return lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...)
+		return m.keepBottom(lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...))
+	}
+	editor := m.editor.View()
+	notes := m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width))
+	help := m.shortHelp()
+	k := bottomKey{summary: strings.Join(parts, ""), editor: editor, notes: notes, help: help,
+		width: m.width, themeGen: m.themeGen, composer: m.focus < 0}
+	if m.bottom.ok && m.bottom.key == k {
+		return &m.bottom
 	}
 	borderColor := th.BorderUnfocused
 	if m.focus < 0 {
 		borderColor = th.BorderFocused
 	}
-	editor := lipgloss.NewStyle().Border(paneBorder(th, m.focus < 0), true, false, true, false).
-		BorderForeground(borderColor).Width(m.width).Render(m.editor.View())
-	parts = append(parts, editor, m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width)), m.shortHelp())
-	return lipgloss.JoinVertical(lipgloss.Left, parts...)
+	box := lipgloss.NewStyle().Border(paneBorder(th, m.focus < 0), true, false, true, false).
+		BorderForeground(borderColor).Width(m.width).Render(editor)
+	parts = append(parts, box, notes, help)
+	b := m.keepBottom(lipgloss.JoinVertical(lipgloss.Left, parts...))
+	b.key, b.ok = k, true
+	return b
+}
+
+// drawnBottom is the bottom as last drawn, with what it was drawn from.
+type drawnBottom struct {
+	key   bottomKey
+	ok    bool
+	text  string
+	block block
+}
+
+type bottomKey struct {
+	summary, editor, notes, help string
+	width, themeGen              int
+	composer                     bool
+}
+
+// keepBottom keeps s as the bottom last drawn, not reusable until given
+// a key.
+func (m *Model) keepBottom(s string) *drawnBottom {
+	m.bottom = drawnBottom{text: s, block: newBlock(s)}
+	return &m.bottom
 }
 
 // shortHelp is the help line of the mode the keys act in.

@@ -84,7 +84,10 @@ type Model struct {
 	// themeFixed is set when the user chose a theme: the terminal
 	// background then does not change it.
 	themeFixed bool
-	md         *markdown.Renderer
+	// themeGen counts the themes applied; a pane drawn in another is
+	// drawn again (see panecache.go).
+	themeGen int
+	md       *markdown.Renderer
 	// secrets are scrubbed from every event a run delivers, whether or
 	// not it is recorded: the panes never show a key a model echoed.
 	secrets session.Secrets
@@ -131,6 +134,15 @@ type Model struct {
 	// confirmNew is set by a ctrl+n while answers stream: a second one
 	// discards them.
 	confirmNew bool
+	// legacyGrid and legacyBottom, when set, draw the grid and the bottom
+	// as before the pane cache: only benchmarks and the equivalence tests
+	// set them (todayspath_test.go).
+	legacyGrid   func(w, h int) string
+	legacyBottom func() string
+	// frames keeps the borders of the pane boxes (see box.go).
+	frames boxFrames
+	// bottom is the bottom of the screen as last drawn (bottomBlock).
+	bottom drawnBottom
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the
@@ -188,6 +200,7 @@ func (m *Model) price(t backends.Target) *backends.Price {
 }
 
 func (m *Model) applyTheme() {
+	m.themeGen++
 	m.help.Styles = helpStyles(m.theme)
 	m.editor.SetStyles(editorStyles(m.theme))
 	m.md.Clear()

@@ -53,6 +53,21 @@ type pane struct {
 	// arrive under a view scrolled up add to scroll, so the text the user
 	// is reading stays where it is.
 	drawn struct{ lines, width int }
+
+	// ver counts the changes to what the pane shows (its answer, reasoning,
+	// stats, turns); with the other inputs of its box it keys box, the
+	// box as last drawn (see panecache.go).
+	ver uint64
+	box paneBox
+	// answerLines is the current answer's lines as last rendered, kept
+	// while neither the answer nor the width or theme changes: scrolling
+	// or a spinner frame does not render the answer again.
+	answerLines memoLines
+	// askedLines is the prompt of the current answer as shown above it.
+	askedLines memoLines
+	// baseline renders answers with markdown.NewBaselineStream, the path
+	// of before issue 11; only benchmarks set it (useBaseline).
+	baseline bool
 }
 
 // shownTurn is an earlier turn of a pane's conversation: the prompt, the
@@ -61,6 +76,9 @@ type shownTurn struct {
 	prompt string
 	answer *markdown.Stream
 	note   string
+	// lines is the turn as shown (prompt, answer, note, rule), kept for
+	// a width and theme: an earlier turn no longer changes.
+	lines memoLines
 }
 
 func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pane {
@@ -70,6 +88,25 @@ func newPane(t backends.Target, price *backends.Price, r *markdown.Renderer) *pa
 	t.Label = termsafe.Text(t.Label)
 	return &pane{target: t, price: price, md: r, result: &session.Result{Target: t, Price: price}, answer: markdown.NewStream(r)}
 }
+
+// newStream is an empty answer, rendered on the pane's markdown path.
+func (p *pane) newStream() *markdown.Stream {
+	if p.baseline {
+		return markdown.NewBaselineStream(p.md)
+	}
+	return markdown.NewStream(p.md)
+}
+
+// useBaseline puts the pane on the markdown path of before issue 11, for
+// the benchmarks' same-run baseline. The pane must not have answered yet.
+func (p *pane) useBaseline() {
+	p.baseline = true
+	p.answer = p.newStream()
+	p.changed()
+}
+
+// changed notes a change to what the pane shows: its box is drawn again.
+func (p *pane) changed() { p.ver++ }
 
 // nextTurn makes room for a new answer: the current one, if any, moves up
 // among the earlier turns, where it stays visible.
@@ -85,7 +122,7 @@ func (p *pane) nextTurn() {
 			}
 		}
 		p.earlier = append(p.earlier, t)
-		p.answer = markdown.NewStream(p.md)
+		p.answer = p.newStream()
 	}
 	p.asked = ""
 	p.reset()
@@ -107,7 +144,7 @@ func (p *pane) setHistory(h []backends.Message) {
 	p.history = slices.Clone(h)
 	p.historyTokens = backends.EstimateInput(backends.Request{Messages: p.history})
 	for i := 0; i < len(h); i++ {
-		t := shownTurn{answer: markdown.NewStream(p.md)}
+		t := shownTurn{answer: p.newStream()}
 		if h[i].Role == backends.RoleUser {
 			t.prompt = h[i].Content
 			if i+1 < len(h) && h[i+1].Role == backends.RoleAssistant {
@@ -125,7 +162,7 @@ func (p *pane) setHistory(h []backends.Message) {
 // forget starts the pane's conversation over.
 func (p *pane) forget() {
 	p.history, p.historyTokens, p.earlier, p.asked = nil, 0, nil, ""
-	p.reset()
+	p.reset() // counts as a change
 }
 
 // reset starts a new answer, keeping the conversation.
@@ -139,6 +176,9 @@ func (p *pane) reset() {
 	p.reasoningWrap = wrappedLines{}
 	p.scroll = 0
 	p.drawn.lines = 0
+	// The answer's length no longer tells its text from the last one's.
+	p.answerLines = memoLines{}
+	p.changed()
 }
 
 // apply folds one event into the pane. It does no rendering.
@@ -150,6 +190,7 @@ func (p *pane) reset() {
 // cut in two, a CR before its LF) until that one arrives or the answer
 // ends.
 func (p *pane) apply(ev session.Event) {
+	p.changed()
 	p.result.Apply(ev)
 	switch {
 	case ev.Type == backends.EventDelta && ev.Delta != nil && ev.Delta.Text != "":
@@ -174,42 +215,53 @@ func (p *pane) idle() bool {
 	return p.result.Stats.Status == "" && p.asked == "" && len(p.earlier) == 0
 }
 
-// bodyLines renders what the pane shows under its header: the reasoning
-// block, then the answer or the error.
-func (p *pane) bodyLines(width int, th themes.Theme) []string {
-	var lines []string
+// body is what the pane shows under its header: the earlier turns, the
+// prompt, the reasoning block, then the answer or the error. It is built
+// from the pieces' own line slices, not copied into one: a frame copies
+// only the rows it shows (see lineSegs).
+func (p *pane) body(width int, th themes.Theme) lineSegs {
+	var body lineSegs
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
-	for _, t := range p.earlier {
-		lines = appendPrompt(lines, t.prompt, width, th)
-		lines = append(lines, t.answer.Lines(width, th)...)
-		if t.note != "" {
-			pad := strings.Repeat(" ", answerMargin(th))
-			lines = append(lines, muted.Render(truncate(pad+t.note, width)))
-		}
-		lines = append(lines, muted.Render(strings.Repeat("┄", max(1, width))), "")
+	for k := range p.earlier {
+		t := &p.earlier[k]
+		body.addAll(t.lines.get(memoKey{width: width, theme: th.Name, size: t.answer.Len()}, func() []string {
+			lines := appendPrompt(nil, t.prompt, width, th)
+			lines = append(lines, t.answer.Lines(width, th)...)
+			if t.note != "" {
+				pad := strings.Repeat(" ", answerMargin(th))
+				lines = append(lines, muted.Render(truncate(pad+t.note, width)))
+			}
+			return append(lines, muted.Render(strings.Repeat("┄", max(1, width))), "")
+		}))
 	}
-	lines = appendPrompt(lines, p.asked, width, th)
+	body.addAll(p.askedLines.get(memoKey{width: width, theme: th.Name, text: p.asked}, func() []string {
+		return appendPrompt(nil, p.asked, width, th)
+	}))
 	if r := p.reasoning.String(); r != "" {
 		// The block sits inside the same margins as the answer under it,
 		// not against the pane's borders.
 		pad := strings.Repeat(" ", answerMargin(th))
 		if p.showReasoning {
-			lines = append(lines, muted.Render(pad+"▾ thinking"))
-			lines = p.reasoningWrap.appendTo(lines, strings.TrimLeft(r, " \t\n"), width-2-2*len(pad), th.Name,
+			body.add(muted.Render(pad + "▾ thinking"))
+			done, tail := p.reasoningWrap.wrapped(strings.TrimLeft(r, " \t\n"), width-2-2*len(pad), th.Name,
 				func(l string) string { return muted.Render(pad + "│ " + l) })
+			body.addAll(done)
+			body.addAll(tail)
 		} else {
-			lines = append(lines, muted.Render(fmt.Sprintf("%s▸ thinking · %s tok (r to show)", pad, p.reasoningCount())))
+			body.add(muted.Render(fmt.Sprintf("%s▸ thinking · %s tok (r to show)", pad, p.reasoningCount())))
 		}
 	}
-	if p.answer.Len() > 0 {
-		lines = append(lines, p.answer.Lines(width, th)...)
+	if n := p.answer.Len(); n > 0 {
+		body.addAll(p.answerLines.get(memoKey{width: width, theme: th.Name, size: n, stream: p.answer}, func() []string {
+			return p.answer.Lines(width, th)
+		}))
 	}
 	if s := &p.result.Stats; s.Status == session.StatusError && s.Err != nil {
 		errStyle := lipgloss.NewStyle().Foreground(th.Error)
-		lines = append(lines, "")
+		body.add("")
 		pad := strings.Repeat(" ", answerMargin(th))
 		for _, l := range strings.Split(wrap("✗ "+termsafe.Text(s.Err.Message), width-2*len(pad)), "\n") {
-			lines = append(lines, errStyle.Render(pad+l))
+			body.add(errStyle.Render(pad + l))
 		}
 	}
 	if p.result.Stats.Status == session.StatusCancelled {
@@ -218,9 +270,9 @@ func (p *pane) bodyLines(width int, th themes.Theme) []string {
 		if p.answer.Len() > 0 {
 			note = "■ cancelled: the answer above is partial"
 		}
-		lines = append(lines, "", lipgloss.NewStyle().Foreground(th.Cancelled).Render(pad+note))
+		body.add("", lipgloss.NewStyle().Foreground(th.Cancelled).Render(pad+note))
 	}
-	return lines
+	return body
 }
 
 // promptLines is how many lines of a long prompt a pane shows above its
@@ -288,6 +340,13 @@ type wrappedLines struct {
 }
 
 func (w *wrappedLines) appendTo(out []string, text string, width int, theme string, style func(string) string) []string {
+	done, tail := w.wrapped(text, width, theme, style)
+	return append(append(out, done...), tail...)
+}
+
+// wrapped is appendTo without the copy: the complete lines, wrapped and
+// kept (the caller must not change them), and the last line's rows.
+func (w *wrappedLines) wrapped(text string, width int, theme string, style func(string) string) (done, tail []string) {
 	if w.width != width || w.theme != theme || len(text) < w.done {
 		*w = wrappedLines{width: width, theme: theme}
 	}
@@ -313,13 +372,12 @@ func (w *wrappedLines) appendTo(out []string, text string, width int, theme stri
 		}
 		w.done = cut + 1
 	}
-	tail := strings.TrimRight(text[w.done:], " \t")
-	if tail == "" {
-		return append(out, w.lines[:len(w.lines)-w.blank]...)
+	last := strings.TrimRight(text[w.done:], " \t")
+	if last == "" {
+		return w.lines[: len(w.lines)-w.blank : len(w.lines)-w.blank], nil
 	}
-	out = append(out, w.lines...)
-	out, _, _ = add(out, tail)
-	return out
+	tail, _, _ = add(nil, last)
+	return w.lines[:len(w.lines):len(w.lines)], tail
 }
 
 // wrap breaks s into lines no wider than width, at spaces where it can.

@@ -59,9 +59,17 @@ func (m *Model) render() string {
 		return m.renderBrowser()
 	}
 	title := m.renderTitle()
-	bottom := m.renderBottom()
-	grid := m.renderGrid(m.width, m.height-lipgloss.Height(title)-lipgloss.Height(bottom))
-	return lipgloss.JoinVertical(lipgloss.Left, title, grid, bottom)
+	if m.legacyGrid != nil {
+		bottom := m.legacyBottom()
+		gridH := m.height - lipgloss.Height(title) - lipgloss.Height(bottom)
+		return lipgloss.JoinVertical(lipgloss.Left, title, m.legacyGrid(m.width, gridH), bottom)
+	}
+	bottom := m.bottomBlock()
+	gridH := m.height - lipgloss.Height(title) - len(bottom.block.lines)
+	// The screen is what lipgloss.JoinVertical of the title, the grid and
+	// the bottom gives, put together from the panes' measured boxes.
+	blocks := append([]block{newBlock(title)}, m.gridBlocks(m.width, gridH)...)
+	return stack(append(blocks, bottom.block)...)
 }
 
 // noteLegend ends the hint that points to the legend once it has done
@@ -180,38 +188,41 @@ func span(i, n, total int) (off, size int) {
 	return size * i, size
 }
 
-func (m *Model) renderGrid(w, h int) string {
+// gridBlocks draws the grid area as blocks, top to bottom: the tab strip
+// when not every pane fits, then each row of panes. A pane is drawn again
+// only when it changed (paneBlock); the rows are put together line by
+// line from the panes' boxes.
+func (m *Model) gridBlocks(w, h int) []block {
 	if len(m.panes) == 0 {
-		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.fg(m.theme.Muted).Render("No models. Start fanout with -m provider:model."))
+		return []block{newBlock(lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.fg(m.theme.Muted).Render("No models. Start fanout with -m provider:model.")))}
 	}
 	if m.zoomed && m.focus >= 0 {
-		return m.renderPane(m.focus, w, h)
+		return []block{m.paneBlock(m.focus, w, h, footerFor(w-2))}
 	}
 	g := m.gridLayout(w, h)
 	// One stats format for the whole grid, from its narrowest cell.
 	f := footerFor(g.w/g.cols - 2)
-	var rowStrs []string
+	var out []block
+	if g.tabs {
+		// Not every pane fits: a tab strip shows them all, with the ones on
+		// screen highlighted.
+		out = append(out, newBlock(m.renderTabs(g.first, g.count, w)))
+	}
+	cells := make([]block, g.cols)
 	for r := 0; r < g.rows; r++ {
 		_, rh := span(r, g.rows, g.h)
-		var cells []string
 		for c := 0; c < g.cols; c++ {
 			i := g.first + r*g.cols + c
 			_, cw := span(c, g.cols, g.w)
 			if i >= g.first+g.count {
-				cells = append(cells, lipgloss.NewStyle().Width(cw).Height(rh).Render(""))
+				cells[c] = newBlock(lipgloss.NewStyle().Width(cw).Height(rh).Render(""))
 				continue
 			}
-			cells = append(cells, m.renderPaneAs(i, cw, rh, f))
+			cells[c] = m.paneBlock(i, cw, rh, f)
 		}
-		rowStrs = append(rowStrs, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
+		out = append(out, joinRow(cells))
 	}
-	grid := lipgloss.JoinVertical(lipgloss.Left, rowStrs...)
-	if g.tabs {
-		// Not every pane fits: a tab strip shows them all, with the ones on
-		// screen highlighted.
-		grid = lipgloss.JoinVertical(lipgloss.Left, m.renderTabs(g.first, g.count, w), grid)
-	}
-	return grid
+	return out
 }
 
 // renderTabs is one line naming every pane with its status; the panes on
@@ -325,6 +336,11 @@ func (m *Model) renderPane(i, w, h int) string {
 // renderPaneAs draws pane i with its stats line in format f. The grid
 // picks one format for all its panes, so neighbours read alike.
 func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
+	return strings.Join(m.drawPane(i, w, h, f).lines, "\n")
+}
+
+// drawPane draws pane i as renderPaneAs does, measured.
+func (m *Model) drawPane(i, w, h int, f footerFormat) block {
 	p := m.panes[i]
 	th := m.theme
 	focused := i == m.focus
@@ -372,11 +388,14 @@ func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
 	bodyH := max(0, innerH-2)
 	body := m.paneBody(p, innerW, bodyH)
 
-	content := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
-	return lipgloss.NewStyle().
+	box := lipgloss.NewStyle().
 		Border(paneBorder(th, focused)).BorderForeground(border).
-		Width(w).Height(h).MaxHeight(h).
-		Render(content)
+		Width(w).Height(h).MaxHeight(h)
+	if b, ok := m.frames.box(box, w, h, header, body, footer); ok {
+		return b
+	}
+	content := lipgloss.JoinVertical(lipgloss.Left, header, strings.Join(body, "\n"), footer)
+	return newBlock(box.Render(content))
 }
 
 // paneBorder is the box of a pane. Without colour a border colour cannot
@@ -389,12 +408,12 @@ func paneBorder(th themes.Theme, focused bool) lipgloss.Border {
 }
 
 // paneBody returns exactly h rows of the pane's body, scrolled. Only the
-// visible rows are copied out of the rendered answer.
-func (m *Model) paneBody(p *pane, w, h int) string {
+// visible rows are read out of the body's pieces and cut to the width.
+func (m *Model) paneBody(p *pane, w, h int) []string {
 	if h <= 0 {
-		return ""
+		return nil
 	}
-	var lines []string
+	var body lineSegs
 	if p.idle() {
 		// In the answer's margins, where the answer will be.
 		pad := strings.Repeat(" ", answerMargin(m.theme))
@@ -404,26 +423,25 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 		}
 		for _, text := range []string{p.target.Provider + ":" + p.target.Model, price} {
 			for _, l := range strings.Split(wrap(text, w-2*len(pad)), "\n") {
-				lines = append(lines, m.fg(m.theme.Subtle).Render(pad+l))
+				body.add(m.fg(m.theme.Subtle).Render(pad + l))
 			}
 		}
 	} else {
-		lines = p.bodyLines(w, m.theme)
+		body = p.body(w, m.theme)
 	}
-	if p.scroll > 0 && p.drawn.width == w && len(lines) > p.drawn.lines {
-		p.scroll += len(lines) - p.drawn.lines // hold the view still
+	n := body.len()
+	if p.scroll > 0 && p.drawn.width == w && n > p.drawn.lines {
+		p.scroll += n - p.drawn.lines // hold the view still
 	}
-	p.drawn.lines, p.drawn.width = len(lines), w
-	maxScroll := max(0, len(lines)-h)
+	p.drawn.lines, p.drawn.width = n, w
+	maxScroll := max(0, n-h)
 	p.scroll = min(p.scroll, maxScroll)
-	end := len(lines) - p.scroll
+	end := n - p.scroll
 	start := max(0, end-h)
-	view := lines[start:end]
 	out := make([]string, h)
-	for i := range out {
-		if i < len(view) {
-			out[i] = lipgloss.NewStyle().MaxWidth(w).Render(view[i])
-		}
+	body.slice(out, start, end)
+	for i := range end - start {
+		out[i] = clipLine(out[i], w)
 	}
 	marker := m.fg(m.theme.Accent).Bold(m.theme.Plain)
 	below := p.scroll > 0
@@ -434,7 +452,18 @@ func (m *Model) paneBody(p *pane, w, h int) string {
 		// The marker takes the top row, so that row is hidden too.
 		out[0] = marker.Render(truncate(fmt.Sprintf("↑ %d more lines", start+1), w))
 	}
-	return strings.Join(out, "\n")
+	return out
+}
+
+// clipLine cuts a line to w cells, as lipgloss.NewStyle().MaxWidth(w)
+// renders it: for a line without tabs or carriage returns (which that
+// style rewrites) that is ansi.Truncate alone, without the style's
+// allocations and second measurement of the line.
+func clipLine(l string, w int) string {
+	if strings.ContainsAny(l, "\t\r\n") {
+		return lipgloss.NewStyle().MaxWidth(w).Render(l)
+	}
+	return ansi.Truncate(l, w, "")
 }
 
 // footerFormat is how much a pane's stats line says. A grid draws all its
