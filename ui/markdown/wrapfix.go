@@ -75,8 +75,3 @@ func fixWrapped(s string, width int, th themes.Theme, mode renderMode) string {
 	}
 	return fixCode(s, codeEdge(width, mode, th.Markdown.Document, inner), codeIndent(th.Markdown.CodeBlock))
 }
-
-// fixTables is the pre-processing step of a render (see tablewrap.go).
-func fixTables(src []byte, width int, th themes.Theme, mode renderMode) []byte {
-	return src
-}
