@@ -5,6 +5,10 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"charm.land/lipgloss/v2/table"
 
 	"charm.land/glamour/v2/ansi"
 	xansi "github.com/charmbracelet/x/ansi"
@@ -536,89 +540,50 @@ func colBreaks(h map[int]int, w int) int {
 }
 
 // lipglossWidths returns the column widths (padding included) lipgloss's
-// resizer gives a table of these cells at width tw, with no border but the
-// column separators, as glamour draws it: the passes of resizing.go in
-// charm.land/lipgloss/v2/table at the version in go.mod (a table that fits
-// is widened, never narrowed; one that does not is narrowed by
-// shrinkTableWidth's passes). TestTableWidthsMatchLipgloss checks them
-// against lipgloss's own output.
+// table picks for these cells at width tw, drawn as glamour draws it (no
+// border but the column separators). Its resizer looks only at each
+// column's widest, narrowest and median cell width, so a table of four
+// rows stands in for the real one: the header, then rows of x's as wide as
+// the body's narrowest, median and widest cells. The widths are read off
+// its header rule. TestTableWidthsMatchLipgloss checks them against tables
+// of the real cells.
 func lipglossWidths(header []cellRuns, rows [][]cellRuns, pads []int, tw int) []int {
 	n := len(header)
-	maxW := make([]int, n)
-	minW := make([]int, n)
-	median := make([]int, n)
+	hs := make([]string, n)
+	lo, mid, hi := make([]string, n), make([]string, n), make([]string, n)
 	for j, h := range header {
-		maxW[j], minW[j] = h.width, h.width
+		hs[j] = strings.Repeat("x", h.width)
 		var ws []int
 		for _, r := range rows {
 			if j < len(r) {
-				maxW[j] = max(maxW[j], r[j].width)
-				minW[j] = min(minW[j], r[j].width)
 				ws = append(ws, r[j].width)
 			}
 		}
-		median[j] = medianOf(ws)
-	}
-	widths := make([]int, n)
-	for j := range widths {
-		widths[j] = maxW[j] + pads[j]
-	}
-	total := func() int {
-		t := n - 1
-		for _, w := range widths {
-			t += w
+		if len(ws) == 0 {
+			continue
 		}
-		return t
+		m := medianOf(ws)
+		sort.Ints(ws)
+		lo[j] = strings.Repeat("x", ws[0])
+		mid[j] = strings.Repeat("x", m)
+		hi[j] = strings.Repeat("x", ws[len(ws)-1])
 	}
-	if total() <= tw {
-		return widths // widened: never narrower than the cells
-	}
-	floor := func(j int) int { return pads[j] + max(minW[j], 1) }
-	shrinkBiggest := func(veryBigOnly, useFloor bool) {
-		for total() > tw {
-			big, bigW := -1, -1
-			for j, w := range widths {
-				if useFloor && w <= floor(j) {
-					continue
-				}
-				if veryBigOnly {
-					if w >= tw/2 && w > bigW {
-						big, bigW = j, w
-					}
-				} else if w > bigW {
-					big, bigW = j, w
-				}
-			}
-			if big < 0 || widths[big] == 0 {
-				return
-			}
-			widths[big]--
+	tb := table.New().Width(tw).Wrap(true).Headers(hs...).Rows(lo, mid, hi).
+		StyleFunc(func(_, col int) lipgloss.Style {
+			// the room glamour's style takes; the split does not matter
+			return lipgloss.NewStyle().Margin(0, 1).PaddingRight(max(pads[col]-2, 0))
+		}).
+		Border(lipgloss.NormalBorder()).
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false)
+	lines := strings.SplitN(tb.String(), "\n", 3)
+	widths := make([]int, 0, n)
+	if len(lines) > 1 {
+		for _, part := range strings.Split(lines[1], "┼") {
+			widths = append(widths, xansi.StringWidth(part))
 		}
 	}
-	shrinkToMedian := func(useFloor bool) {
-		for total() > tw {
-			best, bestD := -1, -1
-			for j, w := range widths {
-				if useFloor && w <= floor(j) {
-					continue
-				}
-				if d := w - median[j]; d > 0 && d > bestD {
-					best, bestD = j, d
-				}
-			}
-			if best <= 0 || widths[best] == 0 {
-				return
-			}
-			widths[best]--
-		}
-	}
-	shrinkBiggest(true, true)
-	shrinkToMedian(true)
-	shrinkBiggest(false, true)
-	if total() > tw {
-		shrinkBiggest(true, false)
-		shrinkToMedian(false)
-		shrinkBiggest(false, false)
+	if len(widths) != n {
+		widths = make([]int, n) // cannot tell: as if every column collapsed
 	}
 	return widths
 }
