@@ -12,7 +12,9 @@
 // that names no language, an unknown one, or is still open (no closing
 // fence yet) shown as plain text, never guessed by chroma (see
 // fenceRewrite; importing the package also registers "" as a plain-text
-// alias in chroma, for indented code blocks).
+// alias in chroma, for indented code blocks), and three of glamour's
+// wrapping defects fixed around it: quote lines losing their bar, long code
+// lines losing their indent, table words broken mid-word (see wrapfix.go).
 //
 // The package imports no Bubble Tea; rendering is synchronous and may be run
 // from a command's goroutine.
@@ -126,10 +128,11 @@ func (r *Renderer) render(src []byte, width int, th themes.Theme, mode renderMod
 	if err != nil {
 		return termsafe.Text(string(src))
 	}
+	in := src
 	if !r.unfixed {
-		src = fixTables(src, width, th, mode)
+		in = fixTables(src, width, th, mode)
 	}
-	out, err := tr.RenderBytes(src)
+	out, err := tr.RenderBytes(in)
 	r.release(key, tr)
 	if err != nil {
 		return termsafe.Text(string(src))

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -388,6 +389,33 @@ func TestWrapFixesStreamMatchesFull(t *testing.T) {
 	for _, th := range allThemes(t) {
 		for _, w := range []int{30, 40, 80} {
 			streamAndCompare(t, "wrapfix", s, cuts(s, 37), 1, w, th)
+		}
+	}
+}
+
+// BenchmarkWrapFixes renders the corpus (all of it, as one answer) with
+// and without the fixes, at a width where code lines and tables need them.
+func BenchmarkWrapFixes(b *testing.B) {
+	var sb strings.Builder
+	for _, name := range []string{"comparison.md", "fences.md", "go_concurrency.md", "nested_lists.md", "prose.md", "cjk_emoji.md"} {
+		t, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sb.Write(t)
+		sb.WriteString("\n")
+	}
+	text := sb.String()
+	th := theme(b, themes.Dark)
+	for _, w := range []int{40, 80} {
+		for _, on := range []bool{false, true} {
+			b.Run("width="+strconv.Itoa(w)+"/fixed="+strconv.FormatBool(on), func(b *testing.B) {
+				r := NewRenderer()
+				r.unfixed = !on
+				for b.Loop() {
+					_ = r.Full(text, w, th)
+				}
+			})
 		}
 	}
 }
