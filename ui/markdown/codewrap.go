@@ -22,8 +22,8 @@ import (
 // the paragraph margin, and read like prose. Nothing in glamour's options
 // reaches that wrap, so the fix is done around it:
 //
-//   - code is highlighted by codeFormatter (named codeFormatterName, given
-//     to glamour by newTermRenderer), which is chroma's true-colour
+//   - code is highlighted by formatMarked (registered with chroma as
+//     codeFormatterName, given to glamour by newTermRenderer): chroma's true-colour
 //     formatter with a marker written before each code line: an APC
 //     string, which every layer of glamour and lipgloss passes through as
 //     a zero-width escape sequence and no terminal shows. The marker
@@ -46,14 +46,23 @@ import (
 // first, so output without code costs one strings.Contains), plus decoding
 // and wrapping the broken lines only; nothing is parsed again. It is safe
 // for the incremental render because it depends on nothing outside the
-// rendered piece: a code block is always inside one piece, and the width
+// rendered piece: a code block is always inside one piece (were a piece
+// to end inside one, each part would be marked and fixed on its own), and
+// the width
 // a line is wrapped to is measured from the piece's right edge, which is
 // the same column in Full and in Stream's pieces (see codeEdge).
 //
 // The no-colour theme has no chroma style, so glamour would write its code
 // without calling a formatter; codeStyle gives it plainChroma, a chroma
 // style with no entries, for which the formatter writes the bare text,
-// byte for byte what glamour's plain path wrote.
+// byte for byte what glamour's plain path wrote (chroma now lexes code of
+// a known language there too, and throws the tokens' kinds away).
+//
+// The markers are fanout's own; an answer could contain one in its text
+// (code holding "\x1b_" is left unmarked, see formatMarked). What such a
+// forged marker can do is replace lines of the same answer with bytes of
+// its choosing, which the answer could have written directly; the output
+// is made safe for the terminal downstream as before (termsafe).
 
 const (
 	codeFormatterName = "fanout-marked-16m"
@@ -193,13 +202,32 @@ func fixCode(out string, edge, indent int) string {
 	}
 	lines := strings.Split(out, "\n")
 	res := make([]string, 0, len(lines))
+	// tail is the width of the enclosing prefix and code indent of the
+	// current block, read off its last line (the end marker's, which
+	// glamour writes indented and never wraps): -1 before it is looked
+	// for, -2 if the block has no such line.
+	tail := -1
 	for i := 0; i < len(lines); {
 		l := lines[i]
 		k := strings.Index(l, markOpen)
 		if k < 0 {
+			if strings.Contains(l, markEnd) {
+				tail = -1
+			}
 			res = append(res, strings.Replace(l, markEnd, "", 1))
 			i++
 			continue
+		}
+		if tail == -1 {
+			tail = -2
+			for _, t := range lines[i:] {
+				if e := strings.Index(t, markEnd); e >= 0 {
+					if !strings.Contains(t, markOpen) {
+						tail = xansi.StringWidth(t[:e])
+					}
+					break
+				}
+			}
 		}
 		// The pieces of this code line: the lines after it up to the next
 		// marked line, a blank line, or the end marker's line (included
@@ -221,11 +249,17 @@ func fixCode(out string, edge, indent int) string {
 			j++
 		}
 		if j > i+1 {
-			if fixed, ok := relayout(l, k, lines[i+1:j], edge, indent); ok {
+			if fixed, ok := relayout(l, k, lines[i+1:j], edge, indent, tail); ok {
+				if strings.Contains(lines[j-1], markEnd) {
+					tail = -1
+				}
 				res = append(res, fixed)
 				i = j
 				continue
 			}
+		}
+		if strings.Contains(l, markEnd) {
+			tail = -1
 		}
 		res = append(res, stripMarks(l))
 		i++
@@ -251,7 +285,13 @@ func stripMarks(l string) string {
 // relayout returns the code line marked at k in line, whose wrapped pieces
 // follow it, laid out again; ok is false when the line does not look as
 // expected (then the caller keeps glamour's lines, markers removed).
-func relayout(line string, k int, pieces []string, edge, indent int) (string, bool) {
+//
+// The enclosing prefix is the marked line's prefix less the code indent,
+// except where the line's first word was wider than the room: glamour's
+// wrap then moved the indent to a line of its own and the marked line
+// starts right after the enclosing prefix. tail (see fixCode) tells the
+// two apart; without it the first is assumed.
+func relayout(line string, k int, pieces []string, edge, indent, tail int) (string, bool) {
 	j := strings.Index(line[k+len(markOpen):], markClose)
 	if j < 0 {
 		return "", false
@@ -264,6 +304,14 @@ func relayout(line string, k int, pieces []string, edge, indent int) (string, bo
 	prefix := line[:k] // enclosing prefix, then the code indent
 	pw := xansi.StringWidth(prefix)
 	ew := pw - indent
+	if tail >= indent && tail-indent != ew {
+		if tail-indent != pw {
+			return "", false
+		}
+		ew = pw // the indent was moved off this line: put it back
+		prefix += "\x1b[m" + strings.Repeat(" ", indent)
+		pw += indent
+	}
 	if ew < 0 {
 		return "", false
 	}

@@ -32,22 +32,28 @@ import (
 // no option for it (WithTableWrap(false) truncates instead), and lipgloss
 // measures a cell by its widest line.
 //
-// So a table that lipgloss would narrow is laid out before glamour sees
-// it: fixTables picks each column's width (at least its longest word where
-// the pane allows, then room for the header, then the rest shared by what
-// each column still lacks), and writes the line breaks into the source as
-// "&#10;" (glamour unescapes entities in text, lipgloss keeps the newline)
-// at spaces between words. lipgloss then measures every column at most as
+// So a table whose lipgloss layout would break a word is laid out before
+// glamour sees it: fixTables picks each column's width (at least its
+// longest word where the pane allows, then room for the header, then the
+// rest to the columns that still lack the most), and writes the line
+// breaks into the source as "&#10;" (glamour unescapes entities in text,
+// lipgloss keeps the newline) at spaces between words or after a hyphen.
+// lipgloss then measures every column at most as
 // wide as its width, keeps the widths, and wraps nothing. Only a word wider
 // than its column is broken, by the same entity between its characters. A
 // header wider than its column is shortened to what lipgloss would show
 // ("…" at the end; lipgloss always shows headers on one line), so that it
-// does not make lipgloss narrow the other columns. A table lipgloss would
-// not narrow is left untouched, so its output is glamour's, byte for byte.
+// does not make lipgloss narrow the other columns. Where the pane is too
+// narrow for some word whatever the layout, the cells are taken from the
+// columns where that breaks the fewest words, and the layout is used only
+// if it breaks fewer than lipgloss's. A table whose lipgloss layout breaks
+// no word (after a hyphen aside, as lipgloss does) is left untouched, so
+// its output is glamour's, byte for byte.
 //
 // Cost: a scan of the source for delimiter rows (".. | --- | .."), then a
-// parse of each such table's own lines only; sources without one cost a
-// bytes.IndexByte. The rewrite depends only on the table's lines and the
+// parse of each such table's own lines only, and, to learn lipgloss's
+// widths, a lipgloss table of four rows (see lipglossWidths); sources
+// without a "|" cost a bytes.IndexByte. The rewrite depends only on the table's lines and the
 // pane width, so a table gets the same rewrite in Full and as a Stream
 // piece. Only top-level tables (not indented, after a blank line) are laid
 // out: a table in a list or quote has a width this scan does not know, and
