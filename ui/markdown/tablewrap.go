@@ -472,7 +472,9 @@ func wrapCell(c cellRuns, w int) []tableEdit {
 		// wider than the column: break it between characters
 		for ; i < k; i++ {
 			p := ps[i]
-			if !p.text {
+			if !p.text || bytes.ContainsAny(p.contents, "&\\") {
+				// a span, or text with an entity or escape that a break
+				// could cut in two: run over
 				line += p.w
 				continue
 			}
