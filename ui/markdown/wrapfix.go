@@ -11,10 +11,10 @@ import (
 // more inside every enclosing block that has a margin writer (document,
 // block quote, list): the enclosing block's lipgloss.Wrap runs over lines
 // its children have already laid out, and the lines it breaks come out at
-// the enclosing block's left edge, without the child's own prefix. Three
-// defects follow from that; each is fixed here, in the one render path
-// Full and Stream share (Renderer.render and newTermRenderer), so both
-// stay equal:
+// the enclosing block's left edge, without the child's own prefix. Two
+// defects follow from that, and a third from lipgloss's table; each is
+// fixed here, in the one render path Full and Stream share
+// (Renderer.render and newTermRenderer), so both stay equal:
 //
 //   - Block quotes (quoteStyle): glamour narrows a quote by its Indent (1)
 //     but writes its IndentToken ("│ ", two cells) that many times, so
@@ -27,6 +27,13 @@ import (
 //   - Tables: lipgloss's table sizes columns without looking at word
 //     lengths and then breaks words in the columns it narrowed. See
 //     tablewrap.go.
+//
+// Left alone: a list item's wrapped lines start at the list's edge, not
+// under the item's text. glamour writes the bullet and the text into the
+// list's block and wraps them there as one paragraph; laying them out
+// again would need the places the wrap dropped a space, which its output
+// no longer tells (a code line's marker carries the line; item text goes
+// through no hook of ours).
 
 // wrapStyle returns the glamour style a renderer is built with: s with the
 // quote width accounting fixed and code blocks routed through the marking
@@ -47,8 +54,11 @@ func wrapStyle(s ansi.StyleConfig) ansi.StyleConfig {
 // written is the same n tokens. Lines that fitted before still fit and wrap
 // the same way (greedy wrapping at a width one cell narrower only differs
 // where a line filled the old width, which is where the bar was lost); the
-// quote's right edge moves in by one cell. Tokens of other widths are left
-// alone: one cell wide is already right, wider has no exact equivalent.
+// quote's right edge moves in by one cell. The quote's lines also lose,
+// in bytes only, the padding the second wrap used to leave at their ends
+// (trimPadding can now see it is invisible): same screen. Tokens of other
+// widths are left alone: one cell wide is already right, wider has no
+// exact equivalent.
 func quoteStyle(q ansi.StyleBlock) ansi.StyleBlock {
 	if q.IndentToken == nil || xansi.StringWidth(*q.IndentToken) != 2 {
 		return q
