@@ -12,7 +12,9 @@
 // that names no language, an unknown one, or is still open (no closing
 // fence yet) shown as plain text, never guessed by chroma (see
 // fenceRewrite; importing the package also registers "" as a plain-text
-// alias in chroma, for indented code blocks).
+// alias in chroma, for indented code blocks), and three of glamour's
+// wrapping defects fixed around it: quote lines losing their bar, long code
+// lines losing their indent, table words broken mid-word (see wrapfix.go).
 //
 // The package imports no Bubble Tea; rendering is synchronous and may be run
 // from a command's goroutine.
@@ -44,6 +46,8 @@ type Renderer struct {
 	mu    sync.Mutex
 	theme string
 	pools map[poolKey]*pool
+
+	unfixed bool // tests: render as glamour does, without wrapfix.go
 }
 
 type renderMode int
@@ -124,12 +128,20 @@ func (r *Renderer) render(src []byte, width int, th themes.Theme, mode renderMod
 	if err != nil {
 		return termsafe.Text(string(src))
 	}
-	out, err := tr.RenderBytes(src)
+	in := src
+	if !r.unfixed {
+		in = fixTables(src, width, th, mode)
+	}
+	out, err := tr.RenderBytes(in)
 	r.release(key, tr)
 	if err != nil {
 		return termsafe.Text(string(src))
 	}
-	return trimPadding(termsafe.StripHyperlinks(string(out)))
+	s := termsafe.StripHyperlinks(string(out))
+	if !r.unfixed {
+		s = fixWrapped(s, width, th, mode)
+	}
+	return trimPadding(s)
 }
 
 // pool returns the pool for key, creating it; it switches the cache to
@@ -157,7 +169,7 @@ func (r *Renderer) acquire(key poolKey, th themes.Theme) (*glamour.TermRenderer,
 		return tr, nil
 	}
 	r.mu.Unlock()
-	return newTermRenderer(key, th)
+	return newTermRenderer(key, th, !r.unfixed)
 }
 
 func (r *Renderer) release(key poolKey, tr *glamour.TermRenderer) {
@@ -170,8 +182,12 @@ func (r *Renderer) release(key poolKey, tr *glamour.TermRenderer) {
 	p.free = append(p.free, tr)
 }
 
-func newTermRenderer(key poolKey, th themes.Theme) (*glamour.TermRenderer, error) {
+func newTermRenderer(key poolKey, th themes.Theme, fix bool) (*glamour.TermRenderer, error) {
 	style := th.Markdown
+	formatter := "terminal16m"
+	if fix {
+		style, formatter = wrapStyle(style), codeFormatterName
+	}
 	wrap := key.width
 	if key.mode == modeBlock {
 		f := frameFor(th, key.width)
@@ -187,7 +203,9 @@ func newTermRenderer(key poolKey, th themes.Theme) (*glamour.TermRenderer, error
 		// differently from one render to the next. The true-colour one is
 		// exact, and closes every token's style; lipgloss downsamples for
 		// the terminal at output, as glamour v2 expects.
-		glamour.WithChromaFormatter("terminal16m"),
+		// codeFormatterName is the same with markers for long code lines
+		// (see codewrap.go).
+		glamour.WithChromaFormatter(formatter),
 	)
 }
 
