@@ -61,19 +61,21 @@ type openBlock struct {
 
 	// For tables: the widest cell seen in each column, in cells.
 	colMax []int
+	// approx: a cut shows (see openBlock), so the pieces are not the
+	// block's own render and Finish renders it whole.
+	approx bool
 }
 
 // chunkSize is how long the live piece may grow before a piece is frozen
 // from it. glamour takes about 2–3 µs a byte plus ~0.2 ms a call here, so
 // this bounds a frame's render of the live piece to a millisecond or two.
 // Where a cut does not show (between list items, code lines, a quote's
-// paragraphs) pieces are small; a cut that shows (a table's columns may
-// shift, a paragraph gets a line break) waits for a larger live piece,
-// so that a paragraph or table of ordinary length is never cut at all.
+// paragraphs, a table's rows, whose pieces share their column widths
+// through the template row) pieces are small; a cut that shows (a
+// paragraph gets a line break) waits for a larger live piece, so that a
+// paragraph of ordinary length is never cut at all.
 func chunkSize(kind ast.NodeKind) int {
 	switch kind {
-	case extast.KindTable:
-		return 768
 	case ast.KindParagraph:
 		return approxSize
 	}
@@ -192,6 +194,7 @@ func (s *Stream) scanOpen() bool {
 		}
 		o.pieces = append(o.pieces, string(prepare(src, a.edits, 0, c)))
 		o.cuts = append(o.cuts, o.last()+c-len(pre))
+		o.approx = o.approx || !o.exactCut(src, c)
 	}
 	return false // cannot happen: the second pass's live piece is short
 }
@@ -260,6 +263,24 @@ func (o *openBlock) cutIn(src []byte, from int, a analysis) int {
 		return 0
 	}
 	return 0
+}
+
+// exactCut reports whether the cut at c in a live piece's source is one
+// whose seam renders as Full renders it (the equivalence tests hold the
+// pieces to Full row for row there): between a list's items, or where a
+// block inside a quote starts. A table's columns depend on all its rows,
+// code may be highlighted once its fence closes, and a paragraph reflows.
+func (o *openBlock) exactCut(src []byte, c int) bool {
+	switch o.kind {
+	case ast.KindList:
+		return true
+	case ast.KindBlockquote:
+		// A line cut (inside a quoted paragraph) starts with "> " and a
+		// letter after a line that is not blank inside the quote.
+		prev := bytes.TrimSpace(src[lineStart(src, max(0, c-1)):c])
+		return string(prev) == ">" || len(prev) == 0
+	}
+	return false
 }
 
 // lineStart is the start of the line holding offset c.

@@ -187,3 +187,35 @@ func TestOpenTableKeepsItsColumns(t *testing.T) {
 		t.Fatalf("finished: differs from Full:\n%s", d)
 	}
 }
+
+// TestFinishKeepsExactPieces: a long list ends the answer; Finish does not
+// render it again (its pieces are already Full's render), and the render
+// is Full's. A paragraph cut in pieces is rendered whole.
+func TestFinishKeepsExactPieces(t *testing.T) {
+	th := theme(t, themes.Dark)
+	for _, tc := range []struct {
+		shape mdcorpus.Shape
+		keeps bool
+	}{{mdcorpus.List, true}, {mdcorpus.Paragraph, false}, {mdcorpus.Table, false}} {
+		t.Run(string(tc.shape), func(t *testing.T) {
+			text := openCorpus(tc.shape, 6000)
+			r := NewRenderer()
+			s := NewStream(r)
+			for _, d := range mdcorpus.Deltas(text, 8) {
+				s.Append(d)
+				_ = s.Lines(70, th)
+			}
+			if s.pieceCount() < 2 {
+				t.Fatalf("%d pieces, want several", s.pieceCount())
+			}
+			s.Finish()
+			got := s.Render(70, th)
+			if kept := s.pieceCount() > 0; kept != tc.keeps {
+				t.Errorf("pieces kept at Finish: %v, want %v", kept, tc.keeps)
+			}
+			if d := screenDiff(got, r.Full(text, 70, th)); d != "" {
+				t.Fatalf("finished render differs from Full:\n%s", d)
+			}
+		})
+	}
+}

@@ -95,12 +95,12 @@ func streamAndCompare(t *testing.T, name, text string, cutAt []int, compareEvery
 	r := NewRenderer()
 	s := NewStream(r)
 	prev, bytesOnly := 0, 0
-	check := func(c int, got, want string) {
+	check := func(c int, got, want string, whole bool) {
 		t.Helper()
 		if got == want {
 			return // most renders are byte-identical: skip decoding them
 		}
-		if s.pieceCount() > 0 {
+		if s.pieceCount() > 0 && !whole {
 			n := s.stableRows()
 			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
 			if n > len(gl) || n > len(wl) {
@@ -126,13 +126,10 @@ func streamAndCompare(t *testing.T, name, text string, cutAt []int, compareEvery
 		if i%compareEvery != 0 && c != len(text) {
 			continue
 		}
-		check(c, got, r.Full(text[:c], width, th))
+		check(c, got, r.Full(text[:c], width, th), false)
 	}
 	s.Finish()
-	if s.pieceCount() != 0 {
-		t.Fatalf("%s: finished, yet the open block is still in pieces", name)
-	}
-	check(len(text), s.Render(width, th), r.Full(text, width, th))
+	check(len(text), s.Render(width, th), r.Full(text, width, th), true)
 	if bytesOnly > 0 {
 		t.Logf("%s, width %d, theme %s: %d renders showed the same screen as Full with different bytes",
 			name, width, th.Name, bytesOnly)
