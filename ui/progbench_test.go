@@ -355,8 +355,8 @@ func runProgram(b *testing.B, d design, spec *streamSpec) streamResult {
 	}
 	p.deadline = t0.Add(time.Hour) // set when the gate opens
 	out := &flushLog{t0: t0}
-	prog := tea.NewProgram(p, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(screenW, screenH),
-		tea.WithoutSignalHandler(), tea.WithColorProfile(colorprofile.ANSI256), tea.WithEnvironment([]string{"TERM=xterm-256color"}))
+	prog := tea.NewProgram(p, append(ProgramOptions(), tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(screenW, screenH),
+		tea.WithoutSignalHandler(), tea.WithColorProfile(colorprofile.ANSI256), tea.WithEnvironment([]string{"TERM=xterm-256color"}))...)
 	p.prog = prog
 	go prog.Send(startMsg{})
 	finished := make(chan struct{})

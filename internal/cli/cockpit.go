@@ -156,7 +156,7 @@ func runCockpit(ctx context.Context, uo ui.Options) error {
 	if err != nil {
 		return usagef("%s", err)
 	}
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	p := tea.NewProgram(m, append(ui.ProgramOptions(), tea.WithContext(ctx))...)
 	_, runErr := p.Run()
 	closeErr := m.Close()
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, context.Canceled) {

@@ -183,7 +183,9 @@ func (s *Stream) scanOpen() bool {
 		if o.kind == extast.KindTable {
 			o.measureRows(src)
 		}
-		if len(src)-len(pre) <= chunkSize(o.kind) {
+		// A table freezes every row as it completes (see tableRowsOnly);
+		// other blocks when the live piece has outgrown chunkSize.
+		if o.kind != extast.KindTable && len(src)-len(pre) <= chunkSize(o.kind) {
 			o.live, o.liveLen = prepare(src, a.edits, 0, len(src)), len(s.src)
 			return true
 		}
@@ -335,10 +337,21 @@ func (s *Stream) openLines(width int, th themes.Theme, f frame) (frozen []string
 	if len(o.pieces) == 0 {
 		return nil, s.renderPiece(string(o.live), first, width, th)
 	}
+	if o.kind == extast.KindTable && bytes.IndexByte(o.live[min(len(o.prefix), len(o.live)):], '\n') < 0 {
+		// tableRowsOnly: the row still arriving is not shown.
+		return o.lines, ""
+	}
 	src := string(o.live)
 	out := s.renderPiece(src+o.template(src), true, width, th)
 	return o.lines, strings.Join(o.seam(s, out, true, false, width, th), "\n")
 }
+
+// tableRowsOnly: a long table streams row by row. Each row is frozen into
+// a piece of its own as soon as its line is complete, rendered once behind
+// the header and before the template row, so that every frame with no new
+// row costs no render at all; the row still arriving is not shown until
+// its line ends (a fraction of a second at any token rate worth the
+// name), which is also how a table is read: a row at a time.
 
 // sentinelWord marks the line a sentinel renders to.
 const sentinelWord = "fanoutseamsentinel"
