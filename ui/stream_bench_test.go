@@ -52,7 +52,9 @@ func runDesigns(b *testing.B, spec *streamSpec, designs ...design) map[design]*s
 
 // report logs a table of the runs and the ratios of cached to the others,
 // reports the cached run's figures as metrics, and fails the benchmark
-// for a degenerate run of cached or today.
+// for a degenerate cached run. A degenerate run of today's path (it falls
+// behind: a long table costs it a second a frame) gets no ratio and says
+// so, as a naive run that showed almost nothing does.
 func report(b *testing.B, spec *streamSpec, runs map[design]*streamResult) {
 	b.Helper()
 	streamed := spec.offeredFor()
@@ -93,7 +95,7 @@ func report(b *testing.B, spec *streamSpec, runs map[design]*streamResult) {
 	}
 	if td := runs[designToday]; td != nil {
 		if why := td.degenerate(streamed); why != "" {
-			b.Errorf("today's run is degenerate, no ratio to it: %s", why)
+			b.Logf("today's path falls behind, no ratio to it: %s", why)
 		} else {
 			b.ReportMetric(td.cpuPer1k(), "today-cpu-ms/1k-tok")
 			b.ReportMetric(td.pct(99), "today-p99-ms")
