@@ -2,10 +2,13 @@ package markdown
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"charm.land/lipgloss/v2"
 	"charm.land/lipgloss/v2/table"
@@ -555,10 +558,16 @@ func colBreaks(h map[int]int, w int) int {
 // the body's narrowest, median and widest cells. The widths are read off
 // its header rule. TestTableWidthsMatchLipgloss checks them against tables
 // of the real cells.
+//
+// The stand-in depends only on those widths, the paddings and the table's
+// width, so its answer is remembered: a table streamed row by row (see
+// openBlock) asks the same question for every row.
 func lipglossWidths(header []cellRuns, rows [][]cellRuns, pads []int, tw int) []int {
 	n := len(header)
 	hs := make([]string, n)
 	lo, mid, hi := make([]string, n), make([]string, n), make([]string, n)
+	key := make([]byte, 0, 64)
+	key = fmt.Appendf(key, "%d|%v|", tw, pads)
 	for j, h := range header {
 		hs[j] = strings.Repeat("x", h.width)
 		var ws []int
@@ -568,6 +577,7 @@ func lipglossWidths(header []cellRuns, rows [][]cellRuns, pads []int, tw int) []
 			}
 		}
 		if len(ws) == 0 {
+			key = fmt.Appendf(key, "%d,-;", h.width)
 			continue
 		}
 		m := medianOf(ws)
@@ -575,7 +585,34 @@ func lipglossWidths(header []cellRuns, rows [][]cellRuns, pads []int, tw int) []
 		lo[j] = strings.Repeat("x", ws[0])
 		mid[j] = strings.Repeat("x", m)
 		hi[j] = strings.Repeat("x", ws[len(ws)-1])
+		key = fmt.Appendf(key, "%d,%d,%d,%d;", h.width, ws[0], m, ws[len(ws)-1])
 	}
+	widthsMu.Lock()
+	known, ok := widthsCache[string(key)]
+	widthsMu.Unlock()
+	if ok {
+		return slices.Clone(known)
+	}
+	widths := standInWidths(hs, lo, mid, hi, pads, tw)
+	widthsMu.Lock()
+	if len(widthsCache) >= maxWidthsCache {
+		clear(widthsCache)
+	}
+	widthsCache[string(key)] = slices.Clone(widths)
+	widthsMu.Unlock()
+	return widths
+}
+
+const maxWidthsCache = 256
+
+var (
+	widthsMu    sync.Mutex
+	widthsCache = map[string][]int{}
+)
+
+// standInWidths renders the stand-in table and reads its column widths.
+func standInWidths(hs, lo, mid, hi []string, pads []int, tw int) []int {
+	n := len(hs)
 	tb := table.New().Width(tw).Wrap(true).Headers(hs...).Rows(lo, mid, hi).
 		StyleFunc(func(_, col int) lipgloss.Style {
 			// the room glamour's style takes; the split does not matter
