@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/auth/bearer"
 )
 
 // credentialTimeout bounds loading the AWS configuration and resolving
@@ -54,7 +55,18 @@ type bedrockSession struct {
 	endpoint string // for messages: where the requests go
 	region   string
 	secrets  []string // credential values to scrub from every message
+	auth     string   // how requests are authenticated, for `fanout models`
 }
+
+// bedrockTokenVar holds a Bedrock API key (short- or long-term), which the
+// SDK sends as a bearer token instead of signing with AWS credentials.
+const bedrockTokenVar = "AWS_BEARER_TOKEN_BEDROCK"
+
+// Ways requests are authenticated, as `fanout models` says them.
+const (
+	bedrockAuthKey   = "Bedrock API key (" + bedrockTokenVar + ")"
+	bedrockAuthSigV4 = "AWS credentials (SigV4)"
+)
 
 func (b *bedrock) Stream(ctx context.Context, req Request) iter.Seq[Event] {
 	return func(yield func(Event) bool) {
@@ -236,17 +248,24 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	if cfg.Region == "" {
 		return nil, &Error{Message: "bedrock: no AWS region configured: set AWS_REGION (e.g. us-east-1) or a region in your AWS profile", Code: CodeNoRegion}
 	}
-	if cfg.Credentials == nil {
-		return nil, bedrockNoCredentials(nil)
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: CodeCredentialsTimeout, Retryable: true}
+	// A Bedrock API key wins over AWS credentials when it is set, as in the
+	// SDK (which reads it from the process environment itself): the key is
+	// then all a request needs, and no credential chain is consulted.
+	token := b.opts.getenv(bedrockTokenVar)
+	secrets, auth := []string{token}, bedrockAuthKey
+	if token == "" {
+		if cfg.Credentials == nil {
+			return nil, bedrockNoCredentials(nil)
 		}
-		return nil, bedrockNoCredentials(err)
+		creds, err := cfg.Credentials.Retrieve(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+				return nil, &Error{Message: fmt.Sprintf("bedrock: looking up AWS credentials took longer than %s: check AWS_PROFILE, or run `aws sso login`", limit), Code: CodeCredentialsTimeout, Retryable: true}
+			}
+			return nil, bedrockNoCredentials(err)
+		}
+		secrets, auth = []string{creds.SecretAccessKey, creds.SessionToken}, bedrockAuthSigV4
 	}
-	secrets := []string{creds.SecretAccessKey, creds.SessionToken}
 
 	// Retries: fanout measures latency, and the SDK's retries are invisible
 	// from here, so a retried request would show the first attempt's wait as
@@ -265,12 +284,27 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 		if env.isolated {
 			o.BaseEndpoint = env.endpoint
 		}
+		// The token from fanout's own environment reader, not the SDK's
+		// look at the process's: tests and `fanout serve` pass their own
+		// environment, and a token in the process's must not reach them.
+		if token != "" {
+			o.BearerAuthTokenProvider = bearer.StaticTokenProvider{Token: bearer.Token{Value: token}}
+			o.AuthSchemePreference = []string{"httpBearerAuth"}
+		} else {
+			o.BearerAuthTokenProvider = nil
+			o.AuthSchemePreference = nil
+		}
 	})
 	endpoint := "bedrock-runtime." + cfg.Region + ".amazonaws.com"
 	if ep := client.Options().BaseEndpoint; ep != nil && *ep != "" {
 		endpoint = *ep
 	}
-	return &bedrockSession{client: client, endpoint: endpoint, region: cfg.Region, secrets: secrets}, nil
+	if token != "" && strings.HasPrefix(strings.ToLower(endpoint), "http://") {
+		// The SDK refuses to send a bearer token in clear ("bearer token
+		// with HTTP request requires HTTPS"); say what to change.
+		return nil, &Error{Message: fmt.Sprintf("bedrock: a Bedrock API key (%s) is only sent over HTTPS, and the endpoint is %s: use an https:// endpoint, or AWS credentials instead of the key", bedrockTokenVar, endpoint), Code: CodeBadConfig}
+	}
+	return &bedrockSession{client: client, endpoint: endpoint, region: cfg.Region, secrets: secrets, auth: auth}, nil
 }
 
 // ownBodyTransport sends a copy of the request body that only net/http holds.
@@ -317,6 +351,7 @@ type bedrockEnv struct {
 // the SDK ranks above the process environment:
 //
 //	AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  static credentials
+//	AWS_BEARER_TOKEN_BEDROCK        a Bedrock API key (see connect)
 //	AWS_PROFILE                     the profile (else "default", if it exists)
 //	AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE  the shared files
 //	AWS_REGION, AWS_DEFAULT_REGION  the region (else the profile's)
@@ -384,6 +419,8 @@ func (b *bedrock) loadOptions(ctx context.Context) (bedrockEnv, *Error) {
 		add(config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
 	case profileExists:
 		add(config.WithSharedConfigProfile(profile))
+	case getenv(bedrockTokenVar) != "":
+		// A Bedrock API key needs no AWS credentials (see connect).
 	default:
 		return env, bedrockNoCredentials(nil)
 	}
@@ -420,7 +457,7 @@ func bedrockNoCredentials(err error) *Error {
 	if errors.As(err, &expired) || (err != nil && ssoWord.MatchString(err.Error())) {
 		return &Error{Message: "bedrock: your AWS SSO session has expired or is missing: run `aws sso login` (with --profile if you use AWS_PROFILE)", Code: CodeNoCredentials}
 	}
-	msg := "bedrock: no AWS credentials found: set AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	msg := "bedrock: no AWS credentials found: set AWS_BEARER_TOKEN_BEDROCK to a Bedrock API key, or AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 	if err != nil {
 		msg += " (" + OneLine(Redact(err.Error()), 200) + ")"
 	}
@@ -459,11 +496,11 @@ func bedrockError(err error, streaming bool, p Progress, s *bedrockSession) *Err
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		return bedrockAPIError(status, apiErr.ErrorCode(), Redact(apiErr.ErrorMessage(), s.secrets...), retryAfter)
+		return bedrockAPIError(status, apiErr.ErrorCode(), Redact(apiErr.ErrorMessage(), s.secrets...), retryAfter, s.auth == bedrockAuthKey)
 	}
 	if status != 0 {
 		// An error response whose body could not be read.
-		return StatusError(bedrockWho, status, "", "", retryAfter, "your AWS credentials")
+		return StatusError(bedrockWho, status, "", "", retryAfter, bedrockWhat(s.auth == bedrockAuthKey))
 	}
 	if !streaming || isTransportError(err) {
 		return redactError(TransportErrorAt(bedrockWho, s.endpoint, err, p), s.secrets)
@@ -471,9 +508,18 @@ func bedrockError(err error, streaming bool, p Progress, s *bedrockSession) *Err
 	return redactError(MalformedError(bedrockWho, err), s.secrets)
 }
 
+// bedrockWhat names what a refusal refused.
+func bedrockWhat(apiKey bool) string {
+	if apiKey {
+		return "your Bedrock API key"
+	}
+	return "your AWS credentials"
+}
+
 // bedrockAPIError explains one of Bedrock's exceptions, from an HTTP error
-// response or from an exception frame in the stream (status 0).
-func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) *Error {
+// response or from an exception frame in the stream (status 0). apiKey says
+// the request carried a Bedrock API key rather than AWS credentials.
+func bedrockAPIError(status int, code, detail string, retryAfter time.Duration, apiKey bool) *Error {
 	// The SDK names an error without a type "UnknownError": it says
 	// nothing the status does not.
 	if code == "UnknownError" {
@@ -490,11 +536,23 @@ func bedrockAPIError(status int, code, detail string, retryAfter time.Duration) 
 		// An exception this code does not know, inside the stream.
 		return (&Error{Code: ErrorCode(code)}).withDetail(fmt.Sprintf("bedrock reported an error (%s)", code), detail)
 	}
-	e := StatusError(bedrockWho, status, ErrorCode(code), detail, retryAfter, "your AWS credentials")
+	e := StatusError(bedrockWho, status, ErrorCode(code), detail, retryAfter, bedrockWhat(apiKey))
 	// StatusError's advice is generic; these exceptions each have a known fix.
 	tag := fmt.Sprint(status, " ", code)
-	refused := "bedrock refused your AWS credentials (" + tag + "): "
+	refused := "bedrock refused " + bedrockWhat(apiKey) + " (" + tag + "): "
 	var msg string
+	if apiKey {
+		switch code {
+		case "ExpiredTokenException", "UnrecognizedClientException", "AccessDeniedException":
+			// Short-term keys last at most 12 hours; a long-term key belongs
+			// to an IAM user whose permissions decide the rest.
+			msg = refused + "check " + bedrockTokenVar + ": a short-term key expires within 12 hours, and the key's IAM user must be allowed bedrock:InvokeModelWithResponseStream on this model in this region"
+		}
+	}
+	if msg != "" {
+		e.withDetail(msg, detail)
+		return e
+	}
 	switch code {
 	case "ExpiredTokenException":
 		msg = refused + "the session token has expired; refresh your credentials (`aws sso login` for an SSO profile)"

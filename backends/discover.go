@@ -59,6 +59,8 @@ func Discover(ctx context.Context, opts Options) []Available {
 			out = append(out, Available{Target: t, Why: "set " + p.KeyEnv, Placeholder: placeholder})
 		case p.URLEnv != "" && p.BaseURL == "" && opts.getenv(p.URLEnv) == "":
 			out = append(out, Available{Target: t, Why: "set " + p.URLEnv, Placeholder: placeholder})
+		case p.Regional && awsRegion(opts) == "" && opts.getenv(p.URLEnv) == "":
+			out = append(out, Available{Target: t, Why: p.KeyEnv + " is set; set AWS_REGION too", Placeholder: placeholder})
 		case placeholder:
 			out = append(out, Available{Target: t, Why: p.KeyEnv + " is set; name a model: -m " + name + ":" + model, Placeholder: true})
 		default:

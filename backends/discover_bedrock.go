@@ -23,7 +23,7 @@ const bedrockProbeTimeout = 2 * time.Second
 func discoverBedrock(ctx context.Context, opts Options) Available {
 	t := Target{Name: "bedrock:MODEL", Provider: ProviderBedrock, Model: "MODEL", Label: "bedrock"}
 	missing := Available{Target: t, Placeholder: true,
-		Why: "set AWS_REGION and AWS credentials (AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID)"}
+		Why: "set AWS_REGION and a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) or AWS credentials (AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID)"}
 	if !awsConfigured(opts) {
 		return missing
 	}
@@ -37,12 +37,12 @@ func discoverBedrock(ctx context.Context, opts Options) Available {
 	}
 	model := bedrockDefaultModel(s.region)
 	t = Target{Name: "bedrock:" + model, Provider: ProviderBedrock, Model: model, Label: model}
-	return Available{Target: t, Ready: true, Why: "AWS credentials and region " + s.region + " resolve"}
+	return Available{Target: t, Ready: true, Why: s.auth + " and region " + s.region}
 }
 
 // awsConfigured reports whether anything points at an AWS setup.
 func awsConfigured(opts Options) bool {
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+	for _, k := range []string{bedrockTokenVar, "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
 		if opts.getenv(k) != "" {
 			return true

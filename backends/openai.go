@@ -67,6 +67,13 @@ func newOpenAI(t Target, opts Options) Backend {
 	}
 	if baseURL == "" {
 		baseURL = preset.BaseURL
+		if preset.Regional {
+			region := awsRegion(opts)
+			if region == "" {
+				return failed{&Error{Message: fmt.Sprintf("%s: no AWS region: set AWS_REGION (e.g. us-west-2), or %s", who, preset.URLEnv), Code: CodeNoRegion}}
+			}
+			baseURL = strings.ReplaceAll(baseURL, regionPlaceholder, region)
+		}
 	}
 	azure := preset.Name == "azure"
 	if baseURL == "" {

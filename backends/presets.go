@@ -1,6 +1,7 @@
 package backends
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -30,7 +31,13 @@ type Preset struct {
 	Local bool
 	// DefaultModel is offered when the preset is detected with a key.
 	DefaultModel string
+	// Regional: BaseURL holds {region}, taken from AWS_REGION (else
+	// AWS_DEFAULT_REGION).
+	Regional bool
 }
+
+// regionPlaceholder is what a Regional preset's BaseURL holds.
+const regionPlaceholder = "{region}"
 
 var presets = map[string]Preset{
 	"openai":     {Name: "openai", BaseURL: "https://api.openai.com/v1", KeyEnv: "OPENAI_API_KEY", URLEnv: "OPENAI_BASE_URL", Catalog: "openai", DefaultModel: "gpt-4o-mini"},
@@ -45,8 +52,17 @@ var presets = map[string]Preset{
 	"cerebras":   {Name: "cerebras", BaseURL: "https://api.cerebras.ai/v1", KeyEnv: "CEREBRAS_API_KEY", Catalog: "cerebras"},
 	"lmstudio":   {Name: "lmstudio", BaseURL: "http://localhost:1234/v1", Local: true},
 	"vllm":       {Name: "vllm", BaseURL: "http://localhost:8000/v1", KeyEnv: "VLLM_API_KEY", KeyOptional: true},
+	// Bedrock's OpenAI-compatible endpoint, with a Bedrock API key: the same
+	// models as bedrock: (ConverseStream) through Chat Completions.
+	"bedrock-openai": {Name: "bedrock-openai", BaseURL: "https://bedrock-runtime." + regionPlaceholder + ".amazonaws.com/openai/v1",
+		KeyEnv: bedrockTokenVar, URLEnv: "BEDROCK_OPENAI_BASE_URL", Regional: true, Catalog: "bedrock", DefaultModel: "openai.gpt-oss-20b-1:0"},
 	// Azure's base URL is the resource endpoint; the model is the deployment.
 	"azure": {Name: "azure", URLEnv: "AZURE_OPENAI_ENDPOINT", KeyEnv: "AZURE_OPENAI_API_KEY", Catalog: "azure"},
+}
+
+// awsRegion is the region a Regional preset's URL is built with.
+func awsRegion(opts Options) string {
+	return strings.TrimSpace(cmp.Or(opts.getenv("AWS_REGION"), opts.getenv("AWS_DEFAULT_REGION")))
 }
 
 // LookupPreset returns the OpenAI-compatible preset called name.

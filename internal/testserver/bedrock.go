@@ -317,6 +317,21 @@ func NewBedrock(t testing.TB, steps ...BedrockStep) *BedrockServer {
 // the last script answers every later request.
 func NewBedrockSequence(t testing.TB, scripts ...[]BedrockStep) *BedrockServer {
 	t.Helper()
+	return newBedrock(t, false, scripts)
+}
+
+// NewBedrockTLS starts a server like NewBedrock that speaks HTTPS, with a
+// certificate only Client trusts: the SDK sends a Bedrock API key (a bearer
+// token) over HTTPS only.
+func NewBedrockTLS(t testing.TB, steps ...BedrockStep) *BedrockServer {
+	t.Helper()
+	return newBedrock(t, true, [][]BedrockStep{steps})
+}
+
+// Client is an HTTP client that trusts the server's certificate.
+func (s *BedrockServer) Client() *http.Client { return s.srv.Client() }
+
+func newBedrock(t testing.TB, tls bool, scripts [][]BedrockStep) *BedrockServer {
 	if len(scripts) == 0 {
 		scripts = [][]BedrockStep{nil}
 	}
@@ -327,7 +342,12 @@ func NewBedrockSequence(t testing.TB, scripts ...[]BedrockStep) *BedrockServer {
 		writeBedrockError(w, BedrockErrorResponse{Status: http.StatusNotFound, ErrorType: "UnknownOperationException",
 			Body: []byte(`{"message":"testserver: no such operation: ` + r.Method + " " + r.URL.Path + `"}`)})
 	})
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewUnstartedServer(mux)
+	if tls {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	t.Cleanup(func() {
 		close(s.done)
 		s.srv.Close()
