@@ -158,3 +158,36 @@ func TestBedrockOpenAIPreset(t *testing.T) {
 		t.Errorf("requests = %+v, want one for the model with the key as bearer token", reqs)
 	}
 }
+
+// OpenAI's open-weight models on Bedrock answer ConverseStream with their
+// reasoning in a reasoningContent block (index 0, no signature) before the
+// text (index 1): the reasoning stays apart, as reasoning.
+func TestBedrockGPTOSSReasoning(t *testing.T) {
+	t.Parallel()
+	block := func(i int, delta map[string]any) testserver.BedrockStep {
+		return testserver.BedrockEvent("contentBlockDelta", map[string]any{"contentBlockIndex": i, "delta": delta})
+	}
+	srv := testserver.NewBedrockTLS(t,
+		testserver.BedrockEvent("messageStart", map[string]any{"role": "assistant"}),
+		block(0, map[string]any{"reasoningContent": map[string]any{"text": "The user asks for "}}),
+		block(0, map[string]any{"reasoningContent": map[string]any{"text": "a capital. Paris."}}),
+		testserver.BedrockEvent("contentBlockStop", map[string]any{"contentBlockIndex": 0}),
+		block(1, map[string]any{"text": "The capital of France "}),
+		block(1, map[string]any{"text": "is Paris."}),
+		testserver.BedrockEvent("contentBlockStop", map[string]any{"contentBlockIndex": 1}),
+		testserver.BedrockStop("end_turn"),
+		testserver.BedrockMetadata(70, 31, 412),
+	)
+	const model = "openai.gpt-oss-120b-1:0"
+	r := bedrockCollect(t, bedrockBackend(apiKeyEnv(srv), model, overTLS(srv)), bedrockHello)
+	r.wantDone(t, StopEnd, 70, 31, 412*time.Millisecond)
+	if got := r.reasoning.String(); got != "The user asks for a capital. Paris." {
+		t.Errorf("reasoning = %q", got)
+	}
+	if got := r.answer.String(); got != "The capital of France is Paris." {
+		t.Errorf("answer = %q", got)
+	}
+	if got := srv.Requests()[0].ModelID; got != model {
+		t.Errorf("model id = %q, want %q", got, model)
+	}
+}
