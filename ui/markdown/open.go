@@ -29,18 +29,19 @@ import (
 //     numbers an ordered list from its first item's number and ignores
 //     looseness), so the seams do not show;
 //   - code is cut between lines, which it does not reflow;
-//   - a table is cut between rows, each piece rendered behind the table's
-//     header, which is then removed: a piece sizes its columns from its own
-//     rows, so column widths may differ from piece to piece while the table
-//     streams;
+//   - a table is cut after every row (see tableRowsOnly), each piece
+//     rendered behind the table's header, which is then removed, and before
+//     a template row of the widest cells seen so far (see template), so the
+//     pieces share their column widths until a wider cell arrives;
 //   - a quote is cut where a block inside it starts, or between its lines
 //     when one paragraph inside it is long; a paragraph is cut between
 //     lines or words: the cut shows as a line break until the block closes.
 //
 // When the block closes (a later block starts, so it joins the stable
-// prefix) or the answer ends (Finish), it is rendered whole once, and the
-// screen is Full's again, byte for byte. Everything above the open block is
-// always Full's.
+// prefix) or the answer ends (Finish), it is rendered whole once — unless
+// every cut was exact (see exactCut), when the pieces already are the whole
+// render — and the screen is Full's again. Everything above the open block
+// is always Full's.
 type openBlock struct {
 	kind   ast.NodeKind
 	start  int    // offset of the block in src (the stable prefix's end)
