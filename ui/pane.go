@@ -205,8 +205,10 @@ func (p *pane) apply(ev session.Event) {
 		if s := p.answerSafe.Flush(); s != "" {
 			p.answer.Append(s)
 		}
-		// The answer is complete: a block still open is rendered whole.
+		// The answer is complete: a block still open is rendered whole,
+		// with no new byte, so the kept lines are dropped too.
 		p.answer.Finish()
+		p.answerLines = memoLines{}
 	}
 }
 
