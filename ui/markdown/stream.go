@@ -16,14 +16,15 @@ import (
 // rendered incrementally by Lines or Render.
 //
 // The text is split into a stable prefix and a tail. The stable prefix is a
-// run of blocks, each ending where a new top-level block starts after a
-// blank line and where no later text can change how anything before that
-// point parses (see boundaries). Each stable block is rendered once per
-// (width, theme) and its lines are kept; only the tail is rendered again on
-// each call. The scan for new stable blocks parses the tail only, never the
-// stable prefix again, so the work per call follows the length of the tail,
-// not of the answer (Lines copies one string header per cached line, Render
-// copies the cached bytes).
+// run of blocks, each ending where a new top-level block starts and no
+// later text can change how anything before that point parses (see
+// boundaries). Each stable block is rendered once per (width, theme) and
+// its lines are kept; only the tail is rendered again on each call, and
+// when the tail is one long block, only its last piece (see openBlock).
+// The scan for new stable blocks parses the tail only (an open block's
+// last piece only), never the stable prefix again, so the work per call
+// follows the length of that piece, not of the answer (Lines copies one
+// string header per cached line, Render copies the cached bytes).
 //
 // Equivalence with Full. glamour renders a document as a frame (a blank
 // line before and after, a margin before every line) around the
