@@ -59,7 +59,13 @@ var words = strings.Fields(`stream pane frame token render cache block tail pref
 	worker batch window sample metric trace span gauge counter histogram percentile
 	café naïve façade — über résumé`)
 
-type gen struct{ r *rand.Rand }
+// gen draws words and sentences from a seeded source; links adds inline
+// links to sentences (the mixed answers have them, the adversarial corpora
+// not).
+type gen struct {
+	r     *rand.Rand
+	links bool
+}
 
 func newGen(seed uint64) *gen { return &gen{r: rand.New(rand.NewPCG(seed, seed^0x5eed))} }
 
@@ -85,11 +91,19 @@ func (g *gen) sentence() string {
 			w = "*" + w + "*"
 		case 2:
 			w = "`" + w + "()`"
+		case 3:
+			if g.links {
+				w = "[" + w + "](https://example.com/" + w + ")"
+			}
 		}
 		parts = append(parts, w)
 	}
 	s := strings.Join(parts, " ")
-	return strings.ToUpper(s[:1]) + s[1:] + []string{".", ".", ".", "?", "!", ";"}[g.r.IntN(6)]
+	end := []string{".", ".", ".", "?", "!", ";"}
+	if g.links {
+		end[5] = ":"
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + end[g.r.IntN(6)]
 }
 
 func (g *gen) table(rows int) string {

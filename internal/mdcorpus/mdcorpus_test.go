@@ -35,3 +35,18 @@ func TestCorporaHaveTheirShape(t *testing.T) {
 		t.Errorf("table: %d lines, want 1,002", n)
 	}
 }
+
+func TestMixedIsAModelAnswer(t *testing.T) {
+	text := Mixed(2, 20_000)
+	if text != Mixed(2, 20_000) || text == Mixed(3, 20_000) {
+		t.Error("Mixed is not a function of its seed")
+	}
+	if len(text) < 20_000 {
+		t.Errorf("%d bytes, want at least 20,000", len(text))
+	}
+	for _, want := range []string{"\n\n#", "](https://example.com/", "\n```", "\n| ", "\n> ", "\n- **"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in a mixed answer", want)
+		}
+	}
+}
