@@ -6,7 +6,6 @@ import (
 
 	"charm.land/lipgloss/v2"
 
-	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
@@ -74,40 +73,7 @@ func (m *Model) legacyRenderPaneAs(i, w, h int, f footerFormat) string {
 	}
 	innerW, innerH := max(1, w-2), max(1, h-2)
 
-	st := &p.result.Stats
-	status := string(st.Status)
-	switch st.Status {
-	case "":
-		status = "ready"
-		if p.asked != "" {
-			status = m.spin.View() + " waiting"
-		}
-	case session.StatusWaiting:
-		status = m.spin.View() + " waiting"
-	case session.StatusStreaming:
-		status = m.spin.View() + " streaming"
-	case session.StatusDone:
-		status = "✓ done"
-		if st.StopReason == backends.StopMaxTokens {
-			status = "✓ cut at max tokens"
-		}
-	case session.StatusCancelled:
-		status = "■ cancelled"
-	case session.StatusError:
-		status = "✗ error"
-	}
-	num := fmt.Sprintf("%d ", i+1)
-	label := lipgloss.NewStyle().Bold(true).Foreground(th.Text).Render(p.target.Label)
-	prov := m.fg(th.Muted).Render(" · " + p.target.Provider)
-	right := m.fg(m.statusColor(st.Status)).Render(status)
-	left := m.fg(th.Subtle).Render(num) + label + prov
-	if lipgloss.Width(left)+lipgloss.Width(right)+1 > innerW {
-		// Cut with an ellipsis, so a cut label does not pass for a
-		// whole one.
-		left = truncate(left, max(1, innerW-lipgloss.Width(right)-1))
-	}
-	header := left + strings.Repeat(" ", max(1, innerW-lipgloss.Width(left)-lipgloss.Width(right))) + right
-
+	header := m.paneHeader(i, innerW)
 	footer := m.renderFooter(p, innerW, f)
 	bodyH := max(0, innerH-2)
 	body := m.legacyPaneBody(p, innerW, bodyH)

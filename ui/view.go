@@ -333,23 +333,10 @@ func (m *Model) renderPane(i, w, h int) string {
 	return m.renderPaneAs(i, w, h, footerFor(w-2))
 }
 
-// renderPaneAs draws pane i with its stats line in format f. The grid
-// picks one format for all its panes, so neighbours read alike.
-func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
-	return strings.Join(m.drawPane(i, w, h, f).lines, "\n")
-}
-
-// drawPane draws pane i as renderPaneAs does, measured.
-func (m *Model) drawPane(i, w, h int, f footerFormat) block {
-	p := m.panes[i]
-	th := m.theme
-	focused := i == m.focus
-	border := th.BorderUnfocused
-	if focused {
-		border = th.BorderFocused
-	}
-	innerW, innerH := max(1, w-2), max(1, h-2)
-
+// paneHeader is pane i's first row inside its border, innerW cells wide:
+// its number, label and provider, and its status on the right.
+func (m *Model) paneHeader(i, innerW int) string {
+	p, th := m.panes[i], m.theme
 	st := &p.result.Stats
 	status := string(st.Status)
 	switch st.Status {
@@ -383,7 +370,27 @@ func (m *Model) drawPane(i, w, h int, f footerFormat) block {
 		left = truncate(left, max(1, innerW-lipgloss.Width(right)-1))
 	}
 	header := left + strings.Repeat(" ", max(1, innerW-lipgloss.Width(left)-lipgloss.Width(right))) + right
+	return header
+}
 
+// renderPaneAs draws pane i with its stats line in format f. The grid
+// picks one format for all its panes, so neighbours read alike.
+func (m *Model) renderPaneAs(i, w, h int, f footerFormat) string {
+	return strings.Join(m.drawPane(i, w, h, f).lines, "\n")
+}
+
+// drawPane draws pane i as renderPaneAs does, measured.
+func (m *Model) drawPane(i, w, h int, f footerFormat) block {
+	p := m.panes[i]
+	th := m.theme
+	focused := i == m.focus
+	border := th.BorderUnfocused
+	if focused {
+		border = th.BorderFocused
+	}
+	innerW, innerH := max(1, w-2), max(1, h-2)
+
+	header := m.paneHeader(i, innerW)
 	footer := m.renderFooter(p, innerW, f)
 	bodyH := max(0, innerH-2)
 	body := m.paneBody(p, innerW, bodyH)
