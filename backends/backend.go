@@ -57,6 +57,13 @@ type Target struct {
 	// Per-model parameters from the config; the request's own win when set.
 	Temperature *float64 `json:"temperature,omitempty"`
 	MaxTokens   int      `json:"max_tokens,omitempty"`
+	// Reasoning and serving settings, from the config or the spec (see
+	// settings.go). Each goes out in the provider's own field; CheckSettings
+	// refuses one that the provider has no field for.
+	ReasoningEffort string `json:"reasoning_effort,omitempty"` // "low", "medium" or "high"
+	ThinkingBudget  int    `json:"thinking_budget,omitempty"`  // tokens the model may think with
+	ServiceTier     string `json:"service_tier,omitempty"`     // "priority", "default" or "flex"
+	Latency         string `json:"latency,omitempty"`          // "standard" or "optimized"
 }
 
 // DefaultStallTimeout is how long a stream may send no bytes at all before it
@@ -117,6 +124,9 @@ func (o Options) httpClient() *http.Client {
 // (a missing key, no credentials) yields a single Error event when streamed,
 // so that one bad model never stops the others.
 func Open(t Target, opts Options) Backend {
+	if err := CheckSettings(t); err != nil {
+		return failed{&Error{Message: err.Error(), Code: CodeConfig}}
+	}
 	var b Backend
 	switch t.Provider {
 	case ProviderDemo:

@@ -105,17 +105,27 @@ type Done struct {
 	// ProviderLatency is the provider's own measure of the request, when it
 	// gives one (Bedrock metrics.latencyMs). Zero when unknown.
 	ProviderLatency time.Duration `json:"-"`
+	// ServiceTier and LatencyMode are what the provider says served the
+	// request (Bedrock's metadata serviceTier and performanceConfig.latency,
+	// OpenAI's and Anthropic's service_tier), as it spells them; empty when
+	// it says nothing. They may differ from what was asked: a flex request
+	// can be served at default, a latency-optimized one at standard.
+	ServiceTier string `json:"-"`
+	LatencyMode string `json:"-"`
 }
 
 // doneJSON is Done on the wire, with its latency in milliseconds.
 type doneJSON struct {
 	StopReason      StopReason `json:"stop_reason"`
 	ProviderLatency float64    `json:"provider_latency_ms,omitempty"`
+	ServiceTier     string     `json:"service_tier,omitempty"`
+	LatencyMode     string     `json:"latency_mode,omitempty"`
 }
 
 // MarshalJSON writes the latency in milliseconds, as its name says.
 func (d Done) MarshalJSON() ([]byte, error) {
-	return json.Marshal(doneJSON{StopReason: d.StopReason, ProviderLatency: Millis(d.ProviderLatency)})
+	return json.Marshal(doneJSON{StopReason: d.StopReason, ProviderLatency: Millis(d.ProviderLatency),
+		ServiceTier: d.ServiceTier, LatencyMode: d.LatencyMode})
 }
 
 // UnmarshalJSON reads the wire form back.
@@ -124,7 +134,8 @@ func (d *Done) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*d = Done{StopReason: w.StopReason, ProviderLatency: FromMillis(w.ProviderLatency)}
+	*d = Done{StopReason: w.StopReason, ProviderLatency: FromMillis(w.ProviderLatency),
+		ServiceTier: w.ServiceTier, LatencyMode: w.LatencyMode}
 	return nil
 }
 

@@ -148,7 +148,11 @@ func parse(data []byte) (*Config, error) {
 	}
 	for _, name := range c.Order {
 		if err := c.finishModel(name); err != nil {
-			return nil, at(lines["models."+name], err)
+			line := lines["models."+name]
+			if se, ok := errors.AsType[*backends.SettingError](err); ok && lines["models."+joinPath([]string{name})+"."+se.Key] > 0 {
+				line = lines["models."+joinPath([]string{name})+"."+se.Key] // the line of the setting refused
+			}
+			return nil, at(line, err)
 		}
 	}
 	// In the order written, so that the first mistake reported is the
@@ -274,6 +278,7 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 		lines["models."+model] = line
 	}
 	where := fmt.Sprintf("models.%s.%s", joinPath([]string{model}), key) // key is a joined path
+	lines[where] = line                                                  // where a setting CheckSettings may refuse is written
 	switch key {
 	case "provider", "model", "label", "base_url", "api_key_env":
 		s, ok := v.v.(string)
@@ -323,11 +328,27 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 			return fmt.Errorf("%s: want a whole number from %d to %d, not %d", where, MinMaxTokens, MaxMaxTokens, n)
 		}
 		t.MaxTokens = int(n)
+	case "reasoning_effort", "service_tier", "latency":
+		s, ok := v.v.(string)
+		if !ok {
+			return fmt.Errorf("%s: want a string in quotes, not %s", where, typeName(v))
+		}
+		if err := t.SetSetting(key, s); err != nil {
+			return fmt.Errorf("models.%s.%w", joinPath([]string{model}), err)
+		}
+	case "thinking_budget":
+		n, ok := v.v.(int64)
+		if !ok {
+			return fmt.Errorf("%s: want a whole number of tokens, not %s", where, typeName(v))
+		}
+		if err := t.SetSetting(key, strconv.FormatInt(n, 10)); err != nil {
+			return fmt.Errorf("models.%s.%w", joinPath([]string{model}), err)
+		}
 	default:
 		if slices.Contains(keyWords, key) {
 			return fmt.Errorf("%s: %s", where, keysNeverKept)
 		}
-		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens)", where)
+		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, %s)", where, strings.Join(backends.SettingNames, ", "))
 	}
 	c.Models[model] = t
 	return nil
@@ -372,6 +393,9 @@ func (c *Config) finishModel(name string) error {
 	}
 	if t.Label == "" {
 		t.Label = name
+	}
+	if err := backends.CheckSettings(t); err != nil {
+		return fmt.Errorf("models.%s.%w", joinPath([]string{name}), err)
 	}
 	c.Models[name] = t
 	return nil
@@ -443,7 +467,33 @@ func (c *Config) checkPrice(name string) error {
 
 // Resolve turns a name from the config, or a provider:model spec, into a
 // target.
+//
+// Either may be followed by settings after commas, as a [models.NAME] entry
+// writes them: "bedrock:openai.gpt-oss-20b-1:0,reasoning_effort=high" or
+// "fast,service_tier=flex". A setting the provider has no field for is
+// refused here, before anything is sent.
 func (c *Config) Resolve(spec string) (backends.Target, error) {
+	base, settings, err := backends.SplitSpec(spec)
+	if err != nil {
+		return backends.Target{}, err
+	}
+	t, err := c.resolve(base)
+	if err != nil || len(settings) == 0 {
+		return t, err
+	}
+	for _, kv := range settings {
+		if err := t.SetSetting(kv[0], kv[1]); err != nil {
+			return backends.Target{}, fmt.Errorf("model %q: %w", spec, err)
+		}
+	}
+	if err := backends.CheckSettings(t); err != nil {
+		return backends.Target{}, fmt.Errorf("model %q: %w", spec, err)
+	}
+	t.Name = spec
+	return t, nil
+}
+
+func (c *Config) resolve(spec string) (backends.Target, error) {
 	if t, ok := c.Models[spec]; ok {
 		return t, nil
 	}

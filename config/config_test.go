@@ -291,7 +291,7 @@ func TestErrorTable(t *testing.T) {
 		// Unknown keys, in each kind of table, with the known ones listed.
 		{"unknown top-level key", "stall = \"5s\"\n", 1, "unknown setting stall (known: default, system, theme, timeout, stall_timeout, sessions_dir", ""},
 		{"unknown table", "[model.x]\nprovider = \"openai\"\n", 1, "unknown table [model.x] (known: [models.NAME], [prices.NAME])", ""},
-		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens)", ""},
+		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, reasoning_effort, thinking_budget, service_tier, latency)", ""},
 		{"unknown key in an inline model", "[models]\nx = { provider = \"openai\", model = \"m\",\n  temp = 1 }\n", 3, "models.x.temp: unknown setting", ""},
 		{"unknown price key", "[prices.\"openai:gpt-4o-mini\"]\ninput = 1\ncache_read = 1\n", 3, "cache_read: unknown setting (known: input, output, cached_input, cache_write", ""},
 		{"price of no model", "[prices.mini]\ninput = 1\noutput = 2\n", 2, `no model named "mini" in [models]`, ""},
