@@ -30,6 +30,10 @@ type ReportResult struct {
 	Cost       Cost         `json:"cost"`
 	// ProviderLatencyMs is the provider's own latency figure, when given.
 	ProviderLatencyMs *float64 `json:"provider_latency_ms,omitempty"`
+	// ServiceTier and LatencyMode are what the provider reports served the
+	// request, as it spells them; null when it reports none.
+	ServiceTier *string `json:"service_tier"`
+	LatencyMode *string `json:"latency_mode"`
 }
 
 // ReportError is a failed model's error.
@@ -98,6 +102,12 @@ func (r *Result) report() ReportResult {
 	}
 	if s.ProviderLatency > 0 {
 		out.ProviderLatencyMs = ptr(backends.Millis(s.ProviderLatency))
+	}
+	if s.ServiceTier != "" {
+		out.ServiceTier = ptr(s.ServiceTier)
+	}
+	if s.LatencyMode != "" {
+		out.LatencyMode = ptr(s.LatencyMode)
 	}
 	return out
 }

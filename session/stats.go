@@ -38,7 +38,11 @@ type Stats struct {
 	StopReason backends.StopReason
 	// ProviderLatency is the provider's own figure, when it gives one.
 	ProviderLatency time.Duration
-	Err             *backends.Error
+	// ServiceTier and LatencyMode are what the provider says served the
+	// request (see backends.Done); empty when it said nothing.
+	ServiceTier string
+	LatencyMode string
+	Err         *backends.Error
 }
 
 // Apply folds one event into the stats.
@@ -76,6 +80,7 @@ func (s *Stats) Apply(ev Event) {
 		if ev.Done != nil {
 			s.StopReason = ev.Done.StopReason
 			s.ProviderLatency = ev.Done.ProviderLatency
+			s.ServiceTier, s.LatencyMode = ev.Done.ServiceTier, ev.Done.LatencyMode
 		}
 		if s.StopReason == backends.StopCancelled {
 			s.Status = StatusCancelled
