@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
@@ -101,6 +102,8 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		stop    StopReason
 		stopped bool // a messageStop arrived
 		latency time.Duration
+		tier    string // the metadata's serviceTier
+		mode    string // the metadata's performanceConfig latency
 	)
 	events := stream.Events()
 	for {
@@ -130,6 +133,12 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 			if m := v.Value.Metrics; m != nil && m.LatencyMs != nil {
 				latency = time.Duration(*m.LatencyMs) * time.Millisecond
 			}
+			if st := v.Value.ServiceTier; st != nil {
+				tier = servedWord(string(st.Type))
+			}
+			if pc := v.Value.PerformanceConfig; pc != nil {
+				mode = servedWord(string(pc.Latency))
+			}
 			if u := v.Value.Usage; u != nil && !yield(UsageEvent(bedrockUsage(u))) {
 				return
 			}
@@ -154,7 +163,9 @@ func (b *bedrock) stream(ctx context.Context, s *bedrockSession, req Request, yi
 		yield(ErrorEvent(redactError(TransportErrorAt(bedrockWho, s.endpoint, io.ErrUnexpectedEOF, got.now()), s.secrets)))
 		return
 	}
-	yield(DoneEvent(stop, latency))
+	end := DoneEvent(stop, latency)
+	end.Done.ServiceTier, end.Done.LatencyMode = tier, mode
+	yield(end)
 }
 
 // input builds the Converse request.
@@ -169,6 +180,21 @@ func (b *bedrock) input(req Request) *bedrockruntime.ConverseStreamInput {
 			Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: m.Content}},
 		})
 	}
+	if b.t.ThinkingBudget > 0 && req.MaxTokens == 0 {
+		// Claude counts its thinking in maxTokens, which must exceed the
+		// budget: without a max_tokens of the user's, the answer gets as
+		// much room as an unset max_tokens gives it elsewhere.
+		req.MaxTokens = b.t.ThinkingBudget + DefaultAnswerTokens
+	}
+	if f := bedrockModelFields(b.t); f != nil {
+		in.AdditionalModelRequestFields = document.NewLazyDocument(f)
+	}
+	if b.t.ServiceTier != "" {
+		in.ServiceTier = &types.ServiceTier{Type: types.ServiceTierType(b.t.ServiceTier)}
+	}
+	if b.t.Latency != "" {
+		in.PerformanceConfig = &types.PerformanceConfiguration{Latency: types.PerformanceConfigLatency(b.t.Latency)}
+	}
 	if req.Temperature != nil || req.MaxTokens > 0 {
 		ic := &types.InferenceConfiguration{}
 		if req.Temperature != nil {
@@ -180,6 +206,26 @@ func (b *bedrock) input(req Request) *bedrockruntime.ConverseStreamInput {
 		in.InferenceConfig = ic
 	}
 	return in
+}
+
+// DefaultAnswerTokens is the room left for the answer when a thinking
+// budget is set and max_tokens is not: the budget plus this many tokens.
+const DefaultAnswerTokens = 4096
+
+// bedrockModelFields are the model's own request fields for its reasoning
+// settings (additionalModelRequestFields), nil when it has none set:
+// Claude's thinking, gpt-oss's reasoning_effort, Nova 2's reasoningConfig.
+// CheckSettings has already refused a setting the model family lacks.
+func bedrockModelFields(t Target) map[string]any {
+	switch {
+	case t.ThinkingBudget > 0:
+		return map[string]any{"thinking": map[string]any{"type": "enabled", "budget_tokens": t.ThinkingBudget}}
+	case t.ReasoningEffort != "" && bedrockFamily(t.Model) == "nova2":
+		return map[string]any{"reasoningConfig": map[string]any{"type": "enabled", "maxReasoningEffort": t.ReasoningEffort}}
+	case t.ReasoningEffort != "":
+		return map[string]any{"reasoning_effort": t.ReasoningEffort}
+	}
+	return nil
 }
 
 // bedrockDeltaText returns the text a delta carries. Reasoning signatures and

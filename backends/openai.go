@@ -175,6 +175,10 @@ func (b *openaiBackend) chatRequest(req Request) openai.ChatCompletionRequest {
 		}
 		cr.Temperature = t
 	}
+	// The settings CheckSettings let through, in OpenAI's own fields; an
+	// OpenAI-compatible server that has no such field says so itself.
+	cr.ReasoningEffort = b.target.ReasoningEffort
+	cr.ServiceTier = openai.ServiceTier(b.target.ServiceTier)
 	if req.MaxTokens > 0 {
 		if b.maxCompletion {
 			cr.MaxCompletionTokens = req.MaxTokens
@@ -227,6 +231,7 @@ func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) 
 	var (
 		finish string // the last finish_reason seen
 		done   bool   // "[DONE]" arrived
+		tier   string // the last service_tier seen
 	)
 	got := &progress{start: start} // the text yielded, for a failure's message
 	for {
@@ -274,6 +279,9 @@ func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) 
 			fail(MalformedError(b.who, fmt.Errorf("decoding %q: %w", OneLine(string(data), 80), decodeErr)))
 			return
 		}
+		if c.ServiceTier != "" {
+			tier = string(c.ServiceTier)
+		}
 		for _, ch := range c.Choices {
 			if ch.Index != 0 {
 				continue // we ask for one choice; ignore any other
@@ -318,7 +326,9 @@ func (b *openaiBackend) read(body io.Reader, start time.Time, yield func(Event) 
 		fail(TransportErrorAt(b.who, b.baseURL, io.ErrUnexpectedEOF, got.now()))
 		return
 	}
-	yield(DoneEvent(NormalizeStop(finish), 0))
+	end := DoneEvent(NormalizeStop(finish), 0)
+	end.Done.ServiceTier = servedWord(tier)
+	yield(end)
 }
 
 // requestError explains a failure of the request itself, before any stream.
@@ -497,6 +507,10 @@ type wireChunk struct {
 	Choices []wireChoice    `json:"choices"`
 	Usage   *wireUsage      `json:"usage"`
 	Error   json.RawMessage `json:"error"`
+	// ServiceTier is the tier that served the request (OpenAI sends it on
+	// every chunk: "default", "flex", "priority"); loose, since a server
+	// that sends something else must not break the stream.
+	ServiceTier looseString `json:"service_tier"`
 }
 
 type wireChoice struct {

@@ -84,6 +84,9 @@ func CheckSettings(t Target) error {
 	if t.ThinkingBudget > 0 && t.MaxTokens > 0 && t.ThinkingBudget >= t.MaxTokens {
 		return &SettingError{Key: "thinking_budget", msg: fmt.Sprintf("thinking_budget %d: must be below max_tokens %d, which counts the thinking too", t.ThinkingBudget, t.MaxTokens)}
 	}
+	if t.ThinkingBudget > 0 && t.Temperature != nil && *t.Temperature != 1 {
+		return &SettingError{Key: "thinking_budget", msg: fmt.Sprintf("thinking_budget: Claude thinks only at temperature 1; remove temperature = %g or the thinking budget", *t.Temperature)}
+	}
 	switch t.Provider {
 	case ProviderDemo:
 		for _, s := range []struct {
@@ -204,3 +207,20 @@ type SettingError struct {
 }
 
 func (e *SettingError) Error() string { return e.msg }
+
+// servedWord keeps what a provider says served a request (a tier, a latency
+// mode) to a short word of letters, digits, '-' and '_': it is shown in a
+// pane header and written to --json, and a server's bytes must not become
+// an escape sequence there. Anything else is dropped as unreported.
+func servedWord(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 32 {
+		return ""
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return ""
+		}
+	}
+	return s
+}

@@ -165,6 +165,23 @@ func BedrockMetadata(inputTokens, outputTokens int, latencyMs int64) BedrockStep
 	})
 }
 
+// BedrockServedMetadata is a metadata event that also says which service
+// tier and latency mode served the request, as Bedrock's does when it was
+// asked for one (an empty tier or mode is left out).
+func BedrockServedMetadata(inputTokens, outputTokens int, tier, latency string) BedrockStep {
+	m := map[string]any{
+		"usage":   map[string]any{"inputTokens": inputTokens, "outputTokens": outputTokens, "totalTokens": inputTokens + outputTokens},
+		"metrics": map[string]any{"latencyMs": 100},
+	}
+	if tier != "" {
+		m["serviceTier"] = map[string]any{"type": tier}
+	}
+	if latency != "" {
+		m["performanceConfig"] = map[string]any{"latency": latency}
+	}
+	return BedrockEvent("metadata", m)
+}
+
 // BedrockText is a complete answer: messageStart, one delta per chunk,
 // contentBlockStop, messageStop with end_turn, and metadata.
 func BedrockText(inputTokens, outputTokens int, chunks ...string) []BedrockStep {
@@ -276,6 +293,15 @@ type BedrockConverseRequest struct {
 	System          []BedrockContent  `json:"system,omitempty"`
 	Messages        []BedrockMessage  `json:"messages"`
 	InferenceConfig *BedrockInference `json:"inferenceConfig,omitempty"`
+	// AdditionalModelRequestFields is the model's own fields (thinking,
+	// reasoning_effort, reasoningConfig), as generic JSON.
+	AdditionalModelRequestFields map[string]any `json:"additionalModelRequestFields,omitempty"`
+	ServiceTier                  *struct {
+		Type string `json:"type"`
+	} `json:"serviceTier,omitempty"`
+	PerformanceConfig *struct {
+		Latency string `json:"latency"`
+	} `json:"performanceConfig,omitempty"`
 }
 
 type BedrockContent struct {

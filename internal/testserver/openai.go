@@ -60,6 +60,8 @@ type ChatRequest struct {
 	Temperature         *float64 `json:"temperature"`
 	MaxTokens           int      `json:"max_tokens"`
 	MaxCompletionTokens int      `json:"max_completion_tokens"`
+	ReasoningEffort     string   `json:"reasoning_effort"`
+	ServiceTier         string   `json:"service_tier"`
 }
 
 // NewOpenAI starts a server that answers every chat request with script. It
@@ -270,6 +272,9 @@ type Chunk struct {
 	FinishReason     string // "" sends null
 	Usage            *Usage
 	NoChoices        bool // "choices": [], as in a usage-only chunk
+	// ServiceTier is the chunk's service_tier, which api.openai.com sends
+	// on every chunk ("default", "flex", "priority"); "" leaves it out.
+	ServiceTier string
 }
 
 // Usage is a chunk's usage object.
@@ -301,6 +306,9 @@ func Send(c Chunk) Step {
 	chunk := map[string]any{
 		"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1700000000,
 		"model": "test-model", "choices": choices, "usage": nil,
+	}
+	if c.ServiceTier != "" {
+		chunk["service_tier"] = c.ServiceTier
 	}
 	if u := c.Usage; u != nil {
 		usage := map[string]any{
