@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"math"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -320,11 +323,24 @@ func (b *bedrock) connect(ctx context.Context) (*bedrockSession, *Error) {
 	if cfg.RetryMaxAttempts == 0 && cfg.Retryer == nil {
 		cfg.RetryMaxAttempts = 1
 	}
+	opts := b.opts
+	if opts.HTTPClient == nil {
+		// The SDK trusts AWS_CA_BUNDLE for its own client, but Bedrock's
+		// requests go through fanout's: it must trust the bundle too, or a
+		// corporate TLS proxy that works with the aws CLI fails here.
+		if path := opts.getenv("AWS_CA_BUNDLE"); path != "" {
+			hc, err := caBundleClient(path)
+			if err != nil {
+				return nil, err
+			}
+			opts.HTTPClient = hc
+		}
+	}
 	client := bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
 		// Only Bedrock's own requests get the stall-detecting client; the
 		// credential providers (SSO, STS, IMDS) keep the SDK's, whose short
 		// timeouts suit them.
-		hc := b.opts.httpClient()
+		hc := opts.httpClient()
 		hc.Transport = ownBodyTransport{base: hc.Transport}
 		o.HTTPClient = hc
 		if env.isolated {
@@ -381,6 +397,25 @@ func (t ownBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // bedrockEnv is what Options.Getenv contributes to the SDK's configuration.
+// caBundleClient is an HTTP client that trusts the system's roots and the
+// PEM certificates in the file at path (AWS_CA_BUNDLE).
+func caBundleClient(path string) (*http.Client, *Error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Message: fmt.Sprintf("bedrock: AWS_CA_BUNDLE: cannot read %s: %v; point it at a PEM file of CA certificates, or unset it", path, errors.Unwrap(err)), Code: CodeBadConfig}
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, &Error{Message: fmt.Sprintf("bedrock: AWS_CA_BUNDLE: %s holds no PEM certificate; point it at a PEM file of CA certificates, or unset it", path), Code: CodeBadConfig}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
+}
+
 type bedrockEnv struct {
 	load     []func(*config.LoadOptions) error
 	isolated bool    // Options.Getenv is set: the process env must not count

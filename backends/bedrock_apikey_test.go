@@ -2,6 +2,7 @@ package backends
 
 import (
 	"maps"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,38 @@ func TestBedrockGPTOSSReasoning(t *testing.T) {
 	}
 	if got := srv.Requests()[0].ModelID; got != model {
 		t.Errorf("model id = %q, want %q", got, model)
+	}
+}
+
+// AWS_CA_BUNDLE is trusted for Bedrock's own requests, as the SDK trusts it
+// for its client; a bundle that cannot be used says so and what to do.
+func TestBedrockTrustsAWSCABundle(t *testing.T) {
+	t.Parallel()
+	srv := testserver.NewBedrockTLS(t, testserver.BedrockText(2, 1, "trusted")...)
+	env := apiKeyEnv(srv)
+	env["AWS_CA_BUNDLE"] = srv.CAFile()
+	r := bedrockCollect(t, bedrockBackend(env, "amazon.nova-micro-v1:0", nil), bedrockHello)
+	if r.err != nil || r.answer.String() != "trusted" {
+		t.Fatalf("with the bundle: error %v, answer %q", r.err, r.answer.String())
+	}
+
+	delete(env, "AWS_CA_BUNDLE")
+	if r := bedrockCollect(t, bedrockBackend(env, "amazon.nova-micro-v1:0", nil), bedrockHello); r.err == nil {
+		t.Error("without the bundle the loopback certificate was trusted")
+	}
+
+	notPEM := t.TempDir() + "/bundle.pem"
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		notPEM:                       "holds no PEM certificate",
+		t.TempDir() + "/missing.pem": "cannot read",
+	} {
+		env["AWS_CA_BUNDLE"] = path
+		r := bedrockCollect(t, bedrockBackend(env, "amazon.nova-micro-v1:0", nil), bedrockHello)
+		if r.err == nil || r.err.Code != CodeBadConfig || !strings.Contains(r.err.Message, "AWS_CA_BUNDLE") || !strings.Contains(r.err.Message, want) {
+			t.Errorf("bundle %s: error %+v, want a bad_config one saying %q", path, r.err, want)
+		}
 	}
 }

@@ -298,6 +298,17 @@ func TestErrorTable(t *testing.T) {
 		{"price the catalog cannot complete", "[prices.\"openai:my-finetune\"]\ninput = 1\n", 2, "give both input and output", ""},
 		{"empty price table", "[prices.\"openai:gpt-4o-mini\"]\n", 1, "no prices", ""},
 		{"empty model table", "[models.x]\n", 1, "models.x: no provider", ""},
+		// Reasoning and serving settings: bad values, and settings the
+		// provider has no field for, at the setting's own line.
+		{"reasoning effort unknown", model + "reasoning_effort = \"max\"\n", 4, "models.x.reasoning_effort: want one of low, medium, high, not \"max\"", ""},
+		{"service tier unknown", model + "service_tier = \"turbo\"\n", 4, "models.x.service_tier: want one of priority, default, flex", ""},
+		{"latency unknown", model + "latency = \"fast\"\n", 4, "models.x.latency: want one of standard, optimized", ""},
+		{"thinking budget too small", model + "thinking_budget = 100\n", 4, "models.x.thinking_budget: want a whole number of tokens from 1024", ""},
+		{"thinking budget a string", model + "thinking_budget = \"big\"\n", 4, "models.x.thinking_budget: want a whole number of tokens, not a string", ""},
+		{"thinking budget on an OpenAI model", model + "thinking_budget = 2048\n", 4, "OpenAI-compatible servers take reasoning_effort", ""},
+		{"latency on an OpenAI model, before the provider", "[models.x]\nlatency = \"optimized\"\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\n", 2, "models.x.latency: openai:gpt-4o-mini has no such setting (latency-optimized inference is Bedrock's)", ""},
+		{"reasoning effort on Claude on Bedrock", "[models.x]\nprovider = \"bedrock\"\nmodel = \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\"\n\nreasoning_effort = \"high\"\n", 5, "Claude takes thinking_budget", ""},
+		{"thinking budget past max_tokens", "[models.x]\nprovider = \"bedrock\"\nmodel = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"\nmax_tokens = 2000\nthinking_budget = 4000\n", 5, "must be below max_tokens 2000", ""},
 		// Wrong types.
 		{"temperature a string", model + "temperature = \"hot\"\n", 4, "models.x.temperature: want a number from 0 to 2, not a string", ""},
 		{"max_tokens a float", model + "max_tokens = 1.5\n", 4, "models.x.max_tokens: want a whole number from 1 to 10000000, not a number", ""},
@@ -584,5 +595,38 @@ func TestControlCharactersRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Settings written in [models.NAME] reach the target, and a spec's +settings
+// apply to a configured name as to provider:model.
+func TestReasoningAndServingSettings(t *testing.T) {
+	c, err := Parse("config.toml", []byte(`[models.claude]
+provider = "bedrock"
+model = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+thinking_budget = 4096
+service_tier = "priority"
+latency = "optimized"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Models["claude"]
+	if got.ThinkingBudget != 4096 || got.ServiceTier != "priority" || got.Latency != "optimized" {
+		t.Errorf("target %+v", got)
+	}
+	flex, err := c.Resolve("claude+flex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flex.ServiceTier != "flex" || flex.ThinkingBudget != 4096 || flex.Name != "claude+flex" || c.Models["claude"].ServiceTier != "priority" {
+		t.Errorf("claude+flex = %+v; the config's entry is now %+v", flex, c.Models["claude"])
+	}
+	if _, err := c.Resolve("claude+reasoning_effort=high"); err == nil || !strings.Contains(err.Error(), "give one, not both") && !strings.Contains(err.Error(), "Claude takes thinking_budget") {
+		t.Errorf("reasoning_effort on Claude: error %v", err)
+	}
+	spec, err := c.Resolve("openai:o4-mini+high+priority")
+	if err != nil || spec.ReasoningEffort != "high" || spec.ServiceTier != "priority" || spec.Model != "o4-mini" {
+		t.Errorf("openai:o4-mini+high+priority = %+v, %v", spec, err)
 	}
 }

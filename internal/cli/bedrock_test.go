@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +98,99 @@ func TestDefaultsIncludeBedrockWhenCredentialsResolve(t *testing.T) {
 		}
 	}
 	t.Error("no bedrock line")
+}
+
+// The issue's promise for Bedrock API keys, end to end: with only a key, a
+// region and an endpoint (and the CA bundle that makes the loopback
+// certificate trusted, as a corporate proxy's would be), `fanout run` reaches
+// ConverseStream with a bearer token, sends the tier and latency mode of the
+// config's [models.NAME], and reports what the metadata says served it —
+// and the key is nowhere in what fanout prints or keeps.
+func TestRunBedrockWithOnlyAnAPIKeyAndATier(t *testing.T) {
+	const key = "ABSKZmFub3V0LWNsaS10ZXN0LWtleS1ub3QtcmVhbA=="
+	srv := testserver.NewBedrockTLS(t,
+		testserver.BedrockReasoning("Think. "),
+		testserver.BedrockDelta("Paris."),
+		testserver.BedrockStop("end_turn"),
+		testserver.BedrockServedMetadata(9, 4, "flex", "optimized"))
+	cfg := t.TempDir() + "/config.toml"
+	writeFile(t, cfg, `[models.oss]
+provider = "bedrock"
+model = "openai.gpt-oss-120b-1:0"
+reasoning_effort = "high"
+service_tier = "flex"
+latency = "optimized"
+`)
+	getenv := testEnv(t, map[string]string{
+		"AWS_BEARER_TOKEN_BEDROCK":         key,
+		"AWS_REGION":                       testserver.BedrockTestRegion,
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": srv.URL(),
+		"AWS_CA_BUNDLE":                    srv.CAFile(),
+	})
+	code, out, errOut := runCLI(t, getenv, "", "run", "--json", "--config", cfg, "-m", "oss", "What is the capital of France?")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	r := decodeReport(t, out).Results[0]
+	if r.Text != "Paris." || r.Reasoning != "Think. " {
+		t.Errorf("text %q reasoning %q", r.Text, r.Reasoning)
+	}
+	if r.ServiceTier == nil || *r.ServiceTier != "flex" || r.LatencyMode == nil || *r.LatencyMode != "optimized" {
+		t.Errorf("service_tier %v latency_mode %v, want flex and optimized", r.ServiceTier, r.LatencyMode)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	req := reqs[0]
+	if req.Header.Get("Authorization") != "Bearer "+key || req.Signed {
+		t.Errorf("Authorization %q (signed %v), want the key as a bearer token", req.Header.Get("Authorization"), req.Signed)
+	}
+	c := req.Converse
+	if c.ServiceTier == nil || c.ServiceTier.Type != "flex" || c.PerformanceConfig == nil || c.PerformanceConfig.Latency != "optimized" ||
+		c.AdditionalModelRequestFields["reasoning_effort"] != "high" {
+		t.Errorf("request settings: tier %+v performance %+v fields %v", c.ServiceTier, c.PerformanceConfig, c.AdditionalModelRequestFields)
+	}
+	if strings.Contains(out+errOut, key) {
+		t.Error("the key is in the output")
+	}
+	if n := wantNoFileHolds(t, getenv("HOME"), key); n == 0 {
+		t.Error("no file was written under HOME: the session was not recorded")
+	}
+}
+
+// A tier nobody reported is null in --json, not a guess from the request.
+func TestRunReportsNoTierWhenNoneIsReported(t *testing.T) {
+	srv := testserver.NewBedrock(t, testserver.BedrockText(3, 1, "ok")...)
+	code, out, errOut := runCLI(t, bedrockCLIEnv(t, srv.URL(), nil), "", "run", "--json", "-m", "bedrock:amazon.nova-micro-v1:0+flex", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"service_tier":null`) || !strings.Contains(out, `"latency_mode":null`) {
+		t.Errorf("want service_tier and latency_mode null in:\n%s", out)
+	}
+	if got := srv.Requests()[0].Converse.ServiceTier; got == nil || got.Type != "flex" {
+		t.Errorf("the spec's +flex was not sent: %+v", got)
+	}
+}
+
+// wantNoFileHolds fails if any file under dir contains secret, and returns
+// how many files it read.
+func wantNoFileHolds(t *testing.T, dir, secret string) (files int) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s holds the secret", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

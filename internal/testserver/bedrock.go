@@ -3,9 +3,11 @@ package testserver
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -357,6 +359,22 @@ func NewBedrockTLS(t testing.TB, steps ...BedrockStep) *BedrockServer {
 // Client is an HTTP client that trusts the server's certificate.
 func (s *BedrockServer) Client() *http.Client { return s.srv.Client() }
 
+// CAFile writes the certificate of a server started by NewBedrockTLS to a
+// PEM file in a temporary directory and returns its path: what
+// AWS_CA_BUNDLE names, for a client that must trust it by configuration.
+func (s *BedrockServer) CAFile() string {
+	s.t.Helper()
+	cert := s.srv.Certificate()
+	if cert == nil {
+		s.t.Fatal("CAFile: the server has no certificate (start it with NewBedrockTLS)")
+	}
+	path := filepath.Join(s.t.TempDir(), "bedrock-ca.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
+}
+
 func newBedrock(t testing.TB, tls bool, scripts [][]BedrockStep) *BedrockServer {
 	if len(scripts) == 0 {
 		scripts = [][]BedrockStep{nil}
@@ -369,6 +387,9 @@ func newBedrock(t testing.TB, tls bool, scripts [][]BedrockStep) *BedrockServer 
 			Body: []byte(`{"message":"testserver: no such operation: ` + r.Method + " " + r.URL.Path + `"}`)})
 	})
 	s.srv = httptest.NewUnstartedServer(mux)
+	// A client that does not trust the certificate is what some tests
+	// check for; the server's log of its refused handshake is noise.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if tls {
 		s.srv.StartTLS()
 	} else {
