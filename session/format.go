@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 // FormatDuration shows a latency the way people read them: 312ms, 1.84s,
@@ -123,4 +125,50 @@ func (r *Result) Figures() Figures {
 		f.Total = FormatDuration(s.Total)
 	}
 	return f
+}
+
+// FormatCache is what the prompt cache did for a request, "" when nothing:
+// "900 cached", "300 written", "900 cached, 300 written". Both are counted
+// in the input already (see backends.Usage); this says how much of it was
+// priced at the cache's rates.
+func FormatCache(u backends.Usage) string {
+	var parts []string
+	if u.CachedInput > 0 {
+		parts = append(parts, fmt.Sprintf("%d cached", u.CachedInput))
+	}
+	if u.CacheWrite > 0 {
+		parts = append(parts, fmt.Sprintf("%d written", u.CacheWrite))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FormatServing says how a request was served, for a pane header or a
+// result's heading: the service tier and latency mode the provider reported
+// ("flex", "latency optimized"), what was asked when it served something
+// else ("default (asked flex)"), and "asked flex" while no answer has said,
+// or when none did (many servers never say). Standard latency, the norm, is
+// not mentioned unless optimized was asked or served. "" when nothing was
+// asked or reported.
+func FormatServing(t backends.Target, s *Stats) string {
+	var parts []string
+	if w := servingWord(t.ServiceTier, s.ServiceTier); w != "" {
+		parts = append(parts, w)
+	}
+	if asked, got := t.Latency, s.LatencyMode; asked == "optimized" || got == "optimized" {
+		parts = append(parts, "latency "+servingWord(asked, got))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// servingWord is one setting as FormatServing says it.
+func servingWord(asked, got string) string {
+	switch {
+	case got != "" && asked != "" && got != asked:
+		return got + " (asked " + asked + ")"
+	case got != "":
+		return got
+	case asked != "":
+		return "asked " + asked
+	}
+	return ""
 }

@@ -37,6 +37,7 @@ type boxKey struct {
 	label         string
 	provider      string
 	model         string
+	tier, latency string // asked for, shown in the header
 }
 
 func (m *Model) boxKey(i, w, h int, f footerFormat) boxKey {
@@ -46,6 +47,7 @@ func (m *Model) boxKey(i, w, h int, f footerFormat) boxKey {
 		theme: m.theme.Name, themeGen: m.themeGen,
 		scroll: p.scroll, showReasoning: p.showReasoning, asked: p.asked,
 		label: p.target.Label, provider: p.target.Provider, model: p.target.Model,
+		tier: p.target.ServiceTier, latency: p.target.Latency,
 	}
 	switch p.result.Stats.Status {
 	case "":

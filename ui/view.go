@@ -364,6 +364,14 @@ func (m *Model) paneHeader(i, innerW int) string {
 	prov := m.fg(th.Muted).Render(" · " + p.target.Provider)
 	right := m.fg(m.statusColor(st.Status)).Render(status)
 	left := m.fg(th.Subtle).Render(num) + label + prov
+	if serving := session.FormatServing(p.target, st); serving != "" {
+		// How it was served comes after the name, and only when it fits
+		// whole: a cut label would say less than no tier at all.
+		more := m.fg(th.Muted).Render(" · " + serving)
+		if lipgloss.Width(left)+lipgloss.Width(more)+lipgloss.Width(right)+1 <= innerW {
+			left += more
+		}
+	}
 	if lipgloss.Width(left)+lipgloss.Width(right)+1 > innerW {
 		// Cut with an ellipsis, so a cut label does not pass for a
 		// whole one.
@@ -492,6 +500,7 @@ const (
 // footerFigures are the pieces of a stats line, formatted.
 type footerFigures struct {
 	ttft, rate, in, out string
+	cache               string // "900 cached", "" when the cache played no part
 	cost                string // "—" when the price is unknown
 	source, sim         string // " est", " billed"; " (sim)"
 	total               string // "" until the pane has ended
@@ -517,6 +526,9 @@ func figuresOf(p *pane) footerFigures {
 	exact := s.Usage != nil
 	u := s.Tokens()
 	f := footerFigures{ttft: "—", in: session.FormatTokens(u.Input, exact), out: session.FormatTokens(u.Output, exact), cost: "—"}
+	if exact {
+		f.cache = session.FormatCache(u)
+	}
 	if d, ok := s.TTFT(); ok {
 		f.ttft = session.FormatDuration(d)
 	}
@@ -557,7 +569,11 @@ func (x footerFigures) line(f footerFormat) (left, right string) {
 		if x.rate != "" {
 			add(x.rate + " tok/s")
 		}
-		add("in " + x.in + " out " + x.out)
+		in := "in " + x.in
+		if x.cache != "" {
+			in += " (" + x.cache + ")"
+		}
+		add(in + " out " + x.out)
 		add(cost + x.source + x.sim)
 	case footerMid:
 		add("ttft " + x.ttft)

@@ -194,3 +194,28 @@ func wantNoFileHolds(t *testing.T, dir, secret string) (files int) {
 	}
 	return files
 }
+
+// The text output says how the answer was served and what the prompt cache
+// did, beside the table.
+func TestRunTextShowsTierAndCache(t *testing.T) {
+	srv := testserver.NewBedrock(t,
+		testserver.BedrockDelta("ok"),
+		testserver.BedrockStop("end_turn"),
+		testserver.BedrockEvent("metadata", map[string]any{
+			"usage":       map[string]any{"inputTokens": 20, "outputTokens": 1, "totalTokens": 1321, "cacheReadInputTokens": 1000, "cacheWriteInputTokens": 300},
+			"metrics":     map[string]any{"latencyMs": 80},
+			"serviceTier": map[string]any{"type": "priority"},
+		}))
+	code, out, errOut := runCLI(t, bedrockCLIEnv(t, srv.URL(), nil), "", "run", "-m", "bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0+priority", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0 · priority ─",
+		"of its 1320 input tokens, 1000 cached, 300 written",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -170,6 +170,9 @@ type answerStyle struct {
 func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 	for _, r := range results {
 		head := termsafe.Text(r.Target.Label) + " · " + termsafe.Text(r.Target.Provider+":"+r.Target.Model)
+		if serving := session.FormatServing(r.Target, &r.Stats); serving != "" {
+			head += " · " + serving
+		}
 		fmt.Fprintf(w, "── %s ", head)
 		fmt.Fprintln(w, strings.Repeat("─", max(3, 64-len([]rune(head)))))
 		if reasoning := strings.TrimSpace(termsafe.Text(r.Reasoning())); reasoning != "" {
@@ -207,6 +210,11 @@ func printResults(w io.Writer, results []*session.Result, style answerStyle) {
 		fmt.Fprintf(tw, "TOTAL\t\t\t\t\t\t\t%s\n", totalCost(results))
 	}
 	tw.Flush()
+	for _, r := range results {
+		if cache := session.FormatCache(r.Stats.Tokens()); cache != "" && r.Stats.Exact() {
+			fmt.Fprintf(w, "%s: of its %d input tokens, %s (priced at the cache's rates).\n", termsafe.Text(r.Target.Label), r.Stats.Tokens().Input, cache)
+		}
+	}
 	for _, r := range results {
 		if r.Stats.UsageMissing() {
 			fmt.Fprintf(w, "~ %s sent no usage: its token counts and cost are estimates.\n", termsafe.Text(r.Target.Label))
