@@ -57,6 +57,13 @@ type TargetRecord struct {
 	BaseURL  string          `json:"base_url,omitempty"`
 	KeyEnv   string          `json:"api_key_env,omitempty"` // the variable's name, never its value
 	Price    *backends.Price `json:"price,omitempty"`
+	// The reasoning and serving settings asked for (see backends.Target):
+	// what was asked is part of what the answers depend on, and a re-run
+	// asks it again.
+	ReasoningEffort string `json:"reasoning_effort,omitempty"`
+	ThinkingBudget  int    `json:"thinking_budget,omitempty"`
+	ServiceTier     string `json:"service_tier,omitempty"`
+	Latency         string `json:"latency,omitempty"`
 	// History is what the model had been asked and had answered before the
 	// session's first prompt, when the models of a conversation were
 	// changed in its middle and this one stayed: its answers depend on it,
@@ -68,12 +75,14 @@ type TargetRecord struct {
 // user info and query, where servers sometimes take a key.
 func NewTargetRecord(t backends.Target, price *backends.Price) TargetRecord {
 	return TargetRecord{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model,
-		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price}
+		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price,
+		ReasoningEffort: t.ReasoningEffort, ThinkingBudget: t.ThinkingBudget, ServiceTier: t.ServiceTier, Latency: t.Latency}
 }
 
 // Target is the record as a target to run again.
 func (r TargetRecord) Target() backends.Target {
-	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv}
+	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv,
+		ReasoningEffort: r.ReasoningEffort, ThinkingBudget: r.ThinkingBudget, ServiceTier: r.ServiceTier, Latency: r.Latency}
 }
 
 func cleanURL(raw string) string {

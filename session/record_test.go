@@ -474,3 +474,27 @@ func cutSecretStart(text string, secrets []string) string {
 	}
 	return text[:len(text)-longest] + redactedMark
 }
+
+// The reasoning and serving settings asked for are kept, and a re-run asks
+// them again; the served tier rides on the Done and comes back in a replay.
+func TestSettingsSurviveTheFile(t *testing.T) {
+	tg := backends.Target{Provider: "bedrock", Model: "openai.gpt-oss-120b-1:0", Label: "oss",
+		ReasoningEffort: "high", ServiceTier: "flex", Latency: "optimized"}
+	back := NewTargetRecord(tg, nil).Target()
+	if back.ReasoningEffort != "high" || back.ServiceTier != "flex" || back.Latency != "optimized" {
+		t.Errorf("back from the record: %+v", back)
+	}
+	done := backends.DoneEvent(backends.StopEnd, 0)
+	done.Done.ServiceTier, done.Done.LatencyMode = "default", "optimized"
+	b, err := json.Marshal(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got backends.Event
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Done.ServiceTier != "default" || got.Done.LatencyMode != "optimized" {
+		t.Errorf("%s read back as %+v", b, *got.Done)
+	}
+}
