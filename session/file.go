@@ -31,6 +31,12 @@ type Header struct {
 	MaxTokens   int            `json:"max_tokens,omitempty"`
 	Targets     []TargetRecord `json:"targets"`
 	RerunOf     string         `json:"rerun_of,omitempty"`
+	// Blind is "names" for a conversation whose models were hidden until a
+	// vote, "full" when their figures were hidden too; "" for an open one.
+	Blind string `json:"blind,omitempty"`
+	// Tags name the task the session is evidence for ("coding"), for a
+	// leaderboard per task. They are never sent to a model.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // NewHeader is the header of a session that asks req's system prompt and

@@ -35,6 +35,7 @@ const (
 	EntryEvent  EntryKind = iota // a stamped event of the current turn
 	EntryPrompt                  // a follow-up prompt starts a new turn
 	EntryFooter                  // the final stats of the current turn
+	EntryVote                    // a blind vote on a turn so far
 )
 
 // Entry is one line of a session file after its header.
@@ -45,6 +46,7 @@ type Entry struct {
 	Event  Event
 	Prompt string  // EntryPrompt
 	Footer *Footer // EntryFooter
+	Vote   *VoteLine
 }
 
 // Reader reads a session file line by line, checking each as it goes, so
@@ -229,6 +231,16 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 		}
 		e.Kind, e.Footer = EntryFooter, &f
 		return e, nil
+	case LineVote:
+		var v VoteLine
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return e, rd.errorf(rd.line, "bad vote: %s", jsonReason(err))
+		}
+		if err := v.Check(len(rd.header.Targets), rd.turn); err != nil {
+			return e, rd.errorf(rd.line, "bad vote: %s", err)
+		}
+		e.Kind, e.Vote = EntryVote, &v
+		return e, nil
 	case string(backends.EventDelta), string(backends.EventUsage), string(backends.EventDone), string(backends.EventError):
 		var ev Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
@@ -373,6 +385,8 @@ type File struct {
 	Path   string
 	Header Header
 	Turns  []Turn
+	// Votes are the blind votes on the session's turns, in the order given.
+	Votes []VoteLine
 	// Torn is set when the last line was cut short and left out.
 	Torn bool
 }
@@ -407,6 +421,8 @@ func ReadAll(rd *Reader) (*File, error) {
 			f.Turns = append(f.Turns, Turn{Prompt: e.Prompt})
 		case EntryFooter:
 			cur.Footer = e.Footer
+		case EntryVote:
+			f.Votes = append(f.Votes, *e.Vote)
 		}
 	}
 }

@@ -155,16 +155,29 @@ func lastFooter(path string) (Footer, bool) {
 	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 		return Footer{}, false
 	}
-	buf = bytes.TrimRight(buf, "\n")
-	i := bytes.LastIndexByte(buf, '\n')
-	if i < 0 && off > 0 {
+	// Votes come after the footer of the turn they judge: step over them.
+	for {
+		buf = bytes.TrimRight(buf, "\n")
+		i := bytes.LastIndexByte(buf, '\n')
+		if i < 0 && off > 0 {
+			return Footer{}, false
+		}
+		var ft Footer
+		if err := json.Unmarshal(buf[i+1:], &ft); err != nil {
+			return Footer{}, false
+		}
+		switch ft.Type {
+		case LineFooter:
+			return ft, true
+		case LineVote:
+			if i < 0 {
+				return Footer{}, false
+			}
+			buf = buf[:i]
+			continue
+		}
 		return Footer{}, false
 	}
-	var ft Footer
-	if err := json.Unmarshal(buf[i+1:], &ft); err != nil || ft.Type != LineFooter {
-		return Footer{}, false
-	}
-	return ft, true
 }
 
 // winner is the model with the shortest time to first token.
