@@ -59,6 +59,7 @@ Usage:
   fanout replay [--speed X] FILE|ID           replay a recorded run (--json: its results)
   fanout export [--format md|json] FILE|ID    a recorded run as Markdown or JSON
   fanout serve [--listen ADDR] [flags]        serve the cockpit over SSH
+  fanout leaderboard [--json] [--tag T]       rank the models by your blind votes
   fanout --version
 
 A MODEL is provider:model (openai:gpt-4o-mini, bedrock:us.anthropic.claude-
@@ -127,6 +128,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		err = exportCmd(e, args[1:])
 	case "serve":
 		err = serveCmd(ctx, e, args[1:])
+	case "leaderboard":
+		err = leaderboardCmd(e, args[1:])
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":
