@@ -27,6 +27,12 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		cmd = m.paneKey(msg)
 	case modeReplay:
 		cmd = m.replayKey(msg)
+	case modeVote:
+		cmd = m.voteKey(msg)
+	case modeBoard:
+		cmd = m.boardKey(msg)
+	case modeDiff:
+		cmd = m.diffKey(msg)
 	default:
 		cmd = m.editorKey(msg)
 	}
@@ -89,6 +95,11 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Focus):
 		m.cycleFocus(msg)
 		return nil
+	case key.Matches(msg, k.Blind):
+		m.toggleBlind()
+		return nil
+	case key.Matches(msg, k.Board):
+		return m.openBoard()
 	}
 	m.confirmNew = false
 	return m.typeInEditor(msg)
@@ -145,13 +156,15 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.askNewConversation()
 	case key.Matches(msg, k.Reasoning):
 		p.showReasoning = !p.showReasoning
+	case key.Matches(msg, k.Diff):
+		m.openDiff()
 	case key.Matches(msg, k.Copy):
 		text := p.result.Text()
 		if text == "" {
 			m.status = "nothing to copy yet"
 			return nil
 		}
-		m.status = "copied " + p.target.Label + "'s answer"
+		m.status = "copied " + m.paneName(m.focus) + "'s answer"
 		return tea.SetClipboard(text)
 	case key.Matches(msg, k.Scroll) && (s == "up" || s == "k"):
 		p.scroll++
@@ -278,6 +291,11 @@ func (m *Model) sendPrompt(prompt string) tea.Cmd {
 	for _, p := range m.panes {
 		p.nextTurn()
 	}
+	if m.hidden() && m.turns == 0 {
+		// A blind conversation's positions are drawn at its first prompt
+		// and kept for its follow-ups.
+		m.shuffle()
+	}
 	return m.begin(m.runContext(), m.nextRun(), prompt, m.opts.Open, m.secrets, m.recorder())
 }
 
@@ -285,6 +303,9 @@ func (m *Model) sendPrompt(prompt string) tea.Cmd {
 func (m *Model) endRun(recordErr error) tea.Cmd {
 	m.spend()
 	next, more := m.end()
+	if m.hidden() {
+		m.readLeaks()
+	}
 	var cmd tea.Cmd
 	if more {
 		if err := m.allow(next); err != nil { // a re-run spends the budget too
@@ -316,7 +337,11 @@ func (m *Model) newConversation() tea.Cmd {
 	m.spend()
 	m.confirmNew = false
 	cmd := m.reset(m.defaultParams())
+	m.blind = blindRound{mode: m.blindNext}
 	m.status = "new conversation"
+	if m.blind.mode != "" {
+		m.status = "new blind conversation: names hidden until you vote"
+	}
 	m.focusEditor()
 	return cmd
 }

@@ -55,6 +55,7 @@ type memoKey struct {
 	size   int              // bytes of the text rendered
 	text   string           // the text itself, when short
 	stream *markdown.Stream // the answer rendered, if any
+	hidden bool             // drawn for a blind round, its errors' words hidden
 }
 
 // get returns the lines kept for k, or computes them with f and keeps them.

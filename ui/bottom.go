@@ -43,6 +43,12 @@ func (m *Model) bottomBlock() *drawnBottom {
 		return m.keepBottom(lipgloss.JoinVertical(lipgloss.Left, append(parts, m.renderReplayBar())...))
 	}
 	editor := m.editor.View()
+	switch {
+	case m.voting():
+		editor = m.renderVoteBar()
+	case m.opts.VoteOn != nil:
+		editor = m.voteOnlyBar()
+	}
 	notes := m.fg(th.Muted).Render(truncate(m.budgetNote()+m.estimates(), m.width))
 	help := m.shortHelp()
 	k := bottomKey{summary: strings.Join(parts, ""), editor: editor, notes: notes, help: help,
@@ -129,6 +135,9 @@ func sameKeys(a, b key.Binding) bool { return slices.Equal(a.Keys(), b.Keys()) }
 // the prompt and width it was made for, as View draws many frames a key.
 func (m *Model) estimates() string {
 	prompt := strings.TrimSpace(m.editor.Value())
+	if m.voting() {
+		return " read the answers (tab moves between panes), then pick the best: the names show after your vote"
+	}
 	if prompt == "" {
 		if hint := m.legendHint(); hint != "" {
 			return hint
@@ -140,6 +149,11 @@ func (m *Model) estimates() string {
 			return " no models yet: ctrl+p picks some"
 		}
 		return " type a prompt; every model answers side by side"
+	}
+	if m.hidden() {
+		// Per-model estimates would tell the models apart by price.
+		return fmt.Sprintf(" ~%d tokens in · blind: costs show after the vote",
+			backends.EstimateInput(backends.Request{System: m.params.system, Messages: []backends.Message{{Role: backends.RoleUser, Content: prompt}}}))
 	}
 	key := estimateKey{prompt: prompt, width: m.width, panes: m.paneSignature(), budget: m.budgetNote()}
 	if m.estimate.key == key {
@@ -239,8 +253,8 @@ func (m *Model) estimateLine(prompt string) string {
 // full line does not fit, labels are shortened and the runners-up left
 // out, then the strip takes two lines.
 func (m *Model) summary() string {
-	if m.streaming() || len(m.panes) < 2 {
-		return ""
+	if m.streaming() || len(m.panes) < 2 || m.hidden() {
+		return "" // a blind round's summary comes with the vote
 	}
 	for _, p := range m.panes {
 		if !p.idle() && !p.result.Stats.Ended() {

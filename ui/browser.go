@@ -131,7 +131,15 @@ func (m *Model) sessionsListed(msg sessionsListedMsg) tea.Cmd {
 	b.list.StopSpinner()
 	b.errs = msg.errs
 	items := make([]list.Item, len(msg.list))
+	blindID := ""
+	if m.hidden() && m.rec != nil {
+		blindID = m.rec.ID() // the round on screen: its models stay unnamed
+	}
 	for i, s := range msg.list {
+		if blindID != "" && s.ID == blindID {
+			s.Models, s.Winner, s.WinnerTTFT = []string{"blind round: models hidden until you vote"}, "", nil
+			s.Total = session.Cost{Source: session.CostUnknown}
+		}
 		items[i] = sessionItem{s}
 	}
 	m.layoutBrowser()
@@ -160,6 +168,10 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Replay), key.Matches(msg, k.Rerun):
 		it, ok := b.list.SelectedItem().(sessionItem)
 		if !ok {
+			return nil
+		}
+		if m.hidden() && m.rec != nil && it.s.ID == m.rec.ID() {
+			m.status = "that is the blind round on screen: its replay would name the models; vote first"
 			return nil
 		}
 		rerun := key.Matches(msg, k.Rerun)

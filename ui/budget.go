@@ -68,6 +68,9 @@ func (m *Model) budgetNote() string {
 	if m.opts.Budget == nil {
 		return ""
 	}
+	if m.hidden() {
+		return " budget shown after the vote ·" // what a round spent would tell its models apart
+	}
 	if s := m.opts.Budget.Remaining(); s != "" {
 		return " " + s + " ·"
 	}

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -65,6 +66,19 @@ type Options struct {
 	// History keeps the composer's prompts across runs; nil keeps them
 	// for this run only.
 	History PromptHistory
+	// Blind starts the cockpit in blind mode (BlindNames or BlindFull):
+	// the models are shuffled into the panes at each conversation's first
+	// prompt and named A, B, … until a vote reveals them. ctrl+b toggles
+	// it for the next conversation.
+	Blind string
+	// Tags are recorded in each session's header, for a leaderboard per
+	// task; they are never sent to a model.
+	Tags []string
+	// Voter is who votes, as recorded with each vote.
+	Voter string
+	// VoteOn, when set, shows a saved session's turn blind to be voted on
+	// (fanout vote) instead of a live cockpit.
+	VoteOn *VoteRound
 }
 
 // NoticeMsg shows a one-line notice in the title bar, sent from outside
@@ -143,6 +157,14 @@ type Model struct {
 	frames boxFrames
 	// bottom is the bottom of the screen as last drawn (bottomBlock).
 	bottom drawnBottom
+	// blindNext is the blind mode of the next conversation (ctrl+b).
+	blindNext string
+	// rng shuffles blind rounds; nil draws a fresh seed (tests set one).
+	rng *rand.Rand
+	// board is the leaderboard (ctrl+l), diff the diff view (d), while
+	// open.
+	board *boardView
+	diff  *diffView
 }
 
 // New builds a cockpit. Its theme follows the terminal background once the
@@ -186,6 +208,11 @@ func New(opts Options) (*Model, error) {
 		m.historyPos = len(m.history)
 	}
 	m.applyTheme()
+	m.blindNext = opts.Blind
+	m.blind = blindRound{mode: opts.Blind}
+	if opts.VoteOn != nil {
+		m.startVoteRound(opts.VoteOn)
+	}
 	if opts.Replay != nil {
 		m.initCmd = m.startReplay(opts.Replay, false)
 	}
@@ -301,6 +328,17 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case recordErrMsg:
 		m.status = "session not saved: " + msg.err.Error()
+		return m, nil
+	case voteErrMsg:
+		m.status = "vote not saved: " + msg.err.Error()
+		return m, nil
+	case voteSavedMsg:
+		m.status = "vote saved: " + m.blind.verdict + " · names revealed"
+		return m, nil
+	case boardLoadedMsg:
+		if m.board != nil {
+			m.board.loaded(msg)
+		}
 		return m, nil
 	case list.FilterMatchesMsg:
 		if m.browser != nil {

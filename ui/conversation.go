@@ -28,6 +28,8 @@ type conversation struct {
 	turns  int
 	prompt string // the prompt of the current turn
 	params params
+	// blind is the conversation's blind round, when it is one.
+	blind blindRound
 
 	// rec records the conversation; nil until its first prompt, or when
 	// nothing is recorded.

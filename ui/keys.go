@@ -18,6 +18,9 @@ const (
 	modePicker
 	modeBrowser
 	modeHelp
+	modeVote
+	modeBoard
+	modeDiff
 	modeCount
 )
 
@@ -29,6 +32,9 @@ var modeNames = [modeCount]string{
 	modePicker:   "model picker",
 	modeBrowser:  "sessions",
 	modeHelp:     "help",
+	modeVote:     "vote",
+	modeBoard:    "leaderboard",
+	modeDiff:     "diff",
 }
 
 // mode is the mode the next key press is handled in.
@@ -36,6 +42,10 @@ func (m *Model) mode() mode {
 	switch {
 	case m.showHelp:
 		return modeHelp
+	case m.board != nil:
+		return modeBoard
+	case m.diff != nil:
+		return modeDiff
 	case m.browser != nil:
 		return modeBrowser
 	case m.picker != nil:
@@ -46,6 +56,8 @@ func (m *Model) mode() mode {
 		return modePane
 	case m.replay != nil:
 		return modeReplay
+	case m.voting() || m.opts.VoteOn != nil:
+		return modeVote
 	}
 	return modeComposer
 }
@@ -56,13 +68,28 @@ func bind(help, desc string, keys ...string) key.Binding {
 
 // composerKeys act while the composer has focus.
 type composerKeys struct {
-	Send, Newline, History, Models, Sessions, NewThread, Cancel, Focus, Help, Quit key.Binding
+	Send, Newline, History, Models, Sessions, NewThread, Cancel, Focus, Blind, Board, Help, Quit key.Binding
 }
 
 // paneKeys act while a pane has focus (zoomed or not), live or in a
 // replay; in a replay the transport keys act too.
 type paneKeys struct {
-	Focus, FocusN, Zoom, Scroll, Page, Ends, Reasoning, Copy, Models, Compose, Back, NewThread, Sessions, Help, Quit key.Binding
+	Focus, FocusN, Zoom, Scroll, Page, Ends, Reasoning, Copy, Diff, Models, Compose, Back, NewThread, Sessions, Help, Quit key.Binding
+}
+
+// voteKeys act while the vote bar stands in for the composer.
+type voteKeys struct {
+	Pick, Tie, AllBad, Skip, Focus, Board, Help, Quit key.Binding
+}
+
+// boardKeys act in the leaderboard.
+type boardKeys struct {
+	Close, Quit key.Binding
+}
+
+// diffKeys act in the diff view.
+type diffKeys struct {
+	Other, Scroll, Page, Close, Quit key.Binding
 }
 
 // replayKeys act while a replay shows and no pane has focus; Transport
@@ -97,6 +124,9 @@ type keyMaps struct {
 	picker   pickerKeys
 	browser  browserKeys
 	help     helpKeys
+	vote     voteKeys
+	board    boardKeys
+	diff     diffKeys
 }
 
 func defaultKeys() keyMaps {
@@ -105,6 +135,7 @@ func defaultKeys() keyMaps {
 	newThread := bind("ctrl+n", "new conversation", "ctrl+n")
 	focus := bind("tab/shift+tab", "next/previous pane", "tab", "shift+tab")
 	focusN := bind("1–8", "focus pane", "1", "2", "3", "4", "5", "6", "7", "8")
+	board := bind("ctrl+l", "leaderboard", "ctrl+l")
 	pane := paneKeys{
 		Focus:     focus,
 		FocusN:    focusN,
@@ -114,6 +145,7 @@ func defaultKeys() keyMaps {
 		Ends:      bind("home/end", "top/follow", "home", "end"),
 		Reasoning: bind("r", "show/hide thinking", "r"),
 		Copy:      bind("y", "copy answer", "y"),
+		Diff:      bind("d", "diff answers", "d"),
 		Models:    bind("m", "pick models", "m"),
 		Compose:   bind("enter/i", "write a prompt", "enter", "i"),
 		Back:      bind("esc", "cancel streams, else back", "esc"),
@@ -135,6 +167,8 @@ func defaultKeys() keyMaps {
 			NewThread: newThread,
 			Cancel:    bind("esc", "cancel streams", "esc"),
 			Focus:     focus,
+			Blind:     bind("ctrl+b", "blind on/off", "ctrl+b"),
+			Board:     board,
 			Help:      bind("?", "help", "?"),
 			Quit:      quit,
 		},
@@ -175,6 +209,27 @@ func defaultKeys() keyMaps {
 			Close:   bind("?/esc/q", "close help", "?", "esc", "q"),
 			Quit:    quit,
 		},
+		vote: voteKeys{
+			Pick:   bind("1–8", "best answer (1 = A)", "1", "2", "3", "4", "5", "6", "7", "8"),
+			Tie:    bind("t", "tie", "t"),
+			AllBad: bind("x", "all bad", "x"),
+			Skip:   bind("esc", "skip the vote", "esc"),
+			Focus:  focus,
+			Board:  board,
+			Help:   bind("?", "help", "?"),
+			Quit:   quit,
+		},
+		board: boardKeys{
+			Close: bind("esc/q/ctrl+l", "close", "esc", "q", "ctrl+l"),
+			Quit:  quit,
+		},
+		diff: diffKeys{
+			Other:  bind("1–8/tab", "compare with pane", "1", "2", "3", "4", "5", "6", "7", "8", "tab"),
+			Scroll: bind("↑/↓/k/j", "scroll", "up", "down", "k", "j"),
+			Page:   bind("pgup/pgdn", "page", "pgup", "pgdown"),
+			Close:  bind("esc/q/d", "close", "esc", "q", "d"),
+			Quit:   quit,
+		},
 	}
 }
 
@@ -183,13 +238,13 @@ func (k keyMaps) bindings(md mode) []key.Binding {
 	switch md {
 	case modeComposer:
 		c := k.composer
-		return []key.Binding{c.Send, c.Newline, c.History, c.Models, c.Sessions, c.NewThread, c.Cancel, c.Focus, c.Help, c.Quit}
+		return []key.Binding{c.Send, c.Newline, c.History, c.Models, c.Sessions, c.NewThread, c.Cancel, c.Focus, c.Blind, c.Board, c.Help, c.Quit}
 	case modePane, modeZoom:
 		p := k.pane
 		if md == modeZoom {
 			p = k.zoom
 		}
-		return []key.Binding{p.Focus, p.FocusN, p.Zoom, p.Scroll, p.Page, p.Ends, p.Reasoning, p.Copy, p.Models, p.Compose, p.Back, p.NewThread, p.Sessions, p.Help, p.Quit}
+		return []key.Binding{p.Focus, p.FocusN, p.Zoom, p.Scroll, p.Page, p.Ends, p.Reasoning, p.Copy, p.Diff, p.Models, p.Compose, p.Back, p.NewThread, p.Sessions, p.Help, p.Quit}
 	case modeReplay:
 		r := k.replay
 		return []key.Binding{r.Pause, r.Speed, r.Seek, r.Milestone, r.Rerun, r.Models, r.Close, r.Focus, r.FocusN, r.Sessions, r.Help, r.Quit}
@@ -202,6 +257,15 @@ func (k keyMaps) bindings(md mode) []key.Binding {
 	case modeHelp:
 		h := k.help
 		return []key.Binding{h.Section, h.Close, h.Quit}
+	case modeVote:
+		v := k.vote
+		return []key.Binding{v.Pick, v.Tie, v.AllBad, v.Skip, v.Focus, v.Board, v.Help, v.Quit}
+	case modeBoard:
+		b := k.board
+		return []key.Binding{b.Close, b.Quit}
+	case modeDiff:
+		d := k.diff
+		return []key.Binding{d.Other, d.Scroll, d.Page, d.Close, d.Quit}
 	}
 	return nil
 }
@@ -218,7 +282,7 @@ func (k keyMaps) short(md mode) []key.Binding {
 		if md == modeZoom {
 			p = k.zoom
 		}
-		return []key.Binding{p.Focus, p.Zoom, p.Scroll, p.Copy, p.Reasoning, p.Models, p.Back, p.Help}
+		return []key.Binding{p.Focus, p.Zoom, p.Scroll, p.Copy, p.Diff, p.Reasoning, p.Models, p.Back, p.Help}
 	case modeReplay:
 		r := k.replay
 		return []key.Binding{r.Pause, r.Speed, r.Seek, r.Milestone, r.Rerun, r.Close, r.Models, r.Focus, r.Help}

@@ -47,6 +47,10 @@ func fingerprint(m *Model) string {
 	if br := m.browser; br != nil {
 		fmt.Fprintf(&b, "|%d %v %d", br.list.Index(), br.list.SettingFilter(), br.list.Paginator.Page)
 	}
+	fmt.Fprintf(&b, "|%+v %q %v", m.blind, m.blindNext, m.board != nil)
+	if d := m.diff; d != nil {
+		fmt.Fprintf(&b, "|%d %d %d", d.a, d.b, d.scroll)
+	}
 	return b.String()
 }
 
@@ -69,6 +73,9 @@ func keyScene(t *testing.T, md mode, k string) *Model {
 	m.opts.Sessions = &session.Store{Dir: dir, App: "test"}
 	spark, _ := backends.DemoTarget("spark")
 	m.opts.Choices = []Choice{{Target: spark}}
+	if md == modeVote {
+		m.blind = blindRound{mode: BlindNames} // a blind round, ended: the vote bar shows
+	}
 	turn(m, 1, -1)
 	m.history = []string{"earlier prompt", "later prompt"}
 	m.historyPos = len(m.history)
@@ -101,6 +108,16 @@ func keyScene(t *testing.T, md mode, k string) *Model {
 		m.browser.list.Select(3)
 	case modeHelp:
 		m.openHelp()
+	case modeBoard:
+		for _, msg := range runCmd(m.openBoard()) {
+			m.Update(msg)
+		}
+	case modeDiff:
+		m.height = 12
+		m.focus = 0
+		m.openDiff()
+		m.render()
+		m.diff.scroll = 2
 	}
 	if got := m.mode(); got != md {
 		t.Fatalf("scene for %s is in mode %s", modeNames[md], modeNames[got])

@@ -221,17 +221,23 @@ func (p *pane) idle() bool {
 // prompt, the reasoning block, then the answer or the error. It is built
 // from the pieces' own line slices, not copied into one: a frame copies
 // only the rows it shows (see lineSegs).
-func (p *pane) body(width int, th themes.Theme) lineSegs {
+//
+// hidden hides what an error says (it names the provider, often the
+// model) while a blind round's names are: only that it failed shows.
+func (p *pane) body(width int, th themes.Theme, hidden bool) lineSegs {
 	var body lineSegs
 	muted := lipgloss.NewStyle().Foreground(th.Muted)
 	for k := range p.earlier {
 		t := &p.earlier[k]
-		body.addAll(t.lines.get(memoKey{width: width, theme: th.Name, size: t.answer.Len()}, func() []string {
+		body.addAll(t.lines.get(memoKey{width: width, theme: th.Name, size: t.answer.Len(), hidden: hidden}, func() []string {
 			lines := appendPrompt(nil, t.prompt, width, th)
 			lines = append(lines, t.answer.Lines(width, th)...)
-			if t.note != "" {
+			if note := t.note; note != "" {
+				if hidden && strings.HasPrefix(note, "✗") {
+					note = "✗ this model failed (what it said is shown after the vote)"
+				}
 				pad := strings.Repeat(" ", answerMargin(th))
-				lines = append(lines, muted.Render(truncate(pad+t.note, width)))
+				lines = append(lines, muted.Render(truncate(pad+note, width)))
 			}
 			return append(lines, muted.Render(strings.Repeat("┄", max(1, width))), "")
 		}))
@@ -262,7 +268,11 @@ func (p *pane) body(width int, th themes.Theme) lineSegs {
 		errStyle := lipgloss.NewStyle().Foreground(th.Error)
 		body.add("")
 		pad := strings.Repeat(" ", answerMargin(th))
-		for _, l := range strings.Split(wrap("✗ "+termsafe.Text(s.Err.Message), width-2*len(pad)), "\n") {
+		msg := termsafe.Text(s.Err.Message)
+		if hidden {
+			msg = blindError(s.Err)
+		}
+		for _, l := range strings.Split(wrap("✗ "+msg, width-2*len(pad)), "\n") {
 			body.add(errStyle.Render(pad + l))
 		}
 	}

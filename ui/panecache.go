@@ -38,6 +38,9 @@ type boxKey struct {
 	provider      string
 	model         string
 	tier, latency string // asked for, shown in the header
+	hidden        bool   // a blind round's names hidden
+	figures       bool   // its figures hidden too
+	leaked        bool   // the header flags the answer as naming its maker
 }
 
 func (m *Model) boxKey(i, w, h int, f footerFormat) boxKey {
@@ -48,6 +51,7 @@ func (m *Model) boxKey(i, w, h int, f footerFormat) boxKey {
 		scroll: p.scroll, showReasoning: p.showReasoning, asked: p.asked,
 		label: p.target.Label, provider: p.target.Provider, model: p.target.Model,
 		tier: p.target.ServiceTier, latency: p.target.Latency,
+		hidden: m.hidden(), figures: m.figuresHidden(), leaked: m.leaked(i),
 	}
 	switch p.result.Stats.Status {
 	case "":

@@ -266,6 +266,11 @@ func (m *Model) openPickerIfIdle() {
 		m.status = "esc cancels the run first; then the models can change"
 		return
 	}
+	if m.hidden() && m.turns > 0 {
+		// Its rows are the panes, in order, by name.
+		m.status = "the picker would name the blind panes: vote first, or ctrl+n to start over"
+		return
+	}
 	m.openPicker()
 }
 

@@ -37,6 +37,10 @@ func (m *Model) recorder() *session.Recorder {
 	if m.rec == nil {
 		h := session.NewHeader(backends.Request{System: m.params.system, Temperature: m.params.temperature, MaxTokens: m.params.maxTokens})
 		h.RerunOf = m.rerunOf
+		h.Tags = slices.Clone(m.opts.Tags)
+		if m.hidden() {
+			h.Blind = m.blind.mode
+		}
 		for _, p := range m.panes {
 			tr := session.NewTargetRecord(p.target, p.price)
 			tr.History = slices.Clone(p.history) // set when the models changed mid-conversation

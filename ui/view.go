@@ -52,6 +52,12 @@ func (m *Model) render() string {
 	if m.showHelp {
 		return m.renderHelp()
 	}
+	if m.board != nil {
+		return m.renderBoard()
+	}
+	if m.diff != nil {
+		return m.renderDiff()
+	}
 	if m.picker != nil {
 		return m.renderPicker(m.width, m.height)
 	}
@@ -105,6 +111,12 @@ func (m *Model) renderTitle() string {
 	}
 	if m.turns > 1 {
 		info += fmt.Sprintf(" · turn %d", m.turns)
+	}
+	switch {
+	case m.hidden() && m.blind.mode == BlindFull:
+		info += " · blind: names and figures hidden until you vote"
+	case m.hidden():
+		info += " · blind: names hidden until you vote"
 	}
 	if m.streaming() {
 		info += " · " + m.spin.View() + " streaming"
@@ -232,7 +244,7 @@ func (m *Model) renderTabs(first, count, w int) string {
 	var parts []string
 	for i, p := range m.panes {
 		icon := statusIcon(p.result.Stats.Status, m.spin.View())
-		label := p.target.Label
+		label := m.paneName(i)
 		label = ansi.Truncate(label, 12, "…") // cells, not runes: wide characters count twice
 		tab := fmt.Sprintf(" %d %s %s ", i+1, label, icon)
 		style := lipgloss.NewStyle().Foreground(th.Subtle)
@@ -360,11 +372,17 @@ func (m *Model) paneHeader(i, innerW int) string {
 		status = "✗ error"
 	}
 	num := fmt.Sprintf("%d ", i+1)
-	label := lipgloss.NewStyle().Bold(true).Foreground(th.Text).Render(p.target.Label)
+	label := lipgloss.NewStyle().Bold(true).Foreground(th.Text).Render(m.paneName(i))
 	prov := m.fg(th.Muted).Render(" · " + p.target.Provider)
+	if m.hidden() {
+		prov = ""
+		if m.leaked(i) {
+			prov = m.fg(th.Error).Render(" · ⚠ this answer names its maker")
+		}
+	}
 	right := m.fg(m.statusColor(st.Status)).Render(status)
 	left := m.fg(th.Subtle).Render(num) + label + prov
-	if serving := session.FormatServing(p.target, st); serving != "" {
+	if serving := session.FormatServing(p.target, st); serving != "" && !m.hidden() {
 		// How it was served comes after the name, and only when it fits
 		// whole: a cut label would say less than no tier at all.
 		more := m.fg(th.Muted).Render(" · " + serving)
@@ -436,13 +454,17 @@ func (m *Model) paneBody(p *pane, w, h int) []string {
 		if p.price != nil {
 			price = priceLine(p.price)
 		}
-		for _, text := range []string{p.target.Provider + ":" + p.target.Model, price} {
+		about := []string{p.target.Provider + ":" + p.target.Model, price}
+		if m.hidden() {
+			about = []string{"blind: which model answers here is hidden until you vote"}
+		}
+		for _, text := range about {
 			for _, l := range strings.Split(wrap(text, w-2*len(pad)), "\n") {
 				body.add(m.fg(m.theme.Subtle).Render(pad + l))
 			}
 		}
 	} else {
-		body = p.body(w, m.theme)
+		body = p.body(w, m.theme, m.hidden())
 	}
 	n := body.len()
 	if p.scroll > 0 && p.drawn.width == w && n > p.drawn.lines {
@@ -605,7 +627,17 @@ func (m *Model) renderFooter(p *pane, w int, f footerFormat) string {
 	if p.idle() {
 		return ""
 	}
-	left, right := figuresOf(p).line(f)
+	x := figuresOf(p)
+	if m.hidden() {
+		x.cost, x.source, x.sim = "cost hidden", "", ""
+	}
+	left, right := x.line(f)
+	if m.figuresHidden() {
+		left, right = "figures hidden until you vote", ""
+		if p.result.Stats.Ended() {
+			right = "ended"
+		}
+	}
 	rw := ansi.StringWidth(right)
 	if right != "" && ansi.StringWidth(left)+1+rw > w {
 		left = truncate(left, max(0, w-rw-1))

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -116,33 +115,13 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 // printLeaderboard writes the table, with each interval drawn on one scale
 // so that overlaps show.
 func printLeaderboard(w io.Writer, board []arena.Rating) {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, r := range board {
-		lo, hi = math.Min(lo, r.CILow), math.Max(hi, r.CIHigh)
-	}
+	lo, hi := arena.Scale(board)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	safe := termsafe.NewWriter(tw)
 	fmt.Fprintln(safe, "#\tMODEL\tRATING\t95% INTERVAL\t\tW\tL\tT\tVOTES")
 	for i, r := range board {
 		fmt.Fprintf(safe, "%d\t%s\t%.0f\t%.0f–%.0f\t%s\t%d\t%d\t%d\t%d\n", i+1, r.Name, r.Rating, r.CILow, r.CIHigh,
-			IntervalBar(r, lo, hi, 24), r.Wins, r.Losses, r.Ties, r.Votes)
+			arena.IntervalBar(r, lo, hi, 24), r.Wins, r.Losses, r.Ties, r.Votes)
 	}
 	tw.Flush()
-}
-
-// IntervalBar draws r's interval on a scale from lo to hi, width cells wide:
-// the interval as a bar, the rating as a mark on it.
-func IntervalBar(r arena.Rating, lo, hi float64, width int) string {
-	cells := []rune(strings.Repeat("·", width))
-	at := func(x float64) int {
-		if hi <= lo {
-			return width / 2
-		}
-		return min(width-1, max(0, int(math.Round((x-lo)/(hi-lo)*float64(width-1)))))
-	}
-	for i := at(r.CILow); i <= at(r.CIHigh); i++ {
-		cells[i] = '━'
-	}
-	cells[at(r.Rating)] = '●'
-	return string(cells)
 }

@@ -93,6 +93,7 @@ func TestLeaderboardFromSessions(t *testing.T) {
 	if code != exitOK || !strings.Contains(text, "demo:sage") || !strings.Contains(text, "●") || !strings.Contains(text, "1 left out because an answer named its maker") {
 		t.Errorf("text table:\n%s", text)
 	}
+	t.Logf("table:\n%s", text)
 	if _, future, _ := runCLI(t, testEnv(t, nil), "", "leaderboard", "--since", "2999-01-01", "--sessions-dir", dir); !strings.Contains(future, "No votes yet") {
 		t.Errorf("--since in the future: %s", future)
 	}

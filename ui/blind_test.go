@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/fanout-dev/fanout/arena"
+	"github.com/fanout-dev/fanout/backends"
+	"github.com/fanout-dev/fanout/session"
+)
+
+// names are the words that would tell a pane's model: its label, provider,
+// model id, and its price as the idle pane shows it.
+func names(m *Model) []string {
+	var out []string
+	for _, p := range m.panes {
+		out = append(out, p.target.Label, p.target.Provider+":", p.target.Model, "simulated)")
+		if p.price != nil {
+			out = append(out, priceLine(p.price))
+		}
+	}
+	return out
+}
+
+func wantNoName(t *testing.T, m *Model, when string) {
+	t.Helper()
+	s := screen(m)
+	for _, n := range names(m) {
+		if strings.Contains(s, n) {
+			t.Errorf("%s: %q is on screen:\n%s", when, n, s)
+		}
+	}
+}
+
+// blindModel is a cockpit of three demo models in blind mode, its shuffle
+// seeded, recording into dir.
+func blindModel(t *testing.T, mode string, w, h int, dir string) *Model {
+	t.Helper()
+	m := newTestModel(t, 3, w, h, "")
+	m.opts.Blind, m.blindNext, m.blind = mode, mode, blindRound{mode: mode}
+	m.opts.Voter = "tester"
+	m.rng = rand.New(rand.NewPCG(1, 2))
+	if dir != "" {
+		m.opts.Sessions = &session.Store{Dir: dir, App: "test"}
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// sendBlind sends a prompt as the composer does, and plays a finished turn
+// of scripted events into the panes.
+func sendBlind(t *testing.T, m *Model, prompt string, fail int) {
+	t.Helper()
+	m.editor.SetValue(prompt)
+	m.Update(keyPress("enter"))
+	if !m.running {
+		t.Fatalf("not running after enter: %q", m.status)
+	}
+	evs := scriptEvents(len(m.panes), 1, fail)
+	m.Update(eventsMsg{run: m.run, events: evs})
+	m.Update(runEndedMsg{run: m.run})
+}
+
+// A blind round shows no name anywhere (headers, tabs, footers' costs, the
+// estimate line, the summary, error messages) until the vote, which
+// reveals them in place: the panes do not move.
+func TestBlindRoundHidesNamesUntilTheVote(t *testing.T) {
+	m := blindModel(t, BlindNames, 150, 40, "")
+	wantNoName(t, m, "before the first prompt")
+	m.editor.SetValue("Explain backpressure")
+	wantNoName(t, m, "with a prompt typed (the estimate line)")
+	before := m.targets()
+	sendBlind(t, m, "Explain backpressure", 1)
+	if !m.voting() {
+		t.Fatalf("no vote bar after the round ended: mode %s", modeNames[m.mode()])
+	}
+	wantNoName(t, m, "at the vote")
+	out := screen(m)
+	assertFits(t, out, 150, 40)
+	golden.RequireEqual(t, out)
+	for _, want := range []string{"vote: 1–3 best (A–C)", "1 A", "2 B", "3 C", "this model failed (rate limited)", "cost hidden", "145t/s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("screen at the vote lacks %q:\n%s", want, out)
+		}
+	}
+
+	positions := m.targets()
+	m.Update(keyPress("3"))
+	if m.hidden() || m.voting() {
+		t.Fatal("still hidden after the vote")
+	}
+	after := screen(m)
+	for i, p := range m.panes {
+		if p.target != positions[i] {
+			t.Errorf("pane %d moved at the reveal", i+1)
+		}
+		if !strings.Contains(after, p.target.Label) {
+			t.Errorf("%s not revealed:\n%s", p.target.Label, after)
+		}
+	}
+	if !strings.Contains(m.status, "voted C best") {
+		t.Errorf("status %q", m.status)
+	}
+	if !strings.Contains(after, "★") {
+		t.Errorf("no summary strip after the vote:\n%s", after)
+	}
+	_ = before
+}
+
+// --blind=full hides the figures too.
+func TestBlindFullHidesFigures(t *testing.T) {
+	m := blindModel(t, BlindFull, 150, 40, "")
+	sendBlind(t, m, "Explain backpressure", -1)
+	out := screen(m)
+	if strings.Contains(out, "ttft") || strings.Contains(out, "tok/s") || !strings.Contains(out, "figures hidden until you vote") {
+		t.Errorf("figures shown in a full blind round:\n%s", out)
+	}
+	wantNoName(t, m, "full blind")
+	m.Update(keyPress("t"))
+	if out := screen(m); !strings.Contains(out, "t/s") {
+		t.Errorf("figures not back after the vote:\n%s", out)
+	}
+}
+
+// esc skips the vote: the names stay hidden, and the next turn is voted on.
+func TestSkippingTheVoteKeepsTheNamesHidden(t *testing.T) {
+	m := blindModel(t, BlindNames, 150, 40, "")
+	sendBlind(t, m, "first", -1)
+	m.Update(keyPress("esc"))
+	if m.voting() || !m.hidden() {
+		t.Fatalf("after esc: voting %v hidden %v", m.voting(), m.hidden())
+	}
+	wantNoName(t, m, "after skipping")
+	positions := m.targets()
+	sendBlind(t, m, "a follow-up", -1)
+	for i, p := range m.panes {
+		if p.target != positions[i] {
+			t.Errorf("pane %d moved between turns of one conversation", i+1)
+		}
+	}
+	if !m.voting() {
+		t.Error("no vote bar for the follow-up")
+	}
+}
+
+// The leak detector flags an answer that names its maker before the vote,
+// and says which pane, never which maker.
+func TestLeakedAnswerIsFlagged(t *testing.T) {
+	m := blindModel(t, BlindNames, 150, 40, "")
+	m.editor.SetValue("who are you?")
+	m.Update(keyPress("enter"))
+	for i := range m.panes {
+		text := "A queue absorbs bursts."
+		if i == 1 {
+			text = "I'm Claude, an AI assistant made by Anthropic."
+		}
+		m.Update(eventsMsg{run: m.run, events: []session.Event{
+			{Pane: i, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, text)},
+			{Pane: i, T: 2 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)},
+		}})
+	}
+	m.Update(runEndedMsg{run: m.run})
+	out := screen(m)
+	if !strings.Contains(out, "⚠ this answer names its maker") || !strings.Contains(out, "⚠ B: this answer names its maker") {
+		t.Errorf("no leak flag:\n%s", out)
+	}
+	if strings.Count(out, "⚠ this answer names its maker") != 1 {
+		t.Errorf("more than one pane flagged:\n%s", out)
+	}
+	for _, maker := range []string{"Anthropic's", "(Claude)"} {
+		if strings.Contains(out, maker) {
+			t.Errorf("the flag names the maker %q", maker)
+		}
+	}
+	if !m.leaked(1) || m.leaked(0) {
+		t.Errorf("leaks %v", m.blind.leaks)
+	}
+	_ = arena.PositionLabel
+}
+
+// ctrl+b turns blind mode on for a conversation not started, and for the
+// next one once started.
+func TestCtrlBTogglesBlind(t *testing.T) {
+	m := newTestModel(t, 2, 120, 30, "")
+	m.Update(pressKey("ctrl+b"))
+	if !m.hidden() {
+		t.Fatal("ctrl+b before the first prompt did not hide the names")
+	}
+	wantNoName(t, m, "after ctrl+b")
+	m.Update(pressKey("ctrl+b"))
+	if m.hidden() {
+		t.Fatal("a second ctrl+b did not show them again")
+	}
+}
+
+// The vote flow through a real program on the demo models: a blind round
+// streams, the vote bar takes the composer's place, a key votes, the
+// names show, and the session file holds the vote after the turn.
+func TestFlowBlindVote(t *testing.T) {
+	dir := t.TempDir()
+	tm, _ := flowModelWith(t, []string{"demo:swift", "demo:spark", "demo:sage"}, 30, 140, 36, func(o *Options) {
+		o.Sessions = &session.Store{Dir: dir, App: "test"}
+		o.Blind, o.Voter, o.Tags = BlindNames, "ana", []string{"coding"}
+	})
+	tm.Type("Explain backpressure")
+	press(tm, "enter")
+	waitFor(t, tm, "vote: 1–3 best", 15*time.Second)
+	press(tm, "2")
+	waitFor(t, tm, "names revealed", 5*time.Second)
+	m := finalModel(t, tm)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := waitForFile(t, dir, 1, 5*time.Second)
+	f, err := session.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Header.Blind != BlindNames || len(f.Header.Tags) != 1 || f.Header.Tags[0] != "coding" {
+		t.Errorf("header blind %q tags %v", f.Header.Blind, f.Header.Tags)
+	}
+	if len(f.Votes) != 1 {
+		t.Fatalf("%d votes in the file", len(f.Votes))
+	}
+	v := f.Votes[0]
+	if v.Verdict != session.VerdictBest || v.Best != 1 || v.Voter != "ana" || v.Turn != 1 || len(v.Order) != 3 {
+		t.Errorf("vote %+v", v)
+	}
+	// Position B is the pane that was second on screen, which is the
+	// header's second target: the file says who sat where.
+	if got, want := f.Header.Targets[v.Order[v.Best]].Model, m.panes[1].target.Model; got != want {
+		t.Errorf("the vote names %s, the screen's B was %s", got, want)
+	}
+	board := arena.Leaderboard([]arena.Vote{{Models: []string{"x", "y"}, Verdict: arena.VerdictBest}}, arena.BootstrapOptions{})
+	_ = board
+}
