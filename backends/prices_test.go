@@ -3,7 +3,6 @@ package backends
 import (
 	"math"
 	"testing"
-
 )
 
 func priceTarget(t *testing.T, s string) Target {

@@ -502,7 +502,7 @@ output = 1.5
 		t.Errorf("source = %q", got.Source)
 	}
 	// What the user sees: cache writes of a config-priced model cost nothing.
-	if cost := got.Cost(backends.Usage{Input: 1_000_000, CacheWrite: 1_000_000}); cost != 0 {
+	if cost, _ := got.Cost(backends.Usage{Input: 1_000_000, CacheWrite: 1_000_000}.Tokens(), ""); cost != 0 {
 		t.Errorf("a million cache-write tokens at cache_write = 0 cost %v", cost)
 	}
 
