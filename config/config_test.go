@@ -291,13 +291,17 @@ func TestErrorTable(t *testing.T) {
 		// Unknown keys, in each kind of table, with the known ones listed.
 		{"unknown top-level key", "stall = \"5s\"\n", 1, "unknown setting stall (known: default, system, theme, timeout, stall_timeout, sessions_dir", ""},
 		{"unknown table", "[model.x]\nprovider = \"openai\"\n", 1, "unknown table [model.x] (known: [models.NAME], [prices.NAME])", ""},
-		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, reasoning_effort, thinking_budget, service_tier, latency)", ""},
+		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, reasoning_effort, thinking_budget, service_tier, latency, price_as)", ""},
 		{"unknown key in an inline model", "[models]\nx = { provider = \"openai\", model = \"m\",\n  temp = 1 }\n", 3, "models.x.temp: unknown setting", ""},
 		{"unknown price key", "[prices.\"openai:gpt-4o-mini\"]\ninput = 1\ncache_read = 1\n", 3, "cache_read: unknown setting (known: input, output, cached_input, cache_write", ""},
 		{"price of no model", "[prices.mini]\ninput = 1\noutput = 2\n", 2, `no model named "mini" in [models]`, ""},
 		{"price the catalog cannot complete", "[prices.\"openai:my-finetune\"]\ninput = 1\n", 2, "give both input and output", ""},
 		{"empty price table", "[prices.\"openai:gpt-4o-mini\"]\n", 1, "no prices", ""},
 		{"empty model table", "[models.x]\n", 1, "models.x: no provider", ""},
+		{"price_as not a string", model + "price_as = 3\n", 4, "models.x.price_as: want \"PROVIDER:MODEL\" in quotes, not a whole number", ""},
+		{"price_as without provider", model + "price_as = \"gpt-4o\"\n", 4, `models.x.price_as: model "gpt-4o": want provider:model`, ""},
+		{"price_as of an unknown provider", model + "price_as = \"nope:gpt-4o\"\n", 4, `unknown provider "nope"`, ""},
+		{"price_as no catalog prices", model + "price_as = \"bedrock:openai.no-such-model\"\n", 4, "models.x.price_as: no catalog has a price for bedrock:openai.no-such-model; 'fanout prices bedrock:openai.no-such-model' shows what is known", ""},
 		// Wrong types.
 		{"temperature a string", model + "temperature = \"hot\"\n", 4, "models.x.temperature: want a number from 0 to 2, not a string", ""},
 		{"max_tokens a float", model + "max_tokens = 1.5\n", 4, "models.x.max_tokens: want a whole number from 1 to 10000000, not a number", ""},
@@ -584,5 +588,25 @@ func TestControlCharactersRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// price_as prices a model as another: a vLLM server running gpt-oss pays
+// Bedrock's list price for it, and says so.
+func TestPriceAs(t *testing.T) {
+	c, err := Parse("c.toml", []byte("[models.oss]\nprovider = \"vllm\"\nmodel = \"gpt-oss\"\nprice_as = \"bedrock:openai.gpt-oss-120b-1:0\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oss, err := c.Resolve("oss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oss.PriceAs != "bedrock:openai.gpt-oss-120b-1:0" {
+		t.Fatalf("price_as = %q", oss.PriceAs)
+	}
+	p, ok := backends.NewPriceBook(c.Prices).Lookup(oss)
+	if !ok || p.Input != 0.15 || p.Output != 0.6 || p.Provenance() != "catalog litellm 2026-08-06 (as bedrock:openai.gpt-oss-120b-1:0)" {
+		t.Errorf("oss priced %+v %v (%s)", p, ok, p.Provenance())
 	}
 }
