@@ -26,11 +26,16 @@ const maxDownload = 64 << 20
 var updatedName = regexp.MustCompile(`^litellm-(\d{4}-\d{2}-\d{2})\.json$`)
 
 // CacheDir is where updated catalogs are kept: $XDG_CACHE_HOME/fanout/prices,
-// else ~/.cache/fanout/prices.
+// else ~/.cache/fanout/prices; "" when neither variable is set (never a
+// folder relative to wherever fanout happens to run).
 func CacheDir(getenv func(string) string) string {
 	base := getenv("XDG_CACHE_HOME")
 	if base == "" {
-		base = filepath.Join(getenv("HOME"), ".cache")
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		base = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(base, "fanout", "prices")
 }
@@ -38,6 +43,9 @@ func CacheDir(getenv func(string) string) string {
 // LoadUpdated reads the newest catalog in dir that `fanout prices update`
 // wrote; nil and no error when there is none.
 func LoadUpdated(dir string) (*Catalog, error) {
+	if dir == "" {
+		return nil, nil
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -70,6 +78,9 @@ func LoadUpdated(dir string) (*Catalog, error) {
 // one, and keeps its trimmed copy in dir, dated today, in place of the
 // previous update. On any error nothing in dir has changed.
 func Update(ctx context.Context, client *http.Client, url, dir string, now time.Time) (*Catalog, error) {
+	if dir == "" {
+		return nil, errors.New("no folder to keep prices in: set XDG_CACHE_HOME or HOME")
+	}
 	client = cmp.Or(client, http.DefaultClient)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -57,6 +57,9 @@ type TargetRecord struct {
 	BaseURL  string          `json:"base_url,omitempty"`
 	KeyEnv   string          `json:"api_key_env,omitempty"` // the variable's name, never its value
 	Price    *backends.Price `json:"price,omitempty"`
+	// PriceAs is the target's price_as, so that a re-run is priced as
+	// the run was.
+	PriceAs string `json:"price_as,omitempty"`
 	// History is what the model had been asked and had answered before the
 	// session's first prompt, when the models of a conversation were
 	// changed in its middle and this one stayed: its answers depend on it,
@@ -68,12 +71,12 @@ type TargetRecord struct {
 // user info and query, where servers sometimes take a key.
 func NewTargetRecord(t backends.Target, price *backends.Price) TargetRecord {
 	return TargetRecord{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model,
-		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price}
+		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price, PriceAs: t.PriceAs}
 }
 
 // Target is the record as a target to run again.
 func (r TargetRecord) Target() backends.Target {
-	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv}
+	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv, PriceAs: r.PriceAs}
 }
 
 func cleanURL(raw string) string {
