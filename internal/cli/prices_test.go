@@ -214,3 +214,23 @@ func TestRunBedrockPricedFromCatalog(t *testing.T) {
 		t.Errorf("replay cost %+v from %v, run's %+v from %v", rr.Cost, rr.PriceSource, r.Cost, *r.PriceSource)
 	}
 }
+
+// With no MODEL, every usable model: here, with nothing configured, the
+// demo models, whose prices are made up and said to be.
+func TestPricesEveryUsableModel(t *testing.T) {
+	code, out, errOut := runCLI(t, testEnv(t, nil), "", "prices", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := decodePrices(t, out)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.Name] = true
+		if r.Provider == "demo" && (r.Price == nil || r.Source == nil || *r.Source != "simulated" || r.Stale) {
+			t.Errorf("%s: %+v", r.Name, r)
+		}
+	}
+	if !seen["demo:swift"] || !seen["demo:sage"] {
+		t.Errorf("rows %v lack the demo models", seen)
+	}
+}
