@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -77,38 +79,50 @@ func LoadUpdated(dir string) (*Catalog, error) {
 // Update downloads a LiteLLM catalog from url, refuses it unless it is
 // one, and keeps its trimmed copy in dir, dated today, in place of the
 // previous update. On any error nothing in dir has changed.
-func Update(ctx context.Context, client *http.Client, url, dir string, now time.Time) (*Catalog, error) {
+//
+// The URL is shown in messages without credentials, query or fragment,
+// where a token may hide.
+func Update(ctx context.Context, client *http.Client, rawURL, dir string, now time.Time) (*Catalog, error) {
 	if dir == "" {
 		return nil, errors.New("no folder to keep prices in: set XDG_CACHE_HOME or HOME")
 	}
+	shown := Redact(rawURL)
+	if !strings.HasPrefix(rawURL, "https://") && !strings.HasPrefix(rawURL, "http://") {
+		return nil, fmt.Errorf("download prices %s: want an http:// or https:// URL", shown)
+	}
 	client = cmp.Or(client, http.DefaultClient)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("download prices %s: %w", url, err)
+		return nil, fmt.Errorf("download prices %s: not a URL", shown)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("download prices: %w", err)
+		// The error names the URL with its query, where a token may be.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("download prices %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("download prices %s: the server answered %s", url, resp.Status)
+		return nil, fmt.Errorf("download prices %s: the server answered %s", shown, resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
 	if err != nil {
-		return nil, fmt.Errorf("download prices %s: the download broke off: %w", url, err)
+		return nil, fmt.Errorf("download prices %s: the download broke off: %w", shown, err)
 	}
 	if len(data) > maxDownload {
-		return nil, fmt.Errorf("download prices %s: more than %d MB, far more than LiteLLM's catalog", url, maxDownload>>20)
+		return nil, fmt.Errorf("download prices %s: more than %d MB, far more than LiteLLM's catalog", shown, maxDownload>>20)
 	}
 	trimmed, _, err := Trim(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not LiteLLM's price catalog: %w", url, err)
+		return nil, fmt.Errorf("%s is not LiteLLM's price catalog: %w", shown, err)
 	}
 	date := now.UTC().Format(time.DateOnly)
 	c, err := NewCatalog(trimmed, SourceUpdated, date)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, fmt.Errorf("%s: %w", shown, err)
 	}
 	if err := replace(dir, "litellm-"+date+".json", trimmed); err != nil {
 		return nil, err
@@ -145,4 +159,15 @@ func replace(dir, name string, data []byte) error {
 		os.Remove(filepath.Join(dir, e.Name())) // a stale copy left is harmless: the newest wins
 	}
 	return nil
+}
+
+// Redact is a URL as it may be shown: without user info, query or
+// fragment, where credentials and tokens go.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
+	return u.String()
 }

@@ -127,3 +127,23 @@ func TestStale(t *testing.T) {
 		t.Error("91 days old not flagged")
 	}
 }
+
+// A token in the URL is never repeated in a message.
+func TestUpdateNeverShowsTheURLsSecrets(t *testing.T) {
+	srv := catalogServer(t)
+	dir := t.TempDir()
+	u := strings.Replace(srv.URL, "http://", "http://user:hunter2@", 1) + "/missing.json?token=s3cr3t#frag"
+	_, err := Update(context.Background(), srv.Client(), u, dir, time.Now())
+	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("error %v", err)
+	}
+	// Nothing listens on port 1: the dial error must not name the token either.
+	_, err = Update(context.Background(), nil, "http://127.0.0.1:1/p.json?token=s3cr3t", dir, time.Now())
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("dial error %v", err)
+	}
+	_, err = Update(context.Background(), nil, "file:///etc/passwd", dir, time.Now())
+	if err == nil || !strings.Contains(err.Error(), "want an http:// or https:// URL") {
+		t.Errorf("file URL: %v", err)
+	}
+}

@@ -299,6 +299,6 @@ func pricesUpdateCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("prices update: %w; the prices in use are unchanged (%s)", err, inUse)
 	}
 	fmt.Fprintf(e.stdout, "Prices of %d models from %s, dated %s, saved in %s.\nThey now win over the embedded snapshot of %s; it still prices the models they do not list.\n",
-		c.Models(), termsafe.Text(url), c.AsOf, termsafe.Text(dir), prices.SnapshotDate)
+		c.Models(), termsafe.Text(prices.Redact(url)), c.AsOf, termsafe.Text(dir), prices.SnapshotDate)
 	return nil
 }
