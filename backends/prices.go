@@ -86,9 +86,6 @@ func (b *PriceBook) WithUpdate(c *prices.Catalog) *PriceBook {
 	return &out
 }
 
-// LiteLLM is the LiteLLM catalogs the book reads.
-func (b *PriceBook) LiteLLM() prices.LiteLLM { return b.orEmpty().litellm }
-
 func (b *PriceBook) orEmpty() *PriceBook {
 	if b == nil {
 		return NewPriceBook(nil)

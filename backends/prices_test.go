@@ -137,3 +137,34 @@ func TestPriceCost(t *testing.T) {
 		}
 	}
 }
+
+// An override of the main figures drops the catalog's tiers and
+// long-context rates, which were computed from other figures; an override
+// of a cache figure alone keeps them.
+func TestOverrideAndCatalogTiers(t *testing.T) {
+	gpt := priceTarget(t, "openai:gpt-5.4")
+	book := NewPriceBook(map[string]Price{
+		"openai:gpt-5.4":      {Input: 2, Given: PriceInput},
+		"openai:gpt-5.4-mini": {CacheWrite: 0, Given: PriceCacheWrite},
+	})
+	p, _ := book.Lookup(gpt)
+	if p.Input != 2 || p.Output != 15 || p.Tiers != nil || p.LongContext != nil || p.Provenance() != "config" {
+		t.Errorf("input override: %+v", p)
+	}
+	mini, _ := book.Lookup(priceTarget(t, "openai:gpt-5.4-mini"))
+	if mini.CacheWrite != 0 || mini.Input != 0.75 || mini.Tiers["priority"].Input != 1.5 {
+		t.Errorf("cache-write override: %+v", mini)
+	}
+}
+
+// Quote keeps the catalog not used where it disagrees by more than 1 %.
+func TestQuoteDisagreement(t *testing.T) {
+	q := NewPriceBook(nil).Quote(priceTarget(t, "bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0"))
+	if q.Used == nil || q.Used.Input != 3.3 || len(q.Others) != 1 || q.Others[0].Source != "catwalk" || q.Others[0].Input != 3 {
+		t.Errorf("quote: %+v", q)
+	}
+	q = NewPriceBook(nil).Quote(priceTarget(t, "bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0"))
+	if q.Used == nil || len(q.Others) != 0 {
+		t.Errorf("catalogs that agree reported as disagreeing: %+v", q)
+	}
+}

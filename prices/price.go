@@ -4,10 +4,7 @@
 // nothing of fanout's; backends maps its targets onto these catalogs.
 package prices
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Rates are prices in US dollars per million tokens.
 type Rates struct {
@@ -206,6 +203,3 @@ func abs(x float64) float64 {
 	}
 	return x
 }
-
-// String is the standard input and output prices, for messages.
-func (r Rates) String() string { return fmt.Sprintf("$%g in / $%g out per 1M", r.Input, r.Output) }
