@@ -2,6 +2,7 @@ package prices
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -124,4 +125,34 @@ func TestDatedSiblings(t *testing.T) {
 			t.Errorf("DatedSiblings(%q) = %q, want %q", tc.model, got, tc.want)
 		}
 	}
+}
+
+// Whatever a download holds, Trim refuses it or returns a catalog that
+// reads back as itself, and never panics.
+func FuzzTrim(f *testing.F) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range minModels {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"gpt-%d": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-6, "output_cost_per_token_priority": 4e-6, "output_cost_per_token": 2e-6, "input_cost_per_token_above_200k_tokens": 2e-6}`, i)
+	}
+	b.WriteString("}")
+	f.Add([]byte(b.String()))
+	f.Add([]byte(`{"x": {"litellm_provider": "openai", "input_cost_per_token": "1"}}`))
+	f.Add([]byte(`<html>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, n, err := Trim(data)
+		if err != nil {
+			return
+		}
+		again, m, err := Trim(out)
+		if err != nil || m != n || !bytes.Equal(again, out) {
+			t.Fatalf("trimmed catalog does not read back as itself: %v (%d vs %d models)", err, m, n)
+		}
+		if _, err := NewCatalog(out, SourceUpdated, "2026-12-03"); err != nil {
+			t.Fatalf("trimmed catalog refused: %v", err)
+		}
+	})
 }
