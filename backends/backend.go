@@ -64,6 +64,10 @@ type Target struct {
 	ThinkingBudget  int    `json:"thinking_budget,omitempty"`  // tokens the model may think with
 	ServiceTier     string `json:"service_tier,omitempty"`     // "priority", "default" or "flex"
 	Latency         string `json:"latency,omitempty"`          // "standard" or "optimized"
+	// PriceAs is "provider:model": the model whose price this one pays
+	// (an Azure deployment, a local server running a catalog model, a
+	// fine-tune), from price_as in the config. Empty: its own.
+	PriceAs string `json:"price_as,omitempty"`
 }
 
 // DefaultStallTimeout is how long a stream may send no bytes at all before it

@@ -2,67 +2,64 @@ package backends
 
 import (
 	"strings"
-	"sync"
 
-	"charm.land/catwalk/pkg/catwalk"
-	"charm.land/catwalk/pkg/embedded"
+	"github.com/fanout-dev/fanout/prices"
 )
 
-// Price is what a model costs, in US dollars per million tokens.
-type Price struct {
-	Input       float64 `json:"input"`
-	Output      float64 `json:"output"`
-	CachedInput float64 `json:"cached_input"` // cache read
-	CacheWrite  float64 `json:"cache_write"`
-	// Source says where the price came from: "catwalk", "config", "local"
-	// (a server on the user's machine, free) or "simulated" (demo models).
-	Source string `json:"source"`
-	// Given says which figures an override passed to NewPriceBook states;
-	// the others come from the catalog. It lets a figure written as 0 (a free
-	// cache write) differ from one not written. Zero means an override of
-	// the old kind: a whole price. Lookup never returns it set.
-	Given PriceFields `json:"-"`
-}
+// Price is what a model costs, in US dollars per million tokens, with its
+// tiers, long-context rates and provenance (see package prices).
+type Price = prices.Price
 
 // PriceFields is a set of the figures of a Price.
-type PriceFields uint8
+type PriceFields = prices.Fields
 
 // The figures of a Price, for PriceFields.
 const (
-	PriceInput PriceFields = 1 << iota
-	PriceOutput
-	PriceCachedInput
-	PriceCacheWrite
+	PriceInput       = prices.FieldInput
+	PriceOutput      = prices.FieldOutput
+	PriceCachedInput = prices.FieldCachedInput
+	PriceCacheWrite  = prices.FieldCacheWrite
 )
 
 // Price sources.
 const (
-	PriceSourceCatwalk   = "catwalk"
-	PriceSourceConfig    = "config"
-	PriceSourceLocal     = "local"
-	PriceSourceSimulated = "simulated"
+	PriceSourceLiteLLM   = prices.SourceLiteLLM
+	PriceSourceUpdated   = prices.SourceUpdated
+	PriceSourceCatwalk   = prices.SourceCatwalk
+	PriceSourceConfig    = prices.SourceConfig
+	PriceSourceLocal     = prices.SourceLocal
+	PriceSourceSimulated = prices.SourceSimulated
 )
 
-// Cost prices u. See Usage for how cached tokens are counted.
-func (p Price) Cost(u Usage) float64 {
-	uncached := max(0, u.Input-u.CachedInput-u.CacheWrite)
-	return (float64(uncached)*p.Input + float64(u.CachedInput)*p.CachedInput +
-		float64(u.CacheWrite)*p.CacheWrite + float64(u.Output)*p.Output) / 1e6
+// PriceBook finds the price of a target. The order, first found wins:
+//
+//  1. a config override ([prices.NAME], by config name or provider:model);
+//  2. (the provider's billed cost, which session.Stats.Cost prefers to any
+//     catalog price);
+//  3. the demo models' made-up prices and local servers (free);
+//  4. LiteLLM's entry for the exact id (an updated catalog first, then the
+//     embedded snapshot) — it has Bedrock's regional premiums, the tiers
+//     and the long-context rates;
+//  5. catwalk's entry for the exact id;
+//  6. a sibling: the model an Azure deployment is named after, another
+//     cross-region profile of a Bedrock model, the dated or undated id;
+//
+// else unknown. A target with PriceAs is priced as that model, steps 3–6.
+type PriceBook struct {
+	overrides map[string]Price
+	litellm   prices.LiteLLM
 }
 
-// PriceBook finds the price of a target: config overrides first, then the
-// demo and local models, then the embedded catwalk catalog.
-type PriceBook struct{ overrides map[string]Price }
-
-// NewPriceBook builds a price book; overrides are keyed by "provider:model"
-// or by a config model name. An override without a Source is marked
-// "config". An override with Given set states exactly those figures, zero
-// included; each other figure is the catalog's for the model looked up, and
-// a cache figure the catalog does not know either is charged at the input
-// price. An override without Given is a whole price in which a zero cache
-// price means "not given" and is charged at the input price.
+// NewPriceBook builds a price book on the embedded catalogs; overrides are
+// keyed by "provider:model" or by a config model name. An override without
+// a Source is marked "config". An override with Given set states exactly
+// those figures, zero included; each other figure is the catalog's for the
+// model looked up, and a cache figure the catalog does not know either is
+// charged at the input price. An override without Given is a whole price in
+// which a zero cache price means "not given" and is charged at the input
+// price.
 func NewPriceBook(overrides map[string]Price) *PriceBook {
-	b := &PriceBook{overrides: make(map[string]Price, len(overrides))}
+	b := &PriceBook{overrides: make(map[string]Price, len(overrides)), litellm: prices.LiteLLM{Snapshot: prices.Snapshot()}}
 	for k, p := range overrides {
 		if p.Source == "" {
 			p.Source = PriceSourceConfig
@@ -80,17 +77,41 @@ func NewPriceBook(overrides map[string]Price) *PriceBook {
 	return b
 }
 
+// WithUpdate is the book with an updated LiteLLM catalog (from `fanout
+// prices update`) whose entries win over the snapshot's; nil changes
+// nothing.
+func (b *PriceBook) WithUpdate(c *prices.Catalog) *PriceBook {
+	out := *b.orEmpty()
+	out.litellm.Updated = c
+	return &out
+}
+
+func (b *PriceBook) orEmpty() *PriceBook {
+	if b == nil {
+		return NewPriceBook(nil)
+	}
+	return b
+}
+
 // merge fills the figures p does not state from the catalog price of t.
-func (p Price) merge(t Target) Price {
+func (b *PriceBook) merge(p Price, t Target) Price {
 	if p.Given == 0 {
 		return p
 	}
-	base, ok := catalogLookup(t)
+	base, ok := b.catalog(pricedAs(t)).Price()
 	if !ok {
 		// Nothing to fall back on: a cache token costs what an input one does.
 		base = Price{}
 	}
 	out := Price{Source: p.Source}
+	if ok {
+		// The figures not written keep their tiers and long-context
+		// rates only when none of the written ones would contradict them.
+		if p.Given&(PriceInput|PriceOutput) == 0 {
+			out.Tiers, out.LongContext = base.Tiers, base.LongContext
+		}
+		out.Reasoning = base.Reasoning
+	}
 	pick := func(f PriceFields, mine, theirs float64) float64 {
 		if p.Given&f != 0 {
 			return mine
@@ -111,161 +132,213 @@ func (p Price) merge(t Target) Price {
 // price is never reported as zero: the caller shows it as unknown. A nil
 // PriceBook has no overrides.
 func (b *PriceBook) Lookup(t Target) (Price, bool) {
-	if b != nil {
-		if p, ok := b.overrides[t.Name]; ok && t.Name != "" {
-			return p.merge(t), true
-		}
-		if p, ok := b.overrides[t.Provider+":"+t.Model]; ok {
-			return p.merge(t), true
-		}
-	}
-	return catalogLookup(t)
+	return b.Quote(t).Price()
 }
 
-// catalogLookup is Lookup without overrides: the demo and local models, then
-// the embedded catwalk catalog.
-func catalogLookup(t Target) (Price, bool) {
+// Quote is a target's price with the catalogs' other opinions of it.
+type Quote struct {
+	// Used is the price Lookup returns; nil when unknown.
+	Used *Price
+	// Others are the other catalogs' prices for the same id, when they
+	// differ from Used by more than 1 %.
+	Others []Price
+}
+
+// Price is the quote's price, false when unknown.
+func (q Quote) Price() (Price, bool) {
+	if q.Used == nil {
+		return Price{}, false
+	}
+	return *q.Used, true
+}
+
+// Quote prices t as Lookup does and keeps the catalogs it did not use
+// where they disagree.
+func (b *PriceBook) Quote(t Target) Quote {
+	b = b.orEmpty()
+	for _, key := range []string{t.Name, t.Provider + ":" + t.Model} {
+		if p, ok := b.overrides[key]; ok && key != "" && key != ":" {
+			p = b.merge(p, t)
+			return Quote{Used: &p}
+		}
+	}
+	if t.PriceAs != "" {
+		if p, ok := b.overrides[t.PriceAs]; ok {
+			p = b.merge(p, pricedAs(t))
+			return Quote{Used: &p}
+		}
+	}
+	q := b.catalog(pricedAs(t))
+	if q.Used != nil && t.PriceAs != "" && q.Used.Via == "" {
+		used := *q.Used
+		used.Via = t.PriceAs
+		q.Used = &used
+	}
+	return q
+}
+
+// pricedAs is the target whose price t pays: its price_as, else itself.
+func pricedAs(t Target) Target {
+	if t.PriceAs == "" {
+		return t
+	}
+	provider, model, _ := strings.Cut(t.PriceAs, ":")
+	return Target{Provider: provider, Model: model}
+}
+
+// litellmNamespace is the LiteLLM provider each of fanout's providers is
+// priced under.
+var litellmNamespace = map[string]string{
+	"openai": "openai", "azure": "azure", "anthropic": "anthropic",
+	ProviderBedrock: "bedrock", "bedrock-openai": "bedrock",
+	"gemini": "gemini", "groq": "groq", "mistral": "mistral", "deepseek": "deepseek",
+	"xai": "xai", "cerebras": "cerebras", "openrouter": "openrouter", "together": "together_ai",
+}
+
+// catalog prices t from the catalogs alone: steps 3–6 of PriceBook.
+func (b *PriceBook) catalog(t Target) Quote {
 	switch t.Provider {
 	case ProviderDemo:
-		m, ok := demoModels[t.Model]
-		return m.price, ok
-	case ProviderBedrock:
-		id, region := bedrockCatalogID(t.Model)
-		// Cross-region profiles are priced by their geography; the EU one
-		// costs more. Anything but eu. is priced as the US catalog.
+		if m, ok := demoModels[t.Model]; ok {
+			p := m.price
+			return Quote{Used: &p}
+		}
+		return Quote{}
+	}
+	if preset, ok := presets[t.Provider]; ok && preset.Local {
+		// A model on the user's machine is free: a known price, not an
+		// unknown one.
+		return Quote{Used: &Price{Source: PriceSourceLocal}}
+	}
+	ns := litellmNamespace[t.Provider]
+	model := t.Model
+	if ns == "bedrock" && strings.HasPrefix(model, "arn:") {
+		if i := strings.LastIndexByte(model, '/'); i >= 0 {
+			model = model[i+1:]
+		}
+	}
+	var found []Price
+	if p, ok := b.litellm.Lookup(ns, model); ok {
+		found = append(found, p)
+	}
+	if p, ok := catwalkExact(t.Provider, model); ok {
+		found = append(found, p)
+	}
+	if len(found) > 0 {
+		q := Quote{Used: &found[0]}
+		for _, p := range found[1:] {
+			if prices.Differs(found[0], p) {
+				q.Others = append(q.Others, p)
+			}
+		}
+		return q
+	}
+	if p, ok := b.sibling(t.Provider, ns, model); ok {
+		return Quote{Used: &p}
+	}
+	return Quote{}
+}
+
+// catwalkExact is catwalk's price for the exact id. Catwalk has one
+// Bedrock price list per geography: the EU's (which costs more) for eu.
+// profiles, the US one for the rest.
+func catwalkExact(provider, model string) (Price, bool) {
+	if provider == ProviderBedrock || provider == "bedrock-openai" {
+		id, geo := prices.BedrockBaseID(model)
 		order := []string{"bedrock", "bedrock-europe"}
-		if region == "eu" {
+		if geo == "eu" {
 			order[0], order[1] = order[1], order[0]
 		}
-		for _, provider := range order {
-			if p, ok := priceCatalog().lookup(provider, id); ok {
+		for _, c := range order {
+			if p, ok := prices.Catwalk(c, id); ok {
 				return p, true
 			}
 		}
 		return Price{}, false
 	}
-	preset, ok := presets[t.Provider]
-	if !ok {
+	c := ""
+	if preset, ok := presets[provider]; ok {
+		c = preset.Catalog
+	} else if provider == "anthropic" {
+		c = "anthropic"
+	}
+	if c == "" {
 		return Price{}, false
 	}
-	if preset.Local {
-		// A model on the user's machine is free: a known price, not an
-		// unknown one.
-		return Price{Source: PriceSourceLocal}, true
-	}
-	if preset.Catalog == "" {
-		return Price{}, false
-	}
-	return priceCatalog().lookup(preset.Catalog, t.Model)
+	return prices.Catwalk(c, model)
 }
 
-// bedrockGeoPrefixes are the geography prefixes of Bedrock cross-region
-// inference profile ids ("us.anthropic.claude-…").
-var bedrockGeoPrefixes = map[string]bool{
-	"us": true, "eu": true, "apac": true, "global": true, "jp": true,
-	"au": true, "ca": true, "us-gov": true, "sa": true, "in": true,
+// sibling prices a model the catalogs do not list under its own id by one
+// they do, named in Via: an Azure deployment by the OpenAI model it is
+// named after; a Bedrock profile by the same model in-region or in another
+// geography (each at its own regional price, as the catalog gives it); a
+// dated id by the undated one and the other way round, when every dated
+// sibling costs the same.
+func (b *PriceBook) sibling(provider, ns, model string) (Price, bool) {
+	via := func(p Price, ok bool, name string) (Price, bool) {
+		if ok {
+			p.Via = name
+		}
+		return p, ok
+	}
+	switch ns {
+	case "azure":
+		// Azure's own entries were tried first; an OpenAI model of the
+		// same name is the same model, sold at the same list price.
+		if p, ok := b.litellm.Lookup("openai", model); ok {
+			return via(p, true, "openai:"+model)
+		}
+		if p, ok := prices.Catwalk("openai", model); ok {
+			return via(p, true, "openai:"+model)
+		}
+	case "bedrock":
+		base, geo := prices.BedrockBaseID(model)
+		candidates := []string{base}
+		if geo == "" {
+			candidates = nil
+		}
+		for _, g := range []string{"global", "us", "eu", "apac", "jp"} {
+			if g != geo {
+				candidates = append(candidates, g+"."+base)
+			}
+		}
+		for _, id := range candidates {
+			if p, ok := b.litellm.Lookup(ns, id); ok {
+				return via(p, true, id)
+			}
+		}
+	}
+	if ns == "" {
+		return Price{}, false
+	}
+	// A dated or undated twin, the same figures whichever is picked.
+	var found []Price
+	var name string
+	for _, id := range prices.DatedSiblings(model, b.litellm.IDs(ns)) {
+		p, _ := b.litellm.Lookup(ns, id)
+		if len(found) > 0 && prices.Differs(found[0], p) {
+			return Price{}, false // two dated versions at two prices: which one is served is unknown
+		}
+		if len(found) == 0 {
+			name = id
+		}
+		found = append(found, p)
+	}
+	if len(found) == 0 {
+		return Price{}, false
+	}
+	return via(found[0], true, name)
 }
 
 // bedrockCatalogID strips the cross-region prefix of a Bedrock model id and
-// returns it apart ("" when there was none). An inference-profile ARN is
-// reduced to the id after its last slash first.
-func bedrockCatalogID(id string) (model, region string) {
-	if strings.HasPrefix(id, "arn:") {
-		if i := strings.LastIndexByte(id, '/'); i >= 0 {
-			id = id[i+1:]
-		}
-	}
-	if prefix, rest, ok := strings.Cut(id, "."); ok && bedrockGeoPrefixes[strings.ToLower(prefix)] {
-		return rest, strings.ToLower(prefix)
-	}
-	return id, ""
-}
-
-// priceIndex is the catwalk catalog arranged for lookup: provider id → model
-// id → price, once as written and once lower-cased. Bedrock ids are stored
-// without their region prefix.
-type priceIndex struct {
-	exact map[string]map[string]Price
-	fold  map[string]map[string]Price
-	// small is each provider's suggested small model, offered as the
-	// default when the provider is detected.
-	small map[string]string
-}
-
-// priceCatalog builds the index once: embedded.GetAll parses every provider's JSON
-// on each call, which is too slow to repeat per lookup.
-var priceCatalog = sync.OnceValue(func() *priceIndex {
-	ix := &priceIndex{exact: map[string]map[string]Price{}, fold: map[string]map[string]Price{}, small: map[string]string{}}
-	for _, p := range embedded.GetAll() {
-		id := string(p.ID)
-		ix.small[id] = p.DefaultSmallModelID
-		exact, fold := map[string]Price{}, map[string]Price{}
-		for _, m := range p.Models {
-			key := m.ID
-			if p.Type == catwalk.TypeBedrock {
-				key, _ = bedrockCatalogID(key)
-			}
-			price := catalogPrice(m)
-			if _, dup := exact[key]; !dup {
-				exact[key] = price
-			}
-			if _, dup := fold[strings.ToLower(key)]; !dup {
-				fold[strings.ToLower(key)] = price
-			}
-		}
-		ix.exact[id], ix.fold[id] = exact, fold
-	}
-	return ix
-})
-
-func (ix *priceIndex) lookup(provider, model string) (Price, bool) {
-	if p, ok := ix.exact[provider][model]; ok {
-		return p, true
-	}
-	p, ok := ix.fold[provider][strings.ToLower(model)]
-	return p, ok
-}
-
-// catalogPrice reads a catwalk model's price.
-//
-// Catwalk's own naming is CostPer1MInCached = cache write and
-// CostPer1MOutCached = cache read, but its data does not always follow it:
-// many entries (OpenAI gpt-5.4-mini, DeepSeek, several Gemini and MiniMax
-// models) hold the read price in the "in" field, some the write price in the
-// "out" field, some repeat the output price there, and a zero means "not
-// listed". So each figure is placed by what it can be rather than by the
-// field it sits in:
-//
-//   - a cache read is always cheaper than ordinary input (that is the point
-//     of a cache): the read price is the cache figure below the input price,
-//     the documented field first;
-//   - a cache write is never cheaper than input, and no provider charges more
-//     than twice the input price for one (Anthropic: 1.25× for five minutes,
-//     2× for an hour): the write price is the cache figure in that range.
-//
-// When no figure fits, the token is charged at the input price. For writes
-// that is exactly what providers without a write surcharge (OpenAI, DeepSeek,
-// Gemini) bill; for reads it may overstate the cost, which is the
-// conservative error: a shown cost may be high, never silently low.
-func catalogPrice(m catwalk.Model) Price {
-	in := m.CostPer1MIn
-	p := Price{Input: in, Output: m.CostPer1MOut, CachedInput: in, CacheWrite: in, Source: PriceSourceCatwalk}
-	write, read := m.CostPer1MInCached, m.CostPer1MOutCached
-	switch {
-	case read > 0 && read < in:
-		p.CachedInput = read
-	case write > 0 && write < in:
-		p.CachedInput = write
-	}
-	switch {
-	case write >= in && write <= 2*in:
-		p.CacheWrite = write
-	case read >= in && read <= 2*in:
-		p.CacheWrite = read
-	}
-	return p
-}
+// returns it apart ("" when there was none).
+func bedrockCatalogID(id string) (model, region string) { return prices.BedrockBaseID(id) }
 
 // catalogSmallModel is the catalog's suggested small model of a provider, ""
 // when it has none.
-func catalogSmallModel(provider string) string { return priceCatalog().small[provider] }
+func catalogSmallModel(provider string) string { return prices.CatwalkSmallModel(provider) }
+
+// Tokens are the counts of u that a price is charged on.
+func (u Usage) Tokens() prices.Tokens {
+	return prices.Tokens{Input: u.Input, Output: u.Output, CachedInput: u.CachedInput, CacheWrite: u.CacheWrite, Reasoning: u.Reasoning}
+}

@@ -344,13 +344,39 @@ func (c *Config) setModel(model, key string, v value, line int, lines map[string
 		if err := t.SetSetting(key, strconv.FormatInt(n, 10)); err != nil {
 			return fmt.Errorf("models.%s.%w", joinPath([]string{model}), err)
 		}
+	case "price_as":
+		s, ok := v.v.(string)
+		if !ok {
+			return fmt.Errorf("%s: want \"PROVIDER:MODEL\" in quotes, not %s", where, typeName(v))
+		}
+		if err := checkPriceAs(where, s); err != nil {
+			return err
+		}
+		t.PriceAs = s
 	default:
 		if slices.Contains(keyWords, key) {
 			return fmt.Errorf("%s: %s", where, keysNeverKept)
 		}
-		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, %s)", where, strings.Join(backends.SettingNames, ", "))
+		return fmt.Errorf("%s: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, %s, price_as)", where, strings.Join(backends.SettingNames, ", "))
 	}
 	c.Models[model] = t
+	return nil
+}
+
+// checkPriceAs refuses a price_as that is not a provider:model (split at
+// the first colon, as -m is) or that no catalog prices: the model would
+// show no cost while the user believes it priced.
+func checkPriceAs(where, spec string) error {
+	if err := noControl(spec); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	as, err := backends.ParseSpec(spec)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if _, known := backends.NewPriceBook(nil).Lookup(backends.Target{Provider: as.Provider, Model: as.Model}); !known {
+		return fmt.Errorf("%s: no catalog has a price for %s; 'fanout prices %s' shows what is known, or write a [prices.NAME] table instead", where, spec, spec)
+	}
 	return nil
 }
 

@@ -291,7 +291,7 @@ func TestErrorTable(t *testing.T) {
 		// Unknown keys, in each kind of table, with the known ones listed.
 		{"unknown top-level key", "stall = \"5s\"\n", 1, "unknown setting stall (known: default, system, theme, timeout, stall_timeout, sessions_dir", ""},
 		{"unknown table", "[model.x]\nprovider = \"openai\"\n", 1, "unknown table [model.x] (known: [models.NAME], [prices.NAME])", ""},
-		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, reasoning_effort, thinking_budget, service_tier, latency)", ""},
+		{"unknown model key", model + "temp = 1\n", 4, "models.x.temp: unknown setting (known: provider, model, label, base_url, api_key_env, temperature, max_tokens, reasoning_effort, thinking_budget, service_tier, latency, price_as)", ""},
 		{"unknown key in an inline model", "[models]\nx = { provider = \"openai\", model = \"m\",\n  temp = 1 }\n", 3, "models.x.temp: unknown setting", ""},
 		{"unknown price key", "[prices.\"openai:gpt-4o-mini\"]\ninput = 1\ncache_read = 1\n", 3, "cache_read: unknown setting (known: input, output, cached_input, cache_write", ""},
 		{"price of no model", "[prices.mini]\ninput = 1\noutput = 2\n", 2, `no model named "mini" in [models]`, ""},
@@ -309,6 +309,10 @@ func TestErrorTable(t *testing.T) {
 		{"latency on an OpenAI model, before the provider", "[models.x]\nlatency = \"optimized\"\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\n", 2, "models.x.latency: openai:gpt-4o-mini has no such setting (latency-optimized inference is Bedrock's)", ""},
 		{"reasoning effort on Claude on Bedrock", "[models.x]\nprovider = \"bedrock\"\nmodel = \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\"\n\nreasoning_effort = \"high\"\n", 5, "Claude takes thinking_budget", ""},
 		{"thinking budget past max_tokens", "[models.x]\nprovider = \"bedrock\"\nmodel = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"\nmax_tokens = 2000\nthinking_budget = 4000\n", 5, "must be below max_tokens 2000", ""},
+		{"price_as not a string", model + "price_as = 3\n", 4, "models.x.price_as: want \"PROVIDER:MODEL\" in quotes, not a whole number", ""},
+		{"price_as without provider", model + "price_as = \"gpt-4o\"\n", 4, `models.x.price_as: model "gpt-4o": want provider:model`, ""},
+		{"price_as of an unknown provider", model + "price_as = \"nope:gpt-4o\"\n", 4, `unknown provider "nope"`, ""},
+		{"price_as no catalog prices", model + "price_as = \"bedrock:openai.no-such-model\"\n", 4, "models.x.price_as: no catalog has a price for bedrock:openai.no-such-model; 'fanout prices bedrock:openai.no-such-model' shows what is known", ""},
 		// Wrong types.
 		{"temperature a string", model + "temperature = \"hot\"\n", 4, "models.x.temperature: want a number from 0 to 2, not a string", ""},
 		{"max_tokens a float", model + "max_tokens = 1.5\n", 4, "models.x.max_tokens: want a whole number from 1 to 10000000, not a number", ""},
@@ -513,7 +517,7 @@ output = 1.5
 		t.Errorf("source = %q", got.Source)
 	}
 	// What the user sees: cache writes of a config-priced model cost nothing.
-	if cost := got.Cost(backends.Usage{Input: 1_000_000, CacheWrite: 1_000_000}); cost != 0 {
+	if cost, _ := got.Cost(backends.Usage{Input: 1_000_000, CacheWrite: 1_000_000}.Tokens(), ""); cost != 0 {
 		t.Errorf("a million cache-write tokens at cache_write = 0 cost %v", cost)
 	}
 
@@ -628,5 +632,25 @@ latency = "optimized"
 	spec, err := c.Resolve("openai:o4-mini+high+priority")
 	if err != nil || spec.ReasoningEffort != "high" || spec.ServiceTier != "priority" || spec.Model != "o4-mini" {
 		t.Errorf("openai:o4-mini+high+priority = %+v, %v", spec, err)
+	}
+}
+
+// price_as prices a model as another: a vLLM server running gpt-oss pays
+// Bedrock's list price for it, and says so.
+func TestPriceAs(t *testing.T) {
+	c, err := Parse("c.toml", []byte("[models.oss]\nprovider = \"vllm\"\nmodel = \"gpt-oss\"\nprice_as = \"bedrock:openai.gpt-oss-120b-1:0\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oss, err := c.Resolve("oss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oss.PriceAs != "bedrock:openai.gpt-oss-120b-1:0" {
+		t.Fatalf("price_as = %q", oss.PriceAs)
+	}
+	p, ok := backends.NewPriceBook(c.Prices).Lookup(oss)
+	if !ok || p.Input != 0.15 || p.Output != 0.6 || p.Provenance() != "catalog litellm 2026-08-06 (as bedrock:openai.gpt-oss-120b-1:0)" {
+		t.Errorf("oss priced %+v %v (%s)", p, ok, p.Provenance())
 	}
 }

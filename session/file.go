@@ -70,6 +70,9 @@ type TargetRecord struct {
 	ThinkingBudget  int    `json:"thinking_budget,omitempty"`
 	ServiceTier     string `json:"service_tier,omitempty"`
 	Latency         string `json:"latency,omitempty"`
+	// PriceAs is the target's price_as, so that a re-run is priced as
+	// the run was.
+	PriceAs string `json:"price_as,omitempty"`
 	// History is what the model had been asked and had answered before the
 	// session's first prompt, when the models of a conversation were
 	// changed in its middle and this one stayed: its answers depend on it,
@@ -81,13 +84,13 @@ type TargetRecord struct {
 // user info and query, where servers sometimes take a key.
 func NewTargetRecord(t backends.Target, price *backends.Price) TargetRecord {
 	return TargetRecord{Name: t.Name, Label: t.Label, Provider: t.Provider, Model: t.Model,
-		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price,
+		BaseURL: cleanURL(t.BaseURL), KeyEnv: t.KeyEnv, Price: price, PriceAs: t.PriceAs,
 		ReasoningEffort: t.ReasoningEffort, ThinkingBudget: t.ThinkingBudget, ServiceTier: t.ServiceTier, Latency: t.Latency}
 }
 
 // Target is the record as a target to run again.
 func (r TargetRecord) Target() backends.Target {
-	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv,
+	return backends.Target{Name: r.Name, Label: r.Label, Provider: r.Provider, Model: r.Model, BaseURL: r.BaseURL, KeyEnv: r.KeyEnv, PriceAs: r.PriceAs,
 		ReasoningEffort: r.ReasoningEffort, ThinkingBudget: r.ThinkingBudget, ServiceTier: r.ServiceTier, Latency: r.Latency}
 }
 

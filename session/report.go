@@ -28,6 +28,11 @@ type ReportResult struct {
 	TokensPerS *float64     `json:"tokens_per_s"`
 	Usage      ReportUsage  `json:"usage"`
 	Cost       Cost         `json:"cost"`
+	// PriceSource says where the price the cost was computed with came
+	// from and when ("catalog litellm 2026-08-06", "catwalk v0.52.1",
+	// "config", "updated 2026-12-03"); null when no price was used (a
+	// billed, unbilled or unknown cost).
+	PriceSource *string `json:"price_source"`
 	// ProviderLatencyMs is the provider's own latency figure, when given.
 	ProviderLatencyMs *float64 `json:"provider_latency_ms,omitempty"`
 	// ServiceTier and LatencyMode are what the provider reports served the
@@ -76,6 +81,9 @@ func (r *Result) report() ReportResult {
 		Usage: ReportUsage{Input: u.Input, Output: u.Output, CachedInput: u.CachedInput,
 			CacheWrite: u.CacheWrite, Reasoning: u.Reasoning, Exact: s.Exact()},
 		Cost: r.Cost(),
+	}
+	if (out.Cost.Source == CostComputed || out.Cost.Source == CostEstimated) && r.Price != nil {
+		out.PriceSource = ptr(r.Price.Provenance())
 	}
 	if s.StopReason != "" {
 		stop := string(s.StopReason)

@@ -163,10 +163,14 @@ type Cost struct {
 	Simulated bool `json:"simulated,omitempty"`
 }
 
-// Cost prices the pane's tokens. price is nil when the model's price is
-// unknown.
+// Cost prices the pane's tokens at the service tier the provider reports
+// it served and, past a long-context threshold, at the long-context price.
+// price is nil when the model's price is unknown. A price from the config
+// wins over the provider's billed figure (the user said what they pay);
+// any catalog price loses to it.
 func (s *Stats) Cost(price *backends.Price) Cost {
-	if s.Exact() && s.Usage.CostUSD != nil {
+	configured := price != nil && price.Source == backends.PriceSourceConfig
+	if s.Exact() && s.Usage.CostUSD != nil && !configured {
 		v := *s.Usage.CostUSD
 		return Cost{USD: &v, Source: CostBilled}
 	}
@@ -182,7 +186,12 @@ func (s *Stats) Cost(price *backends.Price) Cost {
 	if price == nil {
 		return Cost{Source: CostUnknown}
 	}
-	v := price.Cost(s.Tokens())
+	v, ok := price.Cost(s.Tokens().Tokens(), s.ServiceTier)
+	if !ok {
+		// Served at a tier the catalog has no price for: the standard
+		// price would be a guess.
+		return Cost{Source: CostUnknown}
+	}
 	src := CostEstimated
 	if s.Exact() {
 		src = CostComputed

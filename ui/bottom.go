@@ -192,8 +192,11 @@ func (m *Model) estimateLine(prompt string) string {
 	for i, p := range m.panes {
 		e := est{in: promptTokens + p.historyTokens}
 		if p.price != nil {
-			c := p.price.Cost(backends.Usage{Input: e.in})
-			e.cost = &c
+			// Priced at the tier the model is asked for: the one it is
+			// likeliest to be served at.
+			if c, ok := p.price.Cost(backends.Usage{Input: e.in}.Tokens(), p.target.ServiceTier); ok {
+				e.cost = &c
+			}
 		}
 		ests[i] = e
 		if lo < 0 || e.in < lo {

@@ -678,7 +678,9 @@ func priceLine(p *backends.Price) string {
 	case backends.PriceSourceSimulated:
 		return fmt.Sprintf("$%g in / $%g out per 1M (simulated)", p.Input, p.Output)
 	}
-	return fmt.Sprintf("$%g in / $%g out per 1M tokens", p.Input, p.Output)
+	// Where the price comes from and how old it is: a catalog's figure
+	// may be months out of date.
+	return fmt.Sprintf("$%g in / $%g out per 1M tokens · %s", p.Input, p.Output, p.Provenance())
 }
 
 // truncate cuts s, which may be styled, to w cells, ending with "…" when

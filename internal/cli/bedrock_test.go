@@ -30,8 +30,8 @@ func TestRunBedrockWireFixture(t *testing.T) {
 		testserver.BedrockRawFile(t, "../../backends/testdata/streams/bedrock-converse-nova-micro-wire.eventstream", 256, 2*time.Millisecond)...)
 	srv := testserver.NewBedrock(t, script...)
 	const model = "us.amazon.nova-micro-v1:0"
-	// Nova Micro is not in the embedded catalog: price it in the config,
-	// at its list price per million tokens.
+	// Priced in the config, at Nova Micro's list price per million tokens
+	// (TestRunBedrockPricedFromCatalog prices it from the catalog).
 	cfg := t.TempDir() + "/config.toml"
 	writeFile(t, cfg, "[prices.\"bedrock:"+model+"\"]\ninput = 0.035\noutput = 0.14\n")
 	code, out, errOut := runCLI(t, bedrockCLIEnv(t, srv.URL(), nil), "", "run", "--json", "--config", cfg, "-m", "bedrock:"+model, "What is the capital of France?")

@@ -55,6 +55,8 @@ Usage:
   fanout [-m MODEL]... [--theme NAME]         open the cockpit (the terminal UI)
   fanout run [-m MODEL]... [flags] [PROMPT]   stream a prompt without the UI
   fanout models [--json]                      list the models usable here
+  fanout prices [--json] [MODEL]...           what models cost, from where, how old
+  fanout prices update [--url URL]            fetch LiteLLM's current price catalog
   fanout sessions [--json]                    list the recorded runs, newest first
   fanout replay [--speed X] FILE|ID           replay a recorded run (--json: its results)
   fanout export [--format md|json] FILE|ID    a recorded run as Markdown or JSON
@@ -120,6 +122,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		err = runCmd(ctx, e, args[1:])
 	case "models":
 		err = modelsCmd(ctx, e, args[1:])
+	case "prices":
+		err = pricesCmd(ctx, e, args[1:])
 	case "sessions":
 		err = sessionsCmd(e, args[1:])
 	case "replay":

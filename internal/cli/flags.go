@@ -14,6 +14,7 @@ import (
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/internal/termsafe"
+	"github.com/fanout-dev/fanout/prices"
 	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 )
@@ -143,6 +144,14 @@ func (c *common) load(e env) error {
 	}
 	c.cfg = cfg
 	c.prices = backends.NewPriceBook(cfg.Prices)
+	// Prices fetched by `fanout prices update` win over the snapshot's. A
+	// broken copy is not the user's config: say so and price from the
+	// embedded catalogs.
+	updated, err := prices.LoadUpdated(prices.CacheDir(e.getenv))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "fanout: %s; using the embedded prices\n", termsafe.Text(err.Error()))
+	}
+	c.prices = c.prices.WithUpdate(updated)
 	if c.stallTimeout == 0 {
 		c.stallTimeout = cfg.StallTimeout
 	}
