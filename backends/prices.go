@@ -143,6 +143,8 @@ func catalogLookup(t Target) (Price, bool) {
 			}
 		}
 		return Price{}, false
+	case ProviderAnthropic:
+		return priceCatalog().lookup(anthropicCatalog, t.Model)
 	}
 	preset, ok := presets[t.Provider]
 	if !ok {

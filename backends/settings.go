@@ -72,9 +72,11 @@ const maxThinkingBudget = 1_000_000
 //     additionalModelRequestFields); reasoning_effort for OpenAI's gpt-oss
 //     (reasoning_effort) and Amazon Nova 2 (reasoningConfig), both in
 //     additionalModelRequestFields;
-//   - Anthropic: thinking_budget (thinking) and service_tier ("priority"
-//     asks for "auto", which uses the priority tier where the account has
-//     it, "default" for "standard_only");
+//   - Anthropic: thinking_budget (thinking, type "enabled"),
+//     reasoning_effort (output_config.effort, with adaptive thinking) and
+//     service_tier ("priority" asks for "auto", which uses the priority
+//     tier where the account has it, "default" for "standard_only"); no
+//     temperature, which its API version 2026-10-21 removed;
 //   - the demo models: none.
 func CheckSettings(t Target) error {
 	refuse := func(setting, takes string) error {
@@ -111,8 +113,12 @@ func CheckSettings(t Target) error {
 		}
 	case ProviderAnthropic:
 		switch {
-		case t.ReasoningEffort != "":
-			return refuse("reasoning_effort", "Anthropic's models take thinking_budget")
+		case t.ReasoningEffort != "" && t.ThinkingBudget > 0:
+			return &SettingError{Key: "thinking_budget", msg: "reasoning_effort and thinking_budget: give one, not both"}
+		case t.Temperature != nil:
+			// API version 2026-10-21, the one anthropic-sdk-go v2 speaks,
+			// refuses temperature (and top_p, top_k) at any value.
+			return &SettingError{Key: "temperature", msg: fmt.Sprintf("temperature: %s takes none (the Messages API removed it in version 2026-10-21); remove it", providerWords(t))}
 		case t.ServiceTier == "flex":
 			return refuse("service_tier \"flex\"", "Anthropic's tiers are priority and default")
 		case t.Latency != "":
