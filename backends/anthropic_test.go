@@ -286,7 +286,9 @@ func TestAnthropicFailures(t *testing.T) {
 	text := func(s string) []testserver.Step {
 		return []testserver.Step{start, testserver.BlockStart(0, "text"), testserver.TextDelta(0, s)}
 	}
-	with := func(steps []testserver.Step, more ...testserver.Step) []testserver.Step { return append(steps, more...) }
+	with := func(steps []testserver.Step, more ...testserver.Step) []testserver.Step {
+		return append(steps, more...)
+	}
 	cases := []struct {
 		name       string
 		script     []testserver.Step
