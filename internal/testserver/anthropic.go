@@ -48,11 +48,8 @@ type AnthropicRequest struct {
 		Text string `json:"text"`
 	} `json:"system"`
 	Messages []struct {
-		Role    string `json:"role"`
-		Content []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		} `json:"content"`
+		Role    string           `json:"role"`
+		Content AnthropicContent `json:"content"`
 	} `json:"messages"`
 	Thinking *struct {
 		Type         string `json:"type"`
@@ -64,6 +61,23 @@ type AnthropicRequest struct {
 	} `json:"output_config"`
 	ServiceTier string   `json:"service_tier"`
 	Temperature *float64 `json:"temperature"`
+}
+
+// AnthropicContent is a message's content: an array of blocks, or a string,
+// which the API takes as one text block.
+type AnthropicContent []struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+func (c *AnthropicContent) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*c = AnthropicContent{{Type: "text", Text: s}}
+		return nil
+	}
+	type blocks AnthropicContent
+	return json.Unmarshal(b, (*blocks)(c))
 }
 
 // NewAnthropic starts a server that answers every request carrying key with
