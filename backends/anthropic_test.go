@@ -295,6 +295,7 @@ func TestAnthropicFailures(t *testing.T) {
 		serverKey  string // the key the server accepts; "" means ours
 		closed     bool
 		stall      time.Duration
+		timeout    time.Duration
 		status     int
 		code       ErrorCode
 		retryable  bool
@@ -342,6 +343,8 @@ func TestAnthropicFailures(t *testing.T) {
 		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: with(text("Hello there, friend"), testserver.Stall()),
 			code: CodeStalled, retryable: true, partial: "Hello there, friend",
 			msg: []string{"anthropic stopped sending after ~5 tokens in ", "no data for 200ms", "the partial answer is kept"}, notMsg: []string{"--stall-timeout"}},
+		{name: "timeout mid-stream", timeout: 300 * time.Millisecond, script: with(text("Hello"), testserver.Stall()),
+			code: CodeTimeout, retryable: true, partial: "Hello", msg: []string{"anthropic timed out after 0.3 s; the partial answer is kept"}},
 		{name: "stall before headers", stall: 200 * time.Millisecond, script: []testserver.Step{testserver.Stall()},
 			code: CodeStalled, retryable: true, msg: []string{"stalled: no data for 200ms", "raise --stall-timeout"}, notMsg: []string{"partial"}},
 	}
@@ -359,6 +362,7 @@ func TestAnthropicFailures(t *testing.T) {
 			if c.stall > 0 {
 				opts.StallTimeout = c.stall
 			}
+			opts.Timeout = c.timeout
 			r := collect(t, Open(target, opts), hello)
 			e := r.err
 			if e == nil {
