@@ -230,8 +230,9 @@ func TestAnthropicRequest(t *testing.T) {
 			if got.Path != "/v1/messages" || got.Header.Get("X-Api-Key") != anthropicTestKey || got.Header.Get("Authorization") != "" {
 				t.Errorf("path %q x-api-key %q Authorization %q", got.Path, got.Header.Get("X-Api-Key"), got.Header.Get("Authorization"))
 			}
-			if v := got.Header.Get("Anthropic-Version"); v == "" {
-				t.Error("no anthropic-version header")
+			// The version the temperature refusal is written for.
+			if v := got.Header.Get("Anthropic-Version"); v != "2026-10-21" {
+				t.Errorf("anthropic-version %q, want 2026-10-21", v)
 			}
 			a := got.Anthropic
 			if a.Model != c.model || !a.Stream || a.MaxTokens == nil || *a.MaxTokens != c.maxTokens {
