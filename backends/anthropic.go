@@ -331,7 +331,7 @@ read:
 			stopped = true
 			break read
 		case "error":
-			var code, detail string
+			code, detail := "", string(data) // not the API's shape: say what came
 			if w.Error != nil {
 				code, detail = string(w.Error.Type), string(w.Error.Message)
 			}

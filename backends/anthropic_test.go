@@ -41,8 +41,18 @@ func openAnthropic(t *testing.T, model string, srv *testserver.Anthropic, mutate
 
 func TestAnthropicFixture(t *testing.T) {
 	t.Parallel()
-	srv := testserver.NewAnthropic(t, anthropicTestKey, testserver.SSEFile(t, filepath.Join("testdata", "streams", "anthropic-messages-thinking-text.sse"), time.Millisecond)...)
-	r := collect(t, openAnthropic(t, claudeTestModel, srv, nil), hello)
+	for ending, eol := range map[string]string{"LF": "\n", "CRLF": "\r\n"} {
+		t.Run(ending, func(t *testing.T) {
+			t.Parallel()
+			stream := strings.ReplaceAll(string(readFixture(t, "anthropic-messages-thinking-text.sse")), "\n", eol)
+			srv := testserver.NewAnthropic(t, anthropicTestKey, testserver.SSE([]byte(stream), time.Millisecond)...)
+			checkAnthropicFixture(t, collect(t, openAnthropic(t, claudeTestModel, srv, nil), hello))
+		})
+	}
+}
+
+func checkAnthropicFixture(t *testing.T, r result) {
+	t.Helper()
 	if r.err != nil {
 		t.Fatalf("error: %+v", r.err)
 	}
@@ -339,6 +349,8 @@ func TestAnthropicFailures(t *testing.T) {
 			code: "invalid_request_error", partial: "a", msg: []string{"reported an error mid-stream", "(invalid_request_error); the partial answer is kept: bad key [REDACTED]"}, notMsg: []string{"retry"}},
 		{name: "error event in plain text", script: []testserver.Step{start, testserver.Raw("event: error\ndata: upstream went away\n\n")},
 			msg: []string{"reported an error mid-stream: upstream went away"}},
+		{name: "error event in another JSON shape", script: []testserver.Step{start, testserver.AnthropicEvent("error", `{"message":"quota exhausted"}`)},
+			msg: []string{`reported an error mid-stream: {"message":"quota exhausted"}`}},
 		{name: "JSON with status 200", script: []testserver.Step{testserver.Respond(200, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)},
 			code: "overloaded_error", retryable: true, msg: []string{"overloaded"}},
 		{name: "stall mid-stream", stall: 200 * time.Millisecond, script: with(text("Hello there, friend"), testserver.Stall()),
