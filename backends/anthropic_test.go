@@ -535,3 +535,24 @@ func FuzzAnthropicStreamBody(f *testing.F) {
 		}
 	})
 }
+
+// Some Anthropic-compatible proxies send the events without their "event:"
+// lines: the type inside the data is enough.
+func TestAnthropicDataOnlyEvents(t *testing.T) {
+	t.Parallel()
+	srv := testserver.NewAnthropic(t, anthropicTestKey,
+		testserver.Data(`{"type":"message_start","message":{"usage":{"input_tokens":7,"output_tokens":1}}}`),
+		testserver.Data(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Bon"}}`),
+		testserver.Data(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"jour"}}`),
+		testserver.Comment("keep-alive"),
+		testserver.Data(`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}`),
+		testserver.Data(`{"type":"message_stop"}`),
+	)
+	r := collect(t, openAnthropic(t, claudeTestModel, srv, nil), hello)
+	if r.err != nil || r.answer != "Bonjour" || r.done == nil || r.done.StopReason != StopEnd {
+		t.Fatalf("answer %q done %+v err %+v", r.answer, r.done, r.err)
+	}
+	if r.usage == nil || r.usage.Input != 7 || r.usage.Output != 2 {
+		t.Errorf("usage %+v", r.usage)
+	}
+}
