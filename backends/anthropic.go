@@ -116,7 +116,8 @@ func anthropicMaxTokens(model string, given, budget int) int {
 }
 
 // anthropicDefaultMaxTokens maps each Anthropic model of the embedded catwalk
-// catalog (its id lower-cased) to its default_max_tokens, built once.
+// catalog (its id lower-cased) to its default_max_tokens (0 when it gives
+// none), built once.
 var anthropicDefaultMaxTokens = sync.OnceValue(func() map[string]int {
 	out := map[string]int{}
 	for _, p := range embedded.GetAll() {
@@ -124,34 +125,45 @@ var anthropicDefaultMaxTokens = sync.OnceValue(func() map[string]int {
 			continue
 		}
 		for _, m := range p.Models {
+			n := 0
 			if m.DefaultMaxTokens > 0 && m.DefaultMaxTokens <= math.MaxInt32 {
-				out[strings.ToLower(m.ID)] = int(m.DefaultMaxTokens)
+				n = int(m.DefaultMaxTokens)
 			}
+			out[strings.ToLower(m.ID)] = n
 		}
 	}
 	return out
 })
 
 // anthropicCatalogMaxTokens is the catalog's default max_tokens for model, 0
-// when it does not list it. An alias without its date
-// ("claude-haiku-4-5") finds its dated id ("claude-haiku-4-5-20251001")
-// when exactly one matches.
+// when it does not list it.
 func anthropicCatalogMaxTokens(model string) int {
+	return anthropicDefaultMaxTokens()[anthropicCatalogID(model)]
+}
+
+// anthropicCatalogID is the catalog's id for model, lower-cased: the model
+// itself, or for an alias without its snapshot date ("claude-haiku-4-5",
+// which the API serves as its latest snapshot) the one catalog id that is
+// the alias and a date ("claude-haiku-4-5-20251001"). Anything else is
+// returned as given, and is not in the catalog.
+func anthropicCatalogID(model string) string {
 	ix := anthropicDefaultMaxTokens()
 	model = strings.ToLower(model)
-	if n, ok := ix[model]; ok {
-		return n
+	if _, ok := ix[model]; ok {
+		return model
 	}
-	found := 0
-	for id, n := range ix {
-		if strings.HasPrefix(id, model+"-") {
-			if found != 0 && found != n {
-				return 0 // ambiguous
-			}
-			found = n
+	found := ""
+	for id := range ix {
+		date, ok := strings.CutPrefix(id, model+"-")
+		if !ok || len(date) != 8 || strings.Trim(date, "0123456789") != "" {
+			continue
 		}
+		if found != "" {
+			return model // two snapshots: the alias is not the catalog's to resolve
+		}
+		found = id
 	}
-	return found
+	return cmp.Or(found, model)
 }
 
 // params builds the request. It refuses what the Messages API would refuse

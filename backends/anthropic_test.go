@@ -501,8 +501,15 @@ func TestAnthropicPrices(t *testing.T) {
 	if !ok || p.Input != 1 || p.Output != 5 || p.CachedInput != 0.1 || p.CacheWrite != 1.25 || p.Source != PriceSourceCatwalk {
 		t.Errorf("claude-haiku-4-5-20251001: %+v %v", p, ok)
 	}
-	if p, ok := catalogLookup(Target{Provider: ProviderAnthropic, Model: "claude-future-9"}); ok {
-		t.Errorf("an unknown model has a price: %+v", p)
+	// An undated alias is priced as its one snapshot; a prefix of several
+	// models is no alias.
+	if a, ok := catalogLookup(Target{Provider: ProviderAnthropic, Model: "claude-haiku-4-5"}); !ok || a != p {
+		t.Errorf("claude-haiku-4-5: %+v %v, want %+v", a, ok, p)
+	}
+	for _, m := range []string{"claude-future-9", "claude-opus", "claude-sonnet-4-5-2025"} {
+		if p, ok := catalogLookup(Target{Provider: ProviderAnthropic, Model: m}); ok {
+			t.Errorf("%s has a price: %+v", m, p)
+		}
 	}
 }
 

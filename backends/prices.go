@@ -144,7 +144,7 @@ func catalogLookup(t Target) (Price, bool) {
 		}
 		return Price{}, false
 	case ProviderAnthropic:
-		return priceCatalog().lookup(anthropicCatalog, t.Model)
+		return priceCatalog().lookup(anthropicCatalog, anthropicCatalogID(t.Model))
 	}
 	preset, ok := presets[t.Provider]
 	if !ok {
