@@ -3,6 +3,7 @@ package backends
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -561,5 +562,32 @@ func TestAnthropicDataOnlyEvents(t *testing.T) {
 	}
 	if r.usage == nil || r.usage.Input != 7 || r.usage.Output != 2 {
 		t.Errorf("usage %+v", r.usage)
+	}
+}
+
+// The SDK prints a deprecation warning to stderr for a thinking budget on
+// some models (claude-opus-4-6); the cockpit draws on that terminal, so
+// nothing may reach it.
+func TestAnthropicThinkingWritesNothingToStderr(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	srv := testserver.NewAnthropic(t, anthropicTestKey, anthropicOK...)
+	res := collect(t, openAnthropic(t, "claude-opus-4-6", srv, func(t *Target) { t.ThinkingBudget = 2048 }), hello)
+	os.Stderr = saved
+	w.Close()
+	written, _ := io.ReadAll(r)
+	r.Close()
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if th := srv.Requests()[0].Anthropic.Thinking; th == nil || th.Type != "enabled" || th.BudgetTokens != 2048 {
+		t.Errorf("thinking %+v", th)
+	}
+	if len(written) > 0 {
+		t.Errorf("written to stderr: %q", written)
 	}
 }
