@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -162,7 +163,7 @@ func (s *Anthropic) refuse(r *http.Request, rec Request) (int, string, string) {
 	switch {
 	case version == "":
 		return http.StatusBadRequest, "invalid_request_error", "anthropic-version: header is required"
-	case !contains(AnthropicVersions, version):
+	case !slices.Contains(AnthropicVersions, version):
 		return http.StatusBadRequest, "invalid_request_error", fmt.Sprintf("anthropic-version: invalid version %q", version)
 	}
 	if rec.Body == nil {
@@ -193,15 +194,6 @@ func (s *Anthropic) refuse(r *http.Request, rec Request) (int, string, string) {
 		}
 	}
 	return 0, "", ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // anthropicErrorBody is the API's error shape, in an HTTP error body and in
