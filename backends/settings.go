@@ -72,8 +72,10 @@ const maxThinkingBudget = 1_000_000
 //     additionalModelRequestFields); reasoning_effort for OpenAI's gpt-oss
 //     (reasoning_effort) and Amazon Nova 2 (reasoningConfig), both in
 //     additionalModelRequestFields;
-//   - Anthropic: thinking_budget (thinking, type "enabled"),
-//     reasoning_effort (output_config.effort, with adaptive thinking) and
+//   - Anthropic: thinking_budget (thinking, type "enabled", for models
+//     before Claude 4.6), reasoning_effort (output_config.effort, with
+//     adaptive thinking, Claude 4.6 and later; which model takes which is
+//     left to the API to say, as it changes with each release) and
 //     service_tier ("priority" asks for "auto", which uses the priority
 //     tier where the account has it, "default" for "standard_only"); no
 //     temperature, which its API version 2026-10-21 removed;
