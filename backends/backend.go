@@ -137,6 +137,8 @@ func Open(t Target, opts Options) Backend {
 		b = newDemo(t, opts)
 	case ProviderBedrock:
 		b = newBedrock(t, opts)
+	case ProviderAnthropic:
+		b = newAnthropic(t, opts)
 	default:
 		b = newOpenAI(t, opts)
 	}

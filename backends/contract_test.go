@@ -56,6 +56,16 @@ func TestHTMLPageInsteadOfAStream(t *testing.T) {
 			r := bedrockCollect(t, bedrockBackend(testserver.BedrockEnv(t, url), "amazon.nova-micro-v1:0", nil), bedrockHello)
 			wantHTMLError(t, r.err, "bedrock")
 		})
+		t.Run("anthropic "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			ct := tc.contentType
+			if ct == "" {
+				ct = "text/event-stream"
+			}
+			url := pageServer(t, 200, ct, htmlPage)
+			r := collect(t, open(t, "anthropic:"+claudeTestModel, url, map[string]string{"ANTHROPIC_API_KEY": anthropicTestKey}), hello)
+			wantHTMLError(t, r.err, "anthropic")
+		})
 	}
 }
 
@@ -86,6 +96,13 @@ func TestStatus529IsOverloaded(t *testing.T) {
 		url := pageServer(t, 529, "application/json", `{"message":"Overloaded"}`)
 		r := bedrockCollect(t, bedrockBackend(testserver.BedrockEnv(t, url), "amazon.nova-micro-v1:0", nil), bedrockHello)
 		wantOverloaded(t, r.err, "bedrock")
+	})
+	t.Run("anthropic", func(t *testing.T) {
+		t.Parallel()
+		// Anthropic's own 529 names its type; a proxy's may not.
+		url := pageServer(t, 529, "application/json", `{"error":{"message":"Overloaded"}}`)
+		r := collect(t, open(t, "anthropic:"+claudeTestModel, url, map[string]string{"ANTHROPIC_API_KEY": anthropicTestKey}), hello)
+		wantOverloaded(t, r.err, "anthropic")
 	})
 }
 

@@ -29,8 +29,8 @@ type Available struct {
 // without them starts at once.
 const localProbeTimeout = 400 * time.Millisecond
 
-// Discover lists what can be used here: presets whose keys are present (and
-// those whose keys are missing, with the variable to set), Bedrock when AWS
+// Discover lists what can be used here: presets and Anthropic whose keys are
+// present (and those whose keys are missing, with the variable to set), Bedrock when AWS
 // credentials and a region resolve, the models installed in a local Ollama,
 // and the demo models. It reads only the environment and loopback servers.
 func Discover(ctx context.Context, opts Options) []Available {
@@ -67,6 +67,8 @@ func Discover(ctx context.Context, opts Options) []Available {
 			out = append(out, Available{Target: t, Ready: true, Why: p.KeyEnv + " is set"})
 		}
 	}
+
+	out = append(out, discoverAnthropic(opts))
 
 	var wg sync.WaitGroup
 	var ollama []Available

@@ -48,7 +48,8 @@ const (
 // NormalizeStop maps a provider's finish or stop reason to ours: OpenAI's
 // finish_reason ("stop", "length", "content_filter", "tool_calls") and
 // Bedrock's stopReason ("end_turn", "max_tokens", "guardrail_intervened",
-// …) alike, so that every backend reports the same value for the same end.
+// …) and Anthropic's stop_reason ("refusal" is its content filter;
+// "pause_turn" passes through) alike, so that every backend reports the same value for the same end.
 // An empty reason is a normal end: some OpenAI-compatible servers send
 // "[DONE]" without one.
 func NormalizeStop(raw string) StopReason {
@@ -57,7 +58,7 @@ func NormalizeStop(raw string) StopReason {
 		return StopEnd
 	case "length", "max_tokens":
 		return StopMaxTokens
-	case "content_filter", "content_filtered", "guardrail_intervened":
+	case "content_filter", "content_filtered", "guardrail_intervened", "refusal":
 		return StopContentFilter
 	case "tool_calls", "function_call", "tool_use":
 		return StopToolUse

@@ -83,7 +83,7 @@ func PresetNames() []string {
 
 // ProviderNames lists everything that can stand before the colon of a spec.
 func ProviderNames() []string {
-	names := append(PresetNames(), ProviderBedrock, ProviderDemo)
+	names := append(PresetNames(), ProviderBedrock, ProviderDemo, ProviderAnthropic)
 	slices.Sort(names)
 	return names
 }
@@ -105,6 +105,8 @@ func ParseSpec(spec string) (Target, error) {
 		d.Name = spec
 		return d, nil
 	case ProviderBedrock:
+	case ProviderAnthropic:
+		t.KeyEnv = anthropicKeyVar
 	default:
 		p, ok := presets[provider]
 		if !ok {

@@ -259,8 +259,8 @@ func catwalkExact(provider, model string) (Price, bool) {
 	c := ""
 	if preset, ok := presets[provider]; ok {
 		c = preset.Catalog
-	} else if provider == "anthropic" {
-		c = "anthropic"
+	} else if provider == ProviderAnthropic {
+		c = anthropicCatalog // an undated alias is a sibling: see sibling
 	}
 	if c == "" {
 		return Price{}, false

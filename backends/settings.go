@@ -72,9 +72,13 @@ const maxThinkingBudget = 1_000_000
 //     additionalModelRequestFields); reasoning_effort for OpenAI's gpt-oss
 //     (reasoning_effort) and Amazon Nova 2 (reasoningConfig), both in
 //     additionalModelRequestFields;
-//   - Anthropic: thinking_budget (thinking) and service_tier ("priority"
-//     asks for "auto", which uses the priority tier where the account has
-//     it, "default" for "standard_only");
+//   - Anthropic: thinking_budget (thinking, type "enabled", for models
+//     before Claude 4.6), reasoning_effort (output_config.effort, with
+//     adaptive thinking, Claude 4.6 and later; which model takes which is
+//     left to the API to say, as it changes with each release) and
+//     service_tier ("priority" asks for "auto", which uses the priority
+//     tier where the account has it, "default" for "standard_only"); no
+//     temperature, which its API version 2026-10-21 removed;
 //   - the demo models: none.
 func CheckSettings(t Target) error {
 	refuse := func(setting, takes string) error {
@@ -83,9 +87,6 @@ func CheckSettings(t Target) error {
 	}
 	if t.ThinkingBudget > 0 && t.MaxTokens > 0 && t.ThinkingBudget >= t.MaxTokens {
 		return &SettingError{Key: "thinking_budget", msg: fmt.Sprintf("thinking_budget %d: must be below max_tokens %d, which counts the thinking too", t.ThinkingBudget, t.MaxTokens)}
-	}
-	if t.ThinkingBudget > 0 && t.Temperature != nil && *t.Temperature != 1 {
-		return &SettingError{Key: "thinking_budget", msg: fmt.Sprintf("thinking_budget: Claude thinks only at temperature 1; remove temperature = %g or the thinking budget", *t.Temperature)}
 	}
 	switch t.Provider {
 	case ProviderDemo:
@@ -101,6 +102,8 @@ func CheckSettings(t Target) error {
 	case ProviderBedrock:
 		family := bedrockFamily(t.Model)
 		switch {
+		case t.ThinkingBudget > 0 && t.Temperature != nil && *t.Temperature != 1:
+			return &SettingError{Key: "thinking_budget", msg: fmt.Sprintf("thinking_budget: Claude thinks only at temperature 1; remove temperature = %g or the thinking budget", *t.Temperature)}
 		case t.ThinkingBudget > 0 && family != "anthropic" && family != "":
 			return refuse("thinking_budget", "on Bedrock only Claude models take thinking_budget; gpt-oss and Nova 2 take reasoning_effort")
 		case t.ReasoningEffort != "" && family != "openai" && family != "nova2" && family != "":
@@ -114,8 +117,12 @@ func CheckSettings(t Target) error {
 		}
 	case ProviderAnthropic:
 		switch {
-		case t.ReasoningEffort != "":
-			return refuse("reasoning_effort", "Anthropic's models take thinking_budget")
+		case t.ReasoningEffort != "" && t.ThinkingBudget > 0:
+			return &SettingError{Key: "thinking_budget", msg: "reasoning_effort and thinking_budget: give one, not both"}
+		case t.Temperature != nil:
+			// API version 2026-10-21, the one anthropic-sdk-go v2 speaks,
+			// refuses temperature (and top_p, top_k) at any value.
+			return &SettingError{Key: "temperature", msg: fmt.Sprintf("temperature: %s takes none (the Messages API removed it in version 2026-10-21); remove it", providerWords(t))}
 		case t.ServiceTier == "flex":
 			return refuse("service_tier \"flex\"", "Anthropic's tiers are priority and default")
 		case t.Latency != "":

@@ -64,8 +64,9 @@ Usage:
   fanout leaderboard [--json] [--tag T]       rank the models by your blind votes
   fanout --version
 
-A MODEL is provider:model (openai:gpt-4o-mini, bedrock:us.anthropic.claude-
-haiku-4-5-20251001-v1:0, ollama:llama3.2, demo:swift) or a name from the
+A MODEL is provider:model (openai:gpt-4o-mini, anthropic:claude-haiku-4-5,
+bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0, ollama:llama3.2,
+demo:swift) or a name from the
 config file ($XDG_CONFIG_HOME/fanout/config.toml). With no keys and no
 config, fanout uses its simulated demo models. Every run is recorded in
 $XDG_DATA_HOME/fanout/sessions (--no-save: not this one); an ID is a name

@@ -24,7 +24,7 @@ var keyEnvSuffixes = []string{"_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_
 // than session.MinSecretLen are left out: they are no key, and scrubbing
 // them would mangle ordinary text.
 func secretValues(getenv func(string) string, environ []string, targets []backends.Target) []string {
-	names := []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_BEARER_TOKEN_BEDROCK"}
+	names := []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
 	for _, p := range backends.PresetNames() {
 		if pr, ok := backends.LookupPreset(p); ok && pr.KeyEnv != "" {
 			names = append(names, pr.KeyEnv)

@@ -39,11 +39,13 @@ type Request struct {
 	Path   string
 	Query  url.Values
 	Header http.Header
-	// Raw is the body; Body is it decoded as generic JSON and Chat as a
-	// chat-completions request (each left zero when the body is not JSON).
-	Raw  []byte
-	Body map[string]any
-	Chat ChatRequest
+	// Raw is the body; Body is it decoded as generic JSON, Chat as a
+	// chat-completions request and Anthropic as a Messages request (each
+	// left zero when the body is not JSON).
+	Raw       []byte
+	Body      map[string]any
+	Chat      ChatRequest
+	Anthropic AnthropicRequest
 }
 
 // ChatRequest is the part of a chat-completions request tests look at.
