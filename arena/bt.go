@@ -71,6 +71,18 @@ const DefaultPriorSD = 1.0
 // Strengths are centred on zero. names lists every model, so that one
 // without outcomes gets the prior's zero.
 func Fit(names []string, outcomes []Outcome, opts FitOptions) map[string]float64 {
+	theta, _ := fit(names, outcomes, opts, false)
+	out := make(map[string]float64, len(names))
+	for i, name := range names {
+		out[name] = theta[i]
+	}
+	return out
+}
+
+// fit is Fit's work: the strengths in names' order and, when asked and
+// there is a prior, each one's posterior standard deviation (from the
+// curvature of the log-posterior at its peak, the Laplace approximation).
+func fit(names []string, outcomes []Outcome, opts FitOptions, withSD bool) (theta, sd []float64) {
 	index := make(map[string]int, len(names))
 	for i, n := range names {
 		index[n] = i
@@ -90,17 +102,43 @@ func Fit(names []string, outcomes []Outcome, opts FitOptions) map[string]float64
 		wins[a][b] += o.Score
 		wins[b][a] += 1 - o.Score
 	}
-	sd := cmp.Or(opts.PriorSD, DefaultPriorSD)
 	precision := 0.0 // 1/σ² of the prior; 0 is no prior
-	if sd > 0 {
-		precision = 1 / (sd * sd)
+	if prior := cmp.Or(opts.PriorSD, DefaultPriorSD); prior > 0 {
+		precision = 1 / (prior * prior)
 	}
-	theta := newton(wins, precision)
-	out := make(map[string]float64, n)
-	for i, name := range names {
-		out[name] = theta[i]
+	theta = newton(wins, precision)
+	if !withSD || precision == 0 {
+		return theta, nil
 	}
-	return out
+	_, hess := derivatives(wins, theta, precision, 0)
+	// The ratings are centred, so what is uncertain is each strength
+	// against the mean: Var(θi − θ̄) = Σii − 2/n·Σj Σij + 1/n²·Σjk Σjk,
+	// from the inverse of the curvature, Σ.
+	cov := make([][]float64, n)
+	for k := range n {
+		unit := make([]float64, n)
+		unit[k] = 1
+		x, ok := solve(hess, unit)
+		if !ok {
+			return theta, nil
+		}
+		cov[k] = x // a column of Σ, which is symmetric: a row too
+	}
+	rowMean := make([]float64, n)
+	all := 0.0
+	for i := range n {
+		for j := range n {
+			rowMean[i] += cov[i][j] / float64(n)
+		}
+		all += rowMean[i] / float64(n)
+	}
+	sd = make([]float64, n)
+	for i := range n {
+		if v := cov[i][i] - 2*rowMean[i] + all; v > 0 {
+			sd[i] = math.Sqrt(v)
+		}
+	}
+	return theta, sd
 }
 
 // newton maximises the log-posterior by Newton's method. With a prior the
@@ -113,50 +151,12 @@ func newton(wins [][]float64, precision float64) []float64 {
 	if n < 2 {
 		return theta
 	}
-	free := n // the strengths solved for
 	first := 0
 	if precision == 0 {
 		first = 1 // theta[0] = 0 anchors the scale
-		free = n - 1
-	}
-	grad := make([]float64, free)
-	hess := make([][]float64, free)
-	for i := range hess {
-		hess[i] = make([]float64, free)
 	}
 	for iter := 0; iter < 100; iter++ {
-		for i := range grad {
-			grad[i] = 0
-			clear(hess[i])
-		}
-		for i := 0; i < n; i++ {
-			for j := i + 1; j < n; j++ {
-				games := wins[i][j] + wins[j][i]
-				if games == 0 {
-					continue
-				}
-				p := sigmoid(theta[i] - theta[j])
-				g := wins[i][j] - games*p // d/dθi; d/dθj is -g
-				h := games * p * (1 - p)  // -d²/dθi²
-				fi, fj := i-first, j-first
-				if fi >= 0 {
-					grad[fi] += g
-					hess[fi][fi] += h
-				}
-				if fj >= 0 {
-					grad[fj] -= g
-					hess[fj][fj] += h
-				}
-				if fi >= 0 && fj >= 0 {
-					hess[fi][fj] -= h
-					hess[fj][fi] -= h
-				}
-			}
-		}
-		for k := 0; k < free; k++ {
-			grad[k] -= precision * theta[k+first]
-			hess[k][k] += precision
-		}
+		grad, hess := derivatives(wins, theta, precision, first)
 		step, ok := solve(hess, grad)
 		if !ok {
 			break // a model without games and no prior: leave it at zero
@@ -173,15 +173,63 @@ func newton(wins [][]float64, precision float64) []float64 {
 			break
 		}
 	}
+	center(theta)
+	return theta
+}
+
+// derivatives are the gradient and the negated Hessian of the
+// log-posterior at theta, over the strengths from first on (first is 1
+// when theta[0] anchors the scale, without a prior).
+func derivatives(wins [][]float64, theta []float64, precision float64, first int) (grad []float64, hess [][]float64) {
+	n := len(wins)
+	free := n - first
+	grad = make([]float64, free)
+	hess = make([][]float64, free)
+	for i := range hess {
+		hess[i] = make([]float64, free)
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			games := wins[i][j] + wins[j][i]
+			if games == 0 {
+				continue
+			}
+			p := sigmoid(theta[i] - theta[j])
+			g := wins[i][j] - games*p // d/dθi; d/dθj is -g
+			h := games * p * (1 - p)  // -d²/dθi²
+			fi, fj := i-first, j-first
+			if fi >= 0 {
+				grad[fi] += g
+				hess[fi][fi] += h
+			}
+			if fj >= 0 {
+				grad[fj] -= g
+				hess[fj][fj] += h
+			}
+			if fi >= 0 && fj >= 0 {
+				hess[fi][fj] -= h
+				hess[fj][fi] -= h
+			}
+		}
+	}
+	for k := 0; k < free; k++ {
+		grad[k] -= precision * theta[k+first]
+		hess[k][k] += precision
+	}
+	return grad, hess
+}
+
+// center moves strengths to a mean of zero: the likelihood knows only
+// their differences.
+func center(theta []float64) {
 	mean := 0.0
 	for _, t := range theta {
 		mean += t
 	}
-	mean /= float64(n)
+	mean /= float64(len(theta))
 	for i := range theta {
 		theta[i] -= mean
 	}
-	return theta
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
@@ -273,8 +321,35 @@ func Leaderboard(votes []Vote, opts BootstrapOptions) []Rating {
 		}
 	}
 	slices.Sort(names)
-	point := Fit(names, all, opts.FitOptions)
+	point, sd := fit(names, all, opts.FitOptions, true)
 
+	samples := bootstrap(names, votes, opts)
+	out := make([]Rating, 0, len(names))
+	for i, n := range names {
+		r := *counts[n]
+		r.Rating = round1(elo(point[i]))
+		s := samples[n]
+		slices.Sort(s)
+		lo, hi := quantile(s, 0.025), quantile(s, 0.975)
+		if sd != nil {
+			// A handful of votes resample into themselves (one vote, drawn
+			// again, is the same vote), which would make the interval
+			// look certain: it is never narrower than the posterior's own.
+			lo, hi = math.Min(lo, point[i]-1.96*sd[i]), math.Max(hi, point[i]+1.96*sd[i])
+		}
+		r.CILow, r.CIHigh = round1(elo(lo)), round1(elo(hi))
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b Rating) int {
+		return cmp.Or(cmp.Compare(b.Rating, a.Rating), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// bootstrap fits the votes drawn again with replacement, as many times as
+// opts says, its generator seeded by opts.Seed: each model's strengths, one
+// a resample.
+func bootstrap(names []string, votes []Vote, opts BootstrapOptions) map[string][]float64 {
 	resamples := max(opts.Resamples, MinResamples)
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6172656e61)) // "arena"
 	samples := make(map[string][]float64, len(names))
@@ -289,19 +364,7 @@ func Leaderboard(votes []Vote, opts BootstrapOptions) []Rating {
 			samples[n] = append(samples[n], fit[n])
 		}
 	}
-	out := make([]Rating, 0, len(names))
-	for _, n := range names {
-		r := *counts[n]
-		r.Rating = round1(elo(point[n]))
-		s := samples[n]
-		slices.Sort(s)
-		r.CILow, r.CIHigh = round1(elo(quantile(s, 0.025))), round1(elo(quantile(s, 0.975)))
-		out = append(out, r)
-	}
-	slices.SortStableFunc(out, func(a, b Rating) int {
-		return cmp.Or(cmp.Compare(b.Rating, a.Rating), cmp.Compare(a.Name, b.Name))
-	})
-	return out
+	return samples
 }
 
 // quantile of sorted s at q by linear interpolation between closest ranks.

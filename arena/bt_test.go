@@ -133,8 +133,31 @@ func TestBootstrapIsSeeded(t *testing.T) {
 	if !reflect.DeepEqual(one, two) {
 		t.Errorf("same seed, different tables:\n%+v\n%+v", one, two)
 	}
-	other := Leaderboard(votes, BootstrapOptions{Seed: 43, Resamples: 400})
-	if reflect.DeepEqual(one, other) {
-		t.Error("another seed and count gave the very same intervals")
+	// The resamples themselves follow the seed: the same seed draws the
+	// same ones, another seed others.
+	names := []string{"a", "b", "c"}
+	same := bootstrap(names, votes, BootstrapOptions{Seed: 42})
+	if !reflect.DeepEqual(same, bootstrap(names, votes, BootstrapOptions{Seed: 42})) {
+		t.Error("the same seed drew other resamples")
+	}
+	if reflect.DeepEqual(same, bootstrap(names, votes, BootstrapOptions{Seed: 43})) {
+		t.Error("another seed drew the very same resamples")
+	}
+	if n := len(same["a"]); n != MinResamples {
+		t.Errorf("%d resamples, want at least %d", n, MinResamples)
+	}
+}
+
+// One vote resampled is that vote again: the interval still says how
+// little one vote knows, from the posterior's own width.
+func TestOneVoteHasAWideInterval(t *testing.T) {
+	board := Leaderboard([]Vote{{Models: []string{"x", "y"}, Verdict: VerdictBest, Best: 0}}, BootstrapOptions{Seed: 1})
+	for _, r := range board {
+		if r.CIHigh-r.CILow < 200 {
+			t.Errorf("%s: one vote gives the interval [%v, %v]", r.Name, r.CILow, r.CIHigh)
+		}
+	}
+	if board[0].CILow > board[1].CIHigh {
+		t.Errorf("one vote tells the models apart: %+v", board)
 	}
 }

@@ -3,6 +3,8 @@ package arena
 import (
 	"regexp"
 	"strings"
+
+	"github.com/fanout-dev/fanout/backends"
 )
 
 // makerNames are the models and makers an answer may name itself by. Each
@@ -35,6 +37,8 @@ var selfNaming = func() []*regexp.Regexp {
 		`\bmy (?:creators?|developers?|makers?|maker|company|team)\b[^.!?\n]{0,20}?\b` + name + `\b`,
 		// "Gemini here", "Claude here!"
 		`(?:^|[\s"'(])` + name + `\s+here\b`,
+		// fanout's own demo models say what they are: "fanout's demo model *Sage*"
+		`\bdemo model\s+\*{0,2}(?:` + strings.Join(backends.DemoModelNames(), "|") + `)\b`,
 		// "I'm an Anthropic model", "I'm a Meta AI assistant"
 		`\bi(?:` + apos + `m| am)\s+(?:an? |the )?` + name + `(?:` + apos + `s)?[\s-]+(?:\w+[\s-]+){0,2}(?:model|assistant|ai|chatbot|llm)\b`,
 	}

@@ -22,6 +22,7 @@ func TestNamesItsMaker(t *testing.T) {
 		"I am GPT-4o, the latest model.",
 		"my creators at OpenAI say so",
 		"You're talking to Mistral, a French model.",
+		"> **Note:** this is a simulated answer. fanout's demo model *Sage* reproduces the pace of a slow model.",
 	}
 	fine := []string{
 		"Claude Shannon founded information theory.",
@@ -36,6 +37,7 @@ func TestNamesItsMaker(t *testing.T) {
 		"I was trained to answer briefly.",
 		"The Nova supernova of 1572 was observed by Tycho.",
 		"I'm going to use the meta keyword in HTML.",
+		"A demo model is not a sage.",
 	}
 	for _, s := range leaks {
 		if !NamesItsMaker(s) {

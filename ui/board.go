@@ -81,7 +81,7 @@ func (m *Model) renderBoard() string {
 	default:
 		lo, hi := arena.Scale(b.board)
 		barW := max(8, min(30, inner-52))
-		nameW := max(8, inner-barW-34)
+		nameW := max(8, inner-barW-42) // the other columns take 42 cells
 		head := fmt.Sprintf("%-2s %-*s %6s %11s  %-*s %4s %4s %4s", "#", nameW, "model", "rating", "interval", barW, "", "W", "L", "T")
 		lines = append(lines, m.fg(th.Muted).Render(truncate(head, inner)))
 		for i, r := range b.board {

@@ -61,6 +61,7 @@ Usage:
   fanout replay [--speed X] FILE|ID           replay a recorded run (--json: its results)
   fanout export [--format md|json] FILE|ID    a recorded run as Markdown or JSON
   fanout serve [--listen ADDR] [flags]        serve the cockpit over SSH
+  fanout vote [--turn N] FILE|ID              vote blind on a recorded run's answers
   fanout leaderboard [--json] [--tag T]       rank the models by your blind votes
   fanout --version
 
@@ -135,6 +136,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		err = serveCmd(ctx, e, args[1:])
 	case "leaderboard":
 		err = leaderboardCmd(e, args[1:])
+	case "vote":
+		err = voteCmd(ctx, e, args[1:])
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "fanout %s\n", appVersion())
 	case "-h", "--help", "-help", "help":

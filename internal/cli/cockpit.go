@@ -26,6 +26,9 @@ type cockpitFlags struct {
 	common
 	sampling
 	theme string
+	blind blindFlag
+	tags  multiFlag
+	voter string
 }
 
 // command is the cockpit's command line, its flags registered into f.
@@ -38,6 +41,9 @@ func (f *cockpitFlags) command() *command {
 	f.common.flagNoSave(cmd.fs, "do not record the runs in the sessions folder, nor keep their prompts in the history")
 	flagTheme(cmd.fs, &f.theme, "")
 	f.sampling.register(cmd.fs)
+	flagBlind(cmd.fs, &f.blind, "blind rounds: the models shuffled and named A, B, … until you vote (--blind=full hides the figures too; ctrl+b toggles)")
+	cmd.fs.Var(&f.tags, "tag", "record the sessions under the tag `T` (coding, summaries…) for 'fanout leaderboard --tag'; repeat for more; never sent to a model")
+	cmd.fs.StringVar(&f.voter, "voter", "", "who votes are recorded as (default $FANOUT_VOTER, else your login name)")
 	return cmd
 }
 
@@ -81,6 +87,7 @@ func (f *cockpitFlags) setup(ctx context.Context, e env) (ui.Options, error) {
 	if f.theme != "" {
 		uo.Theme = f.theme // else the config's, from cockpitOptions
 	}
+	uo.Blind, uo.Tags, uo.Voter = string(f.blind), []string(f.tags), voter(e, f.voter)
 	return uo, nil
 }
 
