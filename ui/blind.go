@@ -286,6 +286,7 @@ func (m *Model) startVoteRound(vr *VoteRound) {
 	}
 	m.blind = blindRound{mode: mode, order: order}
 	m.turns, m.prompt = vr.Turn, f.Turns[vr.Turn-1].Prompt
+	m.readLeaks()
 	m.focusEditor()
 }
 

@@ -91,6 +91,10 @@ func (m *Model) keepBottom(s string) *drawnBottom {
 
 // shortHelp is the help line of the mode the keys act in.
 func (m *Model) shortHelp() string {
+	if m.opts.VoteOn != nil && !m.voting() {
+		v := m.keys.vote
+		return m.helpLine([]key.Binding{v.Focus, v.Board, v.Help})
+	}
 	if m.running {
 		return m.helpLine(m.keys.shortWhileRunning(m.mode()))
 	}
@@ -137,6 +141,9 @@ func (m *Model) estimates() string {
 	prompt := strings.TrimSpace(m.editor.Value())
 	if m.voting() {
 		return " read the answers (tab moves between panes), then pick the best: the names show after your vote"
+	}
+	if m.opts.VoteOn != nil {
+		return " a recorded session: nothing is sent from here"
 	}
 	if prompt == "" {
 		if hint := m.legendHint(); hint != "" {

@@ -377,7 +377,7 @@ func (m *Model) paneHeader(i, innerW int) string {
 	if m.hidden() {
 		prov = ""
 		if m.leaked(i) {
-			prov = m.fg(th.Error).Render(" · ⚠ this answer names its maker")
+			prov = m.fg(th.Error).Render(" · ⚠ names its maker")
 		}
 	}
 	right := m.fg(m.statusColor(st.Status)).Render(status)
