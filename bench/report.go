@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"time"
 
 	"github.com/fanout-dev/fanout/session"
@@ -199,4 +200,9 @@ func costReport(total session.Cost, runs, ok int) CostReport {
 // precision).
 func ms64(d time.Duration) float64 {
 	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
+}
+
+// durationOf is a number of milliseconds as a duration.
+func durationOf(ms float64) time.Duration {
+	return time.Duration(math.Round(ms * float64(time.Millisecond)))
 }
