@@ -81,7 +81,6 @@ type Input struct {
 	Bench    session.BenchHeader
 	Targets  []session.TargetRecord
 	Measures []*Measure
-	Stopped  bool
 	Goodput  Limits
 	SLOs     []SLO
 }
@@ -94,9 +93,12 @@ func Build(in Input) Report {
 		Warmup:         in.Bench.Warmup,
 		Concurrency:    in.Bench.Concurrency,
 		Seed:           in.Bench.Seed,
-		Stopped:        in.Stopped,
 		SLOPass:        true,
 	}
+	// Stopped is read from the trials themselves, so that a bench read
+	// back from its file says the same as it did live.
+	planned := len(in.Targets) * (in.Bench.Warmup + in.Bench.Trials*len(in.Bench.Prompts))
+	rep.Stopped = len(in.Measures) < planned
 	if len(in.Bench.Prompts) == 1 {
 		rep.Prompt = &in.Bench.Prompts[0].Prompt
 	} else {
@@ -111,6 +113,7 @@ func Build(in Input) Report {
 	}
 	for i, t := range in.Targets {
 		mr := modelReport(t, byModel[i], in.Goodput)
+		rep.Stopped = rep.Stopped || mr.Cancelled > 0
 		mr.SLO, mr.SLOPass = evaluate(in.SLOs, &mr)
 		rep.SLOPass = rep.SLOPass && mr.SLOPass
 		rep.Models = append(rep.Models, mr)
