@@ -30,7 +30,9 @@ const (
 
 // steadyDelay is the steady server's first-byte delay for counted trial k
 // (1-based; request 0 is the warm-up).
-func steadyDelay(k int) time.Duration { return 20*time.Millisecond + time.Duration(k)*10*time.Millisecond }
+func steadyDelay(k int) time.Duration {
+	return 20*time.Millisecond + time.Duration(k)*10*time.Millisecond
+}
 
 // steadySchedule is the steady server's script for its n-th request: a slow
 // warm-up, then answers whose first byte comes later each time, with a
