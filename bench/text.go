@@ -18,6 +18,11 @@ func FormatMillis(v *float64) string {
 	if v == nil {
 		return "—"
 	}
+	if *v < 10 {
+		// Token gaps are a few milliseconds: a whole number would hide
+		// a 20% difference.
+		return fmt.Sprintf("%.1fms", *v)
+	}
 	return session.FormatDuration(durationOf(*v))
 }
 
