@@ -26,7 +26,8 @@ func BenchSummary(rep bench.Report, th themes.Theme, width int) string {
 	}
 	label = min(label, 24)
 	const figures = 24 // "140ms (134ms–162ms)" and the rank
-	plot := min(max(0, width-label-figures-8), 40)
+	// " ≈ 1. " + label + "  " + figures + "  " + plot
+	plot := min(max(0, width-label-figures-11), 40)
 	for _, r := range bench.Rankings(rep) {
 		b.WriteString(st.title.Render(r.Title) + st.subtle.Render(", best first: p50 (p10–p90)") + "\n")
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -54,6 +55,13 @@ func BenchSummary(rep bench.Report, th themes.Theme, width int) string {
 			b.WriteString(benchCut(line, width) + "\n")
 		}
 		b.WriteString("\n")
+	}
+	if rep.Stopped {
+		ran := 0
+		for _, m := range rep.Models {
+			ran = max(ran, m.Runs)
+		}
+		b.WriteString(st.muted.Render(fmt.Sprintf("stopped early: at most %d of %d trials per model counted", ran, rep.TrialsPerModel)) + "\n")
 	}
 	for _, m := range rep.Models {
 		if len(m.SLO) == 0 && m.OK > 0 {

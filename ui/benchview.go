@@ -236,7 +236,7 @@ func (m *BenchModel) render() string {
 			bestTTFT = i
 		}
 	}
-	simulated := false
+	simulated, axisShown := false, false
 	for i, label := range m.opts.Labels {
 		var mr bench.ModelReport
 		var lm bench.LiveModel
@@ -278,7 +278,12 @@ func (m *BenchModel) render() string {
 		}
 		b.WriteString(benchCut(row, m.width) + "\n")
 		if l.hist > 0 && l.histBelow && len(lm.TTFTs) > 0 {
-			b.WriteString(strings.Repeat(" ", l.label+2) + st.done.Render(hist) + st.subtle.Render(" TTFT "+histAxis(m.histLo, m.histHi, 0)) + "\n")
+			line := strings.Repeat(" ", l.label+2) + st.done.Render(hist)
+			if !axisShown { // once: every histogram shares the scale
+				line += st.subtle.Render(" TTFT " + histAxis(m.histLo, m.histHi, 0))
+				axisShown = true
+			}
+			b.WriteString(benchCut(line, m.width) + "\n")
 		}
 		if mr.Runs > mr.OK {
 			b.WriteString(benchCut(strings.Repeat(" ", l.label+2)+st.err.Render(bench.ErrorSummary(mr)), m.width) + "\n")
