@@ -183,7 +183,7 @@ type benchLayout struct {
 }
 
 const (
-	benchStatsWidth = 7 + 1 + 7 + 2 + 6 + 2 + 4 + 2 + 10 // p50 p90 tok/s err cost
+	benchStatsWidth = 8 + 1 + 7 + 2 + 6 + 2 + 4 + 2 + 10 // p50 p90 tok/s err cost
 	benchMinHist    = 12
 )
 
@@ -222,7 +222,7 @@ func (m *BenchModel) render() string {
 	b.WriteString(benchCut(st.muted.Render("“"+prompt+"”"), m.width) + "\n\n")
 
 	l := m.layout()
-	cols := []string{benchPad("MODEL", l.label), benchPad("PROGRESS", l.bar+1+7), benchPadLeft("TTFT p50", 7) + " " + benchPadLeft("p90", 7),
+	cols := []string{benchPad("MODEL", l.label), benchPad("PROGRESS", l.bar+1+7), benchPadLeft("TTFT p50", 8) + " " + benchPadLeft("p90", 7),
 		benchPadLeft("tok/s", 6), benchPadLeft("err", 4), benchPadLeft("cost", 10)}
 	header := strings.Join(cols, "  ")
 	if l.hist > 0 && !l.histBelow {
@@ -252,7 +252,7 @@ func (m *BenchModel) render() string {
 		if lm.InFlight > 0 && !m.done {
 			count += "…"
 		}
-		ttft := benchPadLeft(bench.FormatMillis(mr.TTFT.P50), 7)
+		ttft := benchPadLeft(bench.FormatMillis(mr.TTFT.P50), 8)
 		if i == bestTTFT && len(m.opts.Labels) > 1 {
 			ttft = st.best.Render(ttft)
 		}
