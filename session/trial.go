@@ -180,3 +180,36 @@ func (rd *Reader) trialEvent(ev Event) (Entry, error) {
 	e.Kind, e.Event = EntryEvent, ev
 	return e, nil
 }
+
+// BenchSummary is what a listing shows of a bench.
+type BenchSummary struct {
+	Trials  int `json:"trials"`  // counted trials per model and prompt
+	Planned int `json:"planned"` // every trial of every model, warm-ups included
+	Ended   int `json:"ended"`   // trials recorded to their end
+}
+
+// summarizeBench completes sum, a bench's listing, from its trials: its
+// cost is every trial's, and it is complete when every planned trial
+// ended.
+func summarizeBench(rd *Reader, sum Summary) (Summary, error) {
+	f, err := ReadAll(rd)
+	if err != nil {
+		return Summary{}, err
+	}
+	b := f.Header.Bench
+	bs := &BenchSummary{Trials: b.Trials, Planned: len(f.Header.Targets) * (b.Warmup + b.Trials*len(b.Prompts))}
+	for _, tr := range f.Trials {
+		t := f.Header.Targets[tr.Pane]
+		r := &Result{Target: t.Target(), Price: t.Price}
+		for _, ev := range tr.Events {
+			r.Apply(ev)
+		}
+		if r.Stats.Ended() {
+			bs.Ended++
+			sum.Total = AddCost(sum.Total, r.Cost())
+		}
+	}
+	sum.Bench = bs
+	sum.Complete = bs.Ended == bs.Planned
+	return sum, nil
+}
