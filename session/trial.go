@@ -1,7 +1,10 @@
 package session
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/fanout-dev/fanout/backends"
@@ -212,4 +215,43 @@ func summarizeBench(rd *Reader, sum Summary) (Summary, error) {
 	sum.Bench = bs
 	sum.Complete = bs.Ended == bs.Planned
 	return sum, nil
+}
+
+// TrialSession is one trial of a bench as a session of its own (format
+// 1, one pane, its events from its own request), so that replay shows it
+// as it happened.
+func (f *File) TrialSession(id int) (*Reader, error) {
+	if f.Header.Bench == nil {
+		return nil, fmt.Errorf("%s is not a bench: it has no trials", f.Path)
+	}
+	var tr *TrialRecord
+	for i := range f.Trials {
+		if f.Trials[i].Trial == id {
+			tr = &f.Trials[i]
+		}
+	}
+	if tr == nil {
+		return nil, fmt.Errorf("%s has no trial %d: its trials are 1 to %d", f.Path, id, len(f.Trials))
+	}
+	h := f.Header
+	h.Format, h.Bench = FormatV1, nil
+	h.Targets = []TargetRecord{f.Header.Targets[tr.Pane]}
+	p := f.Header.Bench.Prompts[tr.Prompt]
+	h.Prompt, h.System = p.Prompt, cmp.Or(p.System, h.System)
+	if tr.Nonce != "" {
+		h.Prompt = tr.Nonce + "\n" + h.Prompt
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(h); err != nil {
+		return nil, fmt.Errorf("trial %d: %w", id, err)
+	}
+	for _, ev := range tr.Events {
+		ev.Pane, ev.Trial = 0, 0
+		if err := enc.Encode(eventJSON{TMs: backends.Millis(ev.T), Event: ev.Event}); err != nil {
+			return nil, fmt.Errorf("trial %d: %w", id, err)
+		}
+	}
+	return NewReader(fmt.Sprintf("%s (trial %d)", f.Path, id), &buf)
 }

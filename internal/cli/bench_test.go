@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/bench"
 	"github.com/fanout-dev/fanout/internal/testserver"
 	"github.com/fanout-dev/fanout/session"
@@ -345,5 +346,51 @@ func TestBenchFromARunIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(files[0]); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestBenchTrialReplaysAlone(t *testing.T) {
+	getenv, cfg, file := runBenchFile(t)
+	f, err := session.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ms, _ := bench.FromFile(f)
+	want := ms[4] // trial 5
+	code, out, errOut := runCLI(t, getenv, "", "replay", "--json", "--config", cfg, "--trial", "5", file)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rep := decodeReport(t, out)
+	ttft, _ := want.TTFT()
+	if len(rep.Results) != 1 || rep.Results[0].Label != f.Header.Targets[want.Trial.Model].Label || rep.Results[0].TTFTMs == nil ||
+		*rep.Results[0].TTFTMs != backends.Millis(ttft) {
+		t.Errorf("trial 5 replayed as %+v, want %s's answer with TTFT %v", rep.Results, f.Header.Targets[want.Trial.Model].Label, ttft)
+	}
+	for _, args := range [][]string{{"replay", "--json", file}, {"replay", "--json", "--trial", "99", file}} {
+		if code, _, errOut := runCLI(t, getenv, "", append(args, "--config", cfg)...); code != exitUsage || !strings.Contains(errOut, "trial") {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+}
+
+// A bench killed mid-way keeps what it recorded: the file, cut in the
+// middle of a line, still reads back, its report covering the trials
+// that ended and saying the bench stopped.
+func TestBenchCutShortRecomputes(t *testing.T) {
+	getenv, cfg, file := runBenchFile(t)
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(filepath.Dir(file), "cut.jsonl")
+	writeFile(t, cut, string(raw[:len(raw)/2]))
+	code, out, errOut := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--from", cut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rep := decodeBench(t, out)
+	if !rep.Stopped || rep.Models[0].Runs >= benchTrials || rep.Models[0].Runs == 0 {
+		t.Errorf("stopped %v, steady runs %d: want a stopped bench with some runs", rep.Stopped, rep.Models[0].Runs)
 	}
 }
