@@ -30,40 +30,44 @@ type LiveModel struct {
 }
 
 // Live computes the bench's state now from the trials collected so far.
+// Only the trials that ended go into the report: their measures no longer
+// change, so the report is built outside the lock, and a view asking for
+// it never holds up a trial's events (whose times are taken as they are
+// read).
 func (c *Collector) Live(in Input) Live {
-	var out Live
+	inFlight := make([]int, len(in.Targets))
+	in.Measures = nil
 	c.Snapshot(func(ms []*Measure) {
-		in.Measures = nil
 		for _, m := range ms {
-			if m != nil {
+			switch {
+			case m == nil:
+			case m.Outcome() == OutcomeRunning:
+				inFlight[m.Trial.Model]++
+			default:
 				in.Measures = append(in.Measures, m)
 			}
 		}
-		out = live(in)
 	})
+	out := live(in)
+	for i, n := range inFlight {
+		out.Models[i].InFlight = n
+	}
 	return out
 }
 
+// live is the state of a bench whose ended trials are in.Measures.
 func live(in Input) Live {
 	out := Live{Report: Build(in), Models: make([]LiveModel, len(in.Targets)), Planned: in.Bench.Trials * len(in.Bench.Prompts)}
 	out.WarmupsLeft = len(in.Targets) * in.Bench.Warmup
 	for _, m := range in.Measures {
 		lm := &out.Models[m.Trial.Model]
-		ended := m.Outcome() != OutcomeRunning
-		if !ended {
-			lm.InFlight++
-		}
+		lm.Cost = session.AddCost(lm.Cost, m.Cost())
 		if m.Trial.Warmup {
-			if ended {
-				out.WarmupsLeft--
-			}
-		} else if ended {
-			lm.Ended++
+			out.WarmupsLeft--
+			continue
 		}
-		if ended {
-			lm.Cost = session.AddCost(lm.Cost, m.Cost())
-		}
-		if !m.Trial.Warmup && m.Outcome() == OutcomeOK {
+		lm.Ended++
+		if m.Outcome() == OutcomeOK {
 			if v, ok := m.TTFT(); ok {
 				lm.TTFTs = append(lm.TTFTs, ms64(v))
 			}

@@ -201,6 +201,16 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	runner.Request = backends.Request{System: o.system, MaxTokens: o.maxTokens, Temperature: o.temp()}
 	runner.Secrets = session.NewSecrets(o.secrets(e, targets...))
 	collector := bench.NewCollector(models)
+	// What is printed is what the file keeps: a key pasted into a prompt
+	// is scrubbed from the report as from the session, so that --from
+	// gives the same report.
+	shown := *header.Bench
+	shown.Prompts = make([]session.BenchPrompt, len(prompts))
+	for i, p := range prompts {
+		shown.Prompts[i] = session.BenchPrompt{Prompt: runner.Secrets.Scrub(p.Prompt), System: runner.Secrets.Scrub(p.System), Tag: runner.Secrets.Scrub(p.Tag)}
+	}
+	shownHeader := header
+	shownHeader.Bench = &shown
 
 	var rec *session.Recorder
 	if store := o.store(e, targets...); store != nil {
@@ -229,7 +239,7 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 
 	live := !o.jsonOut && !o.csvOut && (e.stdoutTerminal || isTerminal(e.stdout))
 	if live {
-		err = runBenchView(runCtx, e, runner, collector, header, o.limits, o.slos, func() { cancel(session.ErrCancelled) })
+		err = runBenchView(runCtx, e, runner, collector, shownHeader, o.limits, o.slos, func() { cancel(session.ErrCancelled) })
 	} else {
 		runner.Run(runCtx)
 	}
@@ -239,7 +249,7 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	in := bench.Input{Bench: *header.Bench, Targets: header.Targets, Measures: collector.Measures(), Goodput: o.limits, SLOs: o.slos}
+	in := bench.Input{Bench: shown, Targets: header.Targets, Measures: collector.Measures(), Goodput: o.limits, SLOs: o.slos}
 	return o.output(e, in, live)
 }
 

@@ -394,3 +394,27 @@ func TestBenchCutShortRecomputes(t *testing.T) {
 		t.Errorf("stopped %v, steady runs %d: want a stopped bench with some runs", rep.Stopped, rep.Models[0].Runs)
 	}
 }
+
+func TestBenchKeepsAKeyInThePromptOut(t *testing.T) {
+	const key = "sk-test-0123456789abcdef" // the key benchSetup's environment holds
+	getenv, cfg, dir, _, quick := benchSetup(t)
+	code, out, errOut := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--sessions-dir", dir,
+		"-m", "quick", "-n", "2", "--warmup", "0", "Is "+key+" a good key?")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	raw, _ := os.ReadFile(files[0])
+	if strings.Contains(out, key) || strings.Contains(errOut, key) || strings.Contains(string(raw), key) || strings.Contains(files[0], key) {
+		t.Errorf("the key leaked: stdout %s\nfile %s", out, raw)
+	}
+	if rep := decodeBench(t, out); rep.Prompt == nil || !strings.Contains(*rep.Prompt, "[redacted]") {
+		t.Errorf("prompt %v", rep.Prompt)
+	}
+	if n := len(quick.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2 (no warm-up)", n)
+	}
+	if _, again, _ := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--from", files[0]); again != out {
+		t.Errorf("--from differs:\n%s\n%s", out, again)
+	}
+}
