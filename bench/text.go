@@ -110,13 +110,17 @@ func WriteText(w io.Writer, rep Report) error {
 	}
 	fmt.Fprintln(w)
 	for _, r := range Rankings(rep) {
-		fmt.Fprintf(w, "%s, best first (p50, p10–p90; ≈ overlaps the one above):\n", r.Title)
+		fmt.Fprintf(w, "%s, best first: p50 (p10–p90); ≈ overlaps the one above\n", r.Title)
+		rw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		for i, row := range r.Rows {
 			mark := " "
 			if row.Overlaps {
 				mark = "≈"
 			}
-			fmt.Fprintf(w, "  %s %d. %s  %s\n", mark, i+1, termsafe.Text(row.Label), rankCell(r, row))
+			fmt.Fprintf(rw, "  %s %d. %s\t%s\n", mark, i+1, termsafe.Text(row.Label), rankCell(r, row))
+		}
+		if err := rw.Flush(); err != nil {
+			return fmt.Errorf("write report: %w", err)
 		}
 	}
 	return nil
@@ -131,14 +135,13 @@ func costCell(v *float64, c CostReport) string {
 }
 
 func rankCell(r Rank, row RankRow) string {
-	f := FormatMillis
-	if r.Unit == "tok/s" {
-		f = func(v *float64) string { return FormatRate(v) + " tok/s" }
-	}
 	if row.P50 == nil {
 		return "no data"
 	}
-	return fmt.Sprintf("%s (%s–%s)", f(row.P50), f(row.P10), f(row.P90))
+	if r.Unit == "tok/s" {
+		return fmt.Sprintf("%s (%s–%s) tok/s", FormatRate(row.P50), FormatRate(row.P10), FormatRate(row.P90))
+	}
+	return fmt.Sprintf("%s (%s–%s)", FormatMillis(row.P50), FormatMillis(row.P10), FormatMillis(row.P90))
 }
 
 // writeSLOs lists each model's SLOs, failures marked.

@@ -239,7 +239,7 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 
 	live := !o.jsonOut && !o.csvOut && (e.stdoutTerminal || isTerminal(e.stdout))
 	if live {
-		err = runBenchView(runCtx, e, runner, collector, shownHeader, o.limits, o.slos, func() { cancel(session.ErrCancelled) })
+		err = runBenchView(runCtx, e, o.cfg.Theme, runner, collector, shownHeader, o.limits, o.slos, func() { cancel(session.ErrCancelled) })
 	} else {
 		runner.Run(runCtx)
 	}

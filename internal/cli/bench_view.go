@@ -17,7 +17,7 @@ import (
 
 // runBenchView runs the bench behind its live terminal view, then prints
 // the rankings. cancel ends the trials in flight (Ctrl+C in the view).
-func runBenchView(ctx context.Context, e env, r *bench.Runner, c *bench.Collector, h session.Header, limits bench.Limits, slos []bench.SLO, cancel func()) error {
+func runBenchView(ctx context.Context, e env, theme string, r *bench.Runner, c *bench.Collector, h session.Header, limits bench.Limits, slos []bench.SLO, cancel func()) error {
 	in := bench.Input{Bench: *h.Bench, Targets: h.Targets, Goodput: limits, SLOs: slos}
 	labels := make([]string, len(h.Targets))
 	for i, t := range h.Targets {
@@ -27,7 +27,7 @@ func runBenchView(ctx context.Context, e env, r *bench.Runner, c *bench.Collecto
 	if n := len(h.Bench.Prompts); n > 1 {
 		prompt = fmt.Sprintf("%d prompts, from %q on", n, strings.Fields(prompt + " …")[0])
 	}
-	th := e.benchTheme()
+	th := e.benchTheme(theme)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -55,8 +55,8 @@ func runBenchView(ctx context.Context, e env, r *bench.Runner, c *bench.Collecto
 }
 
 // benchTheme is the theme of the bench view: none under NO_COLOR, else
-// the config's, for the terminal's background.
-func (e env) benchTheme() themes.Theme {
+// name (the config's), for the terminal's background.
+func (e env) benchTheme(name string) themes.Theme {
 	if e.getenv("NO_COLOR") != "" {
 		return themes.NoColor()
 	}
@@ -66,9 +66,11 @@ func (e env) benchTheme() themes.Theme {
 	if okIn && okOut && isTerminal(in) && isTerminal(out) {
 		dark = lipgloss.HasDarkBackground(in, out)
 	}
-	th, err := themes.Get(themes.Auto, dark)
+	th, err := themes.Get(name, dark)
 	if err != nil {
-		return themes.NoColor()
+		// An unknown theme in the config is reported where the cockpit
+		// starts; the bench is shown in the default.
+		th, _ = themes.Get(themes.Auto, dark)
 	}
 	return th
 }
