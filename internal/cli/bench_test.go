@@ -138,6 +138,8 @@ func TestBenchMatchesTheServersSchedule(t *testing.T) {
 	// The successful trials are 1, 2, 4, 6 and 8: first bytes after 30,
 	// 40, 60, 80 and 100 ms. By linear interpolation p10 is 34, p50 60,
 	// p90 92 — the warm-up's 250 ms nowhere.
+	t.Logf("steady: ttft p10/p50/p90 %.1f/%.1f/%.1f ms (server 34/60/92), tpot p50 %.2f ms (server 15), itl p50 %.2f ms",
+		deref(s.TTFT.P10), deref(s.TTFT.P50), deref(s.TTFT.P90), deref(s.TPOT.P50), deref(s.ITL.P50))
 	within(t, "steady ttft p10", s.TTFT.P10, 34*time.Millisecond)
 	within(t, "steady ttft p50", s.TTFT.P50, 60*time.Millisecond)
 	within(t, "steady ttft p90", s.TTFT.P90, 92*time.Millisecond)
@@ -416,5 +418,36 @@ func TestBenchKeepsAKeyInThePromptOut(t *testing.T) {
 	}
 	if _, again, _ := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--from", files[0]); again != out {
 		t.Errorf("--from differs:\n%s\n%s", out, again)
+	}
+}
+
+func TestBenchUniquePrefixSendsEachTrialItsOwnPrompt(t *testing.T) {
+	getenv, cfg, dir, _, quick := benchSetup(t)
+	prompts := filepath.Join(t.TempDir(), "prompts.txt")
+	writeFile(t, prompts, "First question\n\nSecond question\n")
+	code, out, errOut := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--sessions-dir", dir,
+		"-m", "quick", "-n", "2", "--warmup", "1", "--unique-prefix", "--prompts", prompts)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	seen := map[string]bool{}
+	asked := map[string]int{}
+	for _, r := range quick.Requests() {
+		msgs := r.Chat.Messages
+		text := msgs[len(msgs)-1].Content
+		nonce, prompt, _ := strings.Cut(text, "\n")
+		if !strings.HasPrefix(nonce, "[bench nonce ") || seen[nonce] {
+			t.Errorf("prompt %q: no nonce of its own", text)
+		}
+		seen[nonce] = true
+		asked[prompt]++
+	}
+	// The warm-up asks the first prompt; then each prompt twice.
+	if asked["First question"] != 3 || asked["Second question"] != 2 {
+		t.Errorf("asked %v", asked)
+	}
+	rep := decodeBench(t, out)
+	if rep.Prompt != nil || len(rep.Prompts) != 2 || rep.TrialsPerModel != 4 || rep.Models[0].Runs != 4 {
+		t.Errorf("report: prompt %v, prompts %v, trials %d, runs %d", rep.Prompt, rep.Prompts, rep.TrialsPerModel, rep.Models[0].Runs)
 	}
 }
