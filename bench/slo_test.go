@@ -88,3 +88,22 @@ func TestParseLimits(t *testing.T) {
 		t.Error("no limit accepted")
 	}
 }
+
+func FuzzParseSLOs(f *testing.F) {
+	for _, s := range []string{"ttft_p90=800ms,tpot_p50=40ms,error_rate=1%,cost_per_run=$0.002", "goodput=90%", "itl_max=1h", "x=", "=", ",,", "ttft_p50=1e308s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		slos, err := ParseSLOs(s)
+		if err != nil {
+			return
+		}
+		for _, slo := range slos {
+			if slo.Limit < 0 || slo.Limit != slo.Limit {
+				t.Fatalf("%q: limit %v", s, slo.Limit)
+			}
+		}
+		mr := ModelReport{}
+		evaluate(slos, &mr) // no data: must not panic
+	})
+}

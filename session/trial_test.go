@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -89,4 +90,41 @@ func TestLoaderChecksTrials(t *testing.T) {
 	if err != nil || len(f.Trials) != 1 || len(f.Trials[0].Events) != 2 || len(f.Turns[0].Events) != 0 {
 		t.Errorf("a good bench: %+v %v", f, err)
 	}
+}
+
+func FuzzLoadBench(f *testing.F) {
+	hdr := `{"type":"header","format":2,"prompt":"hi","targets":[{"label":"A","provider":"demo","model":"swift"},{"label":"B","provider":"demo","model":"sage"}],"bench":{"trials":1,"warmup":1,"concurrency":2,"seed":1,"unique_prefix":true,"prompts":[{"prompt":"hi"}]}}` + "\n"
+	trial := `{"type":"trial","trial":1,"pane":1,"round":0,"prompt":0,"warmup":true,"nonce":"[bench nonce 01]","start_ms":0.5}` + "\n"
+	ev := `{"t_ms":5,"pane":1,"trial":1,"type":"delta","delta":{"kind":"answer","text":"x"}}` + "\n"
+	done := `{"t_ms":6,"pane":1,"trial":1,"type":"done","done":{"stop_reason":"stop"}}` + "\n"
+	f.Add([]byte(hdr + trial + ev + done))
+	f.Add([]byte(hdr + trial + ev))
+	f.Add([]byte(hdr + ev + trial))
+	f.Add([]byte(hdr + trial + strings.Replace(trial, `"trial":1`, `"trial":2`, 1) + ev + done))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := NewReader("fuzz.jsonl", bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		file, err := ReadAll(rd)
+		if err != nil {
+			return
+		}
+		for _, tr := range file.Trials {
+			if tr.Trial == 0 || tr.Pane >= len(file.Header.Targets) {
+				t.Fatalf("a trial the loader should have refused: %+v", tr.TrialLine)
+			}
+			one, err := file.TrialSession(tr.Trial)
+			if err != nil {
+				t.Fatalf("trial %d of a file that loaded: %v", tr.Trial, err)
+			}
+			again, err := ReadAll(one)
+			if err != nil {
+				t.Fatalf("trial %d as a session does not read back: %v", tr.Trial, err)
+			}
+			if len(again.Turns[0].Events) != len(tr.Events) {
+				t.Fatalf("trial %d: %d events, %d read back", tr.Trial, len(tr.Events), len(again.Turns[0].Events))
+			}
+		}
+	})
 }
