@@ -81,3 +81,15 @@ func Line(t Trial, at time.Duration) session.TrialLine {
 	return session.TrialLine{Trial: t.ID, Pane: t.Model, Round: t.Round, Prompt: t.Prompt, Warmup: t.Warmup, Nonce: t.Nonce,
 		StartMs: float64(at.Round(time.Microsecond)) / float64(time.Millisecond)}
 }
+
+// Trial is the measure of trial id, nil before it started. Its fields
+// change only from the goroutine that feeds the trial's events, so that
+// goroutine may read them without the lock.
+func (c *Collector) Trial(id int) *Measure {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 1 || id > len(c.measures) {
+		return nil
+	}
+	return c.measures[id-1]
+}

@@ -223,10 +223,21 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 		}
 		collector.Start(t, at)
 	}
+	live := !o.jsonOut && !o.csvOut && (e.stdoutTerminal || isTerminal(e.stdout))
+	var progress *benchProgress
+	if !live && !o.jsonOut && !o.csvOut {
+		progress = &benchProgress{w: e.stderr, total: len(bench.Schedule(runner.Plan))}
+		for _, t := range header.Targets {
+			progress.labels = append(progress.labels, t.Label)
+		}
+	}
 	runner.OnEvent = func(t bench.Trial, ev session.Event) {
 		collector.Event(t, ev)
 		if rec != nil {
 			rec.Record(ev)
+		}
+		if progress != nil && (ev.Type == backends.EventDone || ev.Type == backends.EventError) {
+			progress.trialEnded(collector.Trial(t.ID))
 		}
 	}
 
@@ -237,14 +248,13 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	stop := context.AfterFunc(ctx, func() { cancel(session.ErrCancelled) })
 	defer stop()
 
-	live := !o.jsonOut && !o.csvOut && (e.stdoutTerminal || isTerminal(e.stdout))
 	if live {
 		err = runBenchView(runCtx, e, o.cfg.Theme, runner, collector, shownHeader, o.limits, o.slos, func() { cancel(session.ErrCancelled) })
 	} else {
 		runner.Run(runCtx)
 	}
 	if rec != nil {
-		endRecording(e, rec, live || isTerminal(e.stderr))
+		endRecording(e, rec, live || progress != nil || isTerminal(e.stderr))
 	}
 	if err != nil {
 		return err

@@ -451,3 +451,21 @@ func TestBenchUniquePrefixSendsEachTrialItsOwnPrompt(t *testing.T) {
 		t.Errorf("report: prompt %v, prompts %v, trials %d, runs %d", rep.Prompt, rep.Prompts, rep.TrialsPerModel, rep.Models[0].Runs)
 	}
 }
+
+func TestBenchTextReportAndProgress(t *testing.T) {
+	getenv, cfg, dir, _, _ := benchSetup(t)
+	code, out, errOut := runCLI(t, getenv, "", "bench", "--config", cfg, "--sessions-dir", dir, "-m", "quick", "-n", "2", "--slo", "ttft_p50=1ms", "hi")
+	if code != exitFail {
+		t.Errorf("exit %d, want 1: the SLO is missed", code)
+	}
+	for _, want := range []string{"trial 1/3 · quick: warm-up, ok, TTFT", "trial 3/3 · quick: ok, TTFT", "session saved: "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	for _, want := range []string{"MODEL", "quick", "2/2", "SLO FAIL: quick", "✗ ttft_p50", "TTFT, best first"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
