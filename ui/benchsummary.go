@@ -10,6 +10,7 @@ import (
 
 	"github.com/fanout-dev/fanout/bench"
 	"github.com/fanout-dev/fanout/internal/termsafe"
+	"github.com/fanout-dev/fanout/session"
 	"github.com/fanout-dev/fanout/themes"
 )
 
@@ -28,6 +29,27 @@ func BenchSummary(rep bench.Report, th themes.Theme, width int) string {
 	const figures = 24 // "140ms (134ms–162ms)" and the rank
 	// " ≈ 1. " + label + "  " + figures + "  " + plot
 	plot := min(max(0, width-label-figures-11), 40)
+	// What the live rows do not say: success, goodput and cost per answer.
+	for _, m := range rep.Models {
+		parts := []string{fmt.Sprintf("%d/%d ok", m.OK, m.Runs)}
+		if m.Goodput != nil {
+			parts = append(parts, "goodput "+bench.FormatShare(m.Goodput))
+		}
+		c := m.Cost
+		cost := bench.FormatUSD(c.PerRun, c.Source) + " per run, " + bench.FormatUSD(c.PerThousand, c.Source) + " per 1,000 answers"
+		if c.Source == session.CostUnknown {
+			cost = "cost unknown (no price)"
+		} else if c.Simulated {
+			cost += " (simulated)"
+		}
+		parts = append(parts, cost)
+		if m.TokensEstimated {
+			parts = append(parts, "tokens estimated")
+		}
+		b.WriteString(benchCut(" "+st.text.Render(benchPad(ansi.Truncate(termsafe.Text(m.Label), label, "…"), label))+"  "+
+			st.muted.Render(strings.Join(parts, " · ")), width) + "\n")
+	}
+	b.WriteString("\n")
 	for _, r := range bench.Rankings(rep) {
 		b.WriteString(st.title.Render(r.Title) + st.subtle.Render(", best first: p50 (p10–p90)") + "\n")
 		lo, hi := math.Inf(1), math.Inf(-1)
