@@ -41,7 +41,7 @@ goodput, where it is a minimum). --goodput sets the per-trial limits a
 good answer meets, e.g. --goodput ttft=500ms,tpot=50ms.
 
 Exit status: 0 when every model had a successful trial and met every SLO,
-1 otherwise, 2 for bad usage.
+1 otherwise (a bench stopped early included), 2 for bad usage.
 
 Flags:
 `
@@ -291,7 +291,8 @@ func (o *benchOptions) fromSession(e env) error {
 }
 
 // output prints the report in the form asked for, and fails (exit 1)
-// when a model had no successful trial or missed an SLO. After the live
+// when a model had no successful trial or missed an SLO, or the bench
+// was stopped before every trial ran. After the live
 // view, which has shown the ranking, only the summary table is printed.
 func (o *benchOptions) output(e env, in bench.Input, afterView bool) error {
 	rep := bench.Build(in)
@@ -312,7 +313,9 @@ func (o *benchOptions) output(e env, in bench.Input, afterView bool) error {
 			return err
 		}
 	}
-	if !rep.SLOPass {
+	// A bench stopped early is no pass either: a gate must not open on
+	// the trials that happened to run before an interrupt.
+	if !rep.SLOPass || rep.Stopped {
 		return failedError{}
 	}
 	return nil

@@ -388,8 +388,8 @@ func TestBenchCutShortRecomputes(t *testing.T) {
 	cut := filepath.Join(filepath.Dir(file), "cut.jsonl")
 	writeFile(t, cut, string(raw[:len(raw)/2]))
 	code, out, errOut := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--from", cut)
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
+	if code != exitFail {
+		t.Errorf("exit %d, want 1: a bench cut short is no pass (%s)", code, errOut)
 	}
 	rep := decodeBench(t, out)
 	if !rep.Stopped || rep.Models[0].Runs >= benchTrials || rep.Models[0].Runs == 0 {
