@@ -369,7 +369,7 @@ func TestBenchTrialReplaysAlone(t *testing.T) {
 		*rep.Results[0].TTFTMs != backends.Millis(ttft) {
 		t.Errorf("trial 5 replayed as %+v, want %s's answer with TTFT %v", rep.Results, f.Header.Targets[want.Trial.Model].Label, ttft)
 	}
-	for _, args := range [][]string{{"replay", "--json", file}, {"replay", "--json", "--trial", "99", file}} {
+	for _, args := range [][]string{{"replay", "--json", file}, {"replay", "--json", "--trial", "99", file}, {"export", "--format", "json", file}} {
 		if code, _, errOut := runCLI(t, getenv, "", append(args, "--config", cfg)...); code != exitUsage || !strings.Contains(errOut, "trial") {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)
 		}
