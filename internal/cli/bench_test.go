@@ -469,3 +469,24 @@ func TestBenchTextReportAndProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionsListABench(t *testing.T) {
+	getenv, cfg, file := runBenchFile(t)
+	code, out, errOut := runCLI(t, getenv, "", "sessions", "--json", "--config", cfg, "--sessions-dir", filepath.Dir(file))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var list []session.Summary
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	s := list[0]
+	planned := 2 * (benchTrials + 1)
+	if s.Bench == nil || s.Bench.Planned != planned || s.Bench.Ended != planned || !s.Complete || s.Total.USD == nil {
+		t.Errorf("summary %+v (bench %+v)", s, s.Bench)
+	}
+	_, text, _ := runCLI(t, getenv, "", "sessions", "--config", cfg, "--sessions-dir", filepath.Dir(file))
+	if want := fmt.Sprintf("[bench %d/%d trials] Say something", planned, planned); !strings.Contains(text, want) || strings.Contains(text, "cut short") {
+		t.Errorf("listing lacks %q:\n%s", want, text)
+	}
+}
