@@ -216,6 +216,9 @@ func (m *BenchModel) render() string {
 	if m.live.Report.Warmup > 0 {
 		head += fmt.Sprintf(" (+%d warm-up)", m.live.Report.Warmup)
 	}
+	if c := m.live.Report.Concurrency; c > 1 {
+		head += fmt.Sprintf(" · %d at once per model", c)
+	}
 	head += fmt.Sprintf(" · seed %d · %s", m.opts.Seed, bench.Elapsed(m.elapsed))
 	b.WriteString(benchCut(st.title.Render(head), m.width) + "\n")
 	prompt := strings.Join(strings.Fields(termsafe.Text(m.opts.Prompt)), " ")

@@ -36,8 +36,11 @@ func runBenchView(ctx context.Context, e env, theme string, r *bench.Runner, c *
 	m := ui.NewBench(ui.BenchOptions{Theme: th, Prompt: prompt, Labels: labels, Seed: h.Bench.Seed,
 		Live: func() bench.Live { return c.Live(in) }, Stop: r.Stop, Cancel: cancel, Done: done})
 	opts := append(ui.ProgramOptions(), tea.WithContext(ctx), tea.WithOutput(e.stdout))
-	if e.stdin != nil {
-		opts = append(opts, tea.WithInput(e.stdin))
+	if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
+		opts = append(opts, tea.WithInput(f))
+	} else {
+		// The prompt came on stdin: no keys to read (Ctrl+C still stops).
+		opts = append(opts, tea.WithInput(nil))
 	}
 	_, err := tea.NewProgram(m, opts...).Run()
 	if err != nil && ctx.Err() == nil {
