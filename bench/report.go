@@ -49,7 +49,11 @@ type ModelReport struct {
 	TPOT         Dist `json:"tpot_ms"`
 	ITL          Dist `json:"itl_ms"` // pooled over every gap of every trial
 	TokensPerSec Dist `json:"output_tokens_per_s"`
-	OutputTokens Dist `json:"output_tokens"`
+	OutputTokens Dist `json:"output_tokens"` // reasoning included
+	InputTokens  Dist `json:"input_tokens"`
+	// ReasoningTokens are the output tokens the provider counted as
+	// reasoning (0 where it counts none).
+	ReasoningTokens Dist `json:"reasoning_tokens"`
 	// TokensEstimated is set when some trial's counts are fanout's
 	// estimate: the provider never reported usage.
 	TokensEstimated bool `json:"tokens_estimated"`
@@ -126,7 +130,7 @@ func modelReport(t session.TargetRecord, ms []*Measure, goodput Limits) ModelRep
 	for _, c := range ErrorClasses {
 		mr.Errors[c] = 0
 	}
-	var ttft, ttfo, e2e, tpot, itl, tps, out []float64
+	var ttft, ttfo, e2e, tpot, itl, tps, out, in, reasoning []float64
 	var total session.Cost
 	good := 0
 	for _, m := range ms {
@@ -163,6 +167,8 @@ func modelReport(t session.TargetRecord, ms []*Measure, goodput Limits) ModelRep
 		}
 		n, exact := m.OutputTokens()
 		out = append(out, float64(n))
+		tok := m.Result.Stats.Tokens()
+		in, reasoning = append(in, float64(tok.Input)), append(reasoning, float64(tok.Reasoning))
 		mr.TokensEstimated = mr.TokensEstimated || !exact
 		if goodput.Met(m) {
 			good++
@@ -170,6 +176,7 @@ func modelReport(t session.TargetRecord, ms []*Measure, goodput Limits) ModelRep
 	}
 	mr.TTFT, mr.TTFO, mr.E2E, mr.TPOT = NewDist(ttft), NewDist(ttfo), NewDist(e2e), NewDist(tpot)
 	mr.ITL, mr.TokensPerSec, mr.OutputTokens = NewDist(itl), NewDist(tps), NewDist(out)
+	mr.InputTokens, mr.ReasoningTokens = NewDist(in), NewDist(reasoning)
 	if mr.Runs > 0 {
 		mr.SuccessRate = ptr(float64(mr.OK) / float64(mr.Runs))
 		mr.ErrorRate = ptr(float64(mr.Runs-mr.OK) / float64(mr.Runs))
