@@ -155,8 +155,8 @@ func TestBenchMatchesTheServersSchedule(t *testing.T) {
 	if s.ITL.N != 5*(tokens-1) {
 		t.Errorf("itl pooled over %d gaps, want %d", s.ITL.N, 5*(tokens-1))
 	}
-	if s.TokensEstimated || s.OutputTokens.P50 == nil || *s.OutputTokens.P50 != tokens {
-		t.Errorf("output tokens %v estimated %v", deref(s.OutputTokens.P50), s.TokensEstimated)
+	if s.TokensEstimated || s.OutputTokens.P50 == nil || *s.OutputTokens.P50 != tokens || s.InputTokens.Max == nil || *s.InputTokens.Max != 7 {
+		t.Errorf("output tokens %v, input %v, estimated %v; the server counted %d and 7", deref(s.OutputTokens.P50), deref(s.InputTokens.Max), s.TokensEstimated, tokens)
 	}
 	// Goodput: of 8 runs, those answered within 65 ms are trials 1, 2 and
 	// 4 (30, 40, 60 ms).
