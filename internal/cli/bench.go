@@ -177,21 +177,10 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	if o.seed == 0 {
 		o.seed = rand.Uint64()
 	}
-	opts := o.options(e)
-	models := make([]bench.Model, len(targets))
+	models := o.benchModels(e, targets)
 	header := session.NewHeader(backends.Request{System: o.system, MaxTokens: o.maxTokens, Temperature: o.temp()})
-	for i, t := range targets {
-		m := bench.Model{Target: t, Price: o.price(t)}
-		if t.Provider == backends.ProviderDemo {
-			m.Open = bench.OpenDemo(t, opts, o.seed)
-		} else {
-			// One backend per model for every trial: its connections are
-			// reused, as any client of the provider would.
-			b := backends.Open(t, opts)
-			m.Open = func(bench.Trial) backends.Backend { return b }
-		}
-		models[i] = m
-		header.Targets = append(header.Targets, session.NewTargetRecord(t, m.Price))
+	for _, m := range models {
+		header.Targets = append(header.Targets, session.NewTargetRecord(m.Target, m.Price))
 	}
 	header.Bench = &session.BenchHeader{Trials: o.trials, Warmup: o.warmup, Concurrency: o.concurrency,
 		Seed: o.seed, UniquePrefix: o.uniquePrefix, Prompts: prompts, Goodput: o.goodput}
@@ -201,14 +190,7 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	runner.Request = backends.Request{System: o.system, MaxTokens: o.maxTokens, Temperature: o.temp()}
 	runner.Secrets = session.NewSecrets(o.secrets(e, targets...))
 	collector := bench.NewCollector(models)
-	// What is printed is what the file keeps: a key pasted into a prompt
-	// is scrubbed from the report as from the session, so that --from
-	// gives the same report.
-	shown := *header.Bench
-	shown.Prompts = make([]session.BenchPrompt, len(prompts))
-	for i, p := range prompts {
-		shown.Prompts[i] = session.BenchPrompt{Prompt: runner.Secrets.Scrub(p.Prompt), System: runner.Secrets.Scrub(p.System), Tag: runner.Secrets.Scrub(p.Tag)}
-	}
+	shown := scrubbedPlan(*header.Bench, runner.Secrets)
 	shownHeader := header
 	shownHeader.Bench = &shown
 
@@ -261,6 +243,37 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	}
 	in := bench.Input{Bench: shown, Targets: header.Targets, Measures: collector.Measures(), Goodput: o.limits, SLOs: o.slos}
 	return o.output(e, in, live)
+}
+
+// benchModels opens the targets for a bench.
+func (o *benchOptions) benchModels(e env, targets []backends.Target) []bench.Model {
+	opts := o.options(e)
+	models := make([]bench.Model, len(targets))
+	for i, t := range targets {
+		m := bench.Model{Target: t, Price: o.price(t)}
+		if t.Provider == backends.ProviderDemo {
+			m.Open = bench.OpenDemo(t, opts, o.seed)
+		} else {
+			// One backend per model for every trial: its connections are
+			// reused, as any client of the provider would.
+			b := backends.Open(t, opts)
+			m.Open = func(bench.Trial) backends.Backend { return b }
+		}
+		models[i] = m
+	}
+	return models
+}
+
+// scrubbedPlan is the plan as the report shows it: what is printed is
+// what the file keeps, so a key pasted into a prompt is scrubbed from the
+// report as from the session, and --from gives the same report.
+func scrubbedPlan(plan session.BenchHeader, secrets session.Secrets) session.BenchHeader {
+	prompts := make([]session.BenchPrompt, len(plan.Prompts))
+	for i, p := range plan.Prompts {
+		prompts[i] = session.BenchPrompt{Prompt: secrets.Scrub(p.Prompt), System: secrets.Scrub(p.System), Tag: secrets.Scrub(p.Tag)}
+	}
+	plan.Prompts = prompts
+	return plan
 }
 
 // fromSession recomputes the report of a recorded bench.
