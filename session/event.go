@@ -20,14 +20,19 @@ import (
 type Event struct {
 	Pane int
 	T    time.Duration
+	// Trial is the bench trial the event belongs to (1 for the first), zero
+	// outside a bench: trials of one model overlap in time, so the pane
+	// alone does not say which answer an event is part of.
+	Trial int
 	backends.Event
 }
 
 // eventJSON is the wire form of an Event, one line of a session file or of
 // `fanout run --events`: {"t_ms": 12.5, "pane": 0, "type": "delta", …}.
 type eventJSON struct {
-	TMs  float64 `json:"t_ms"`
-	Pane int     `json:"pane"`
+	TMs   float64 `json:"t_ms"`
+	Pane  int     `json:"pane"`
+	Trial int     `json:"trial,omitempty"`
 	backends.Event
 }
 
@@ -39,7 +44,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(eventJSON{TMs: backends.Millis(e.T), Pane: e.Pane, Event: e.Event}); err != nil {
+	if err := enc.Encode(eventJSON{TMs: backends.Millis(e.T), Pane: e.Pane, Trial: e.Trial, Event: e.Event}); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
@@ -56,7 +61,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if !validMillis(w.TMs) {
 		return fmt.Errorf("bad t_ms %v", w.TMs)
 	}
-	*e = Event{Pane: w.Pane, T: backends.FromMillis(w.TMs), Event: w.Event}
+	*e = Event{Pane: w.Pane, T: backends.FromMillis(w.TMs), Trial: w.Trial, Event: w.Event}
 	return nil
 }
 

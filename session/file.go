@@ -7,8 +7,14 @@ import (
 	"github.com/fanout-dev/fanout/backends"
 )
 
-// FormatVersion is the session file format this fanout writes and reads.
-const FormatVersion = 1
+// FormatVersion is the newest session file format this fanout writes and
+// reads. Version 2 adds benches: a bench field in the header, trial lines,
+// and a trial id on every event of a trial. A session without a bench is
+// still written as version 1, which every fanout reads.
+const FormatVersion = 2
+
+// FormatV1 is the format of a session without trials.
+const FormatV1 = 1
 
 // Line types of a session file besides the event types of backends.
 const (
@@ -37,6 +43,9 @@ type Header struct {
 	// Tags name the task the session is evidence for ("coding"), for a
 	// leaderboard per task. They are never sent to a model.
 	Tags []string `json:"tags,omitempty"`
+	// Bench, in a version 2 file, says the session is a bench and how it
+	// was planned; its trials follow as trial lines.
+	Bench *BenchHeader `json:"bench,omitempty"`
 }
 
 // NewHeader is the header of a session that asks req's system prompt and

@@ -90,7 +90,7 @@ func TestRecordLoadRoundTrip(t *testing.T) {
 		t.Fatalf("torn %v, %d turns, footer %v", f.Torn, len(f.Turns), f.Turns[0].Footer)
 	}
 	h := f.Header
-	if h.Format != FormatVersion || h.App != "test" || h.Prompt != "Say hello" || h.ID != rec.ID() ||
+	if h.Format != FormatV1 || h.App != "test" || h.Prompt != "Say hello" || h.ID != rec.ID() ||
 		filepath.Base(rec.Path()) != h.ID+Ext || !strings.HasSuffix(h.ID, "-say-hello") {
 		t.Errorf("header %+v, path %s", h, rec.Path())
 	}

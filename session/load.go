@@ -36,6 +36,7 @@ const (
 	EntryPrompt                  // a follow-up prompt starts a new turn
 	EntryFooter                  // the final stats of the current turn
 	EntryVote                    // a blind vote on a turn so far
+	EntryTrial                   // a bench's trial starts (format 2)
 )
 
 // Entry is one line of a session file after its header.
@@ -44,9 +45,10 @@ type Entry struct {
 	Line   int
 	Turn   int // 1 for the header's prompt
 	Event  Event
-	Prompt string  // EntryPrompt
-	Footer *Footer // EntryFooter
-	Vote   *VoteLine
+	Prompt string     // EntryPrompt
+	Footer *Footer    // EntryFooter
+	Vote   *VoteLine  // EntryVote
+	Trial  *TrialLine // EntryTrial
 }
 
 // Reader reads a session file line by line, checking each as it goes, so
@@ -63,6 +65,8 @@ type Reader struct {
 	// turn (0 while it streams): nothing of that answer may follow it.
 	ended []int
 	torn  bool
+	// trials are a bench's trials so far, by id (see trial.go).
+	trials map[int]*trialState
 }
 
 // Open opens a session file and reads its header.
@@ -107,8 +111,8 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	if probe.Type != LineHeader || probe.Format == nil {
 		return nil, rd.errorf(1, "the first line is not a session header: not a fanout session")
 	}
-	if *probe.Format != FormatVersion {
-		return nil, rd.errorf(1, "format version %d is not supported: this fanout reads version %d; a newer fanout may read it", *probe.Format, FormatVersion)
+	if *probe.Format < FormatV1 || *probe.Format > FormatVersion {
+		return nil, rd.errorf(1, "format version %d is not supported: this fanout reads versions %d to %d; a newer fanout may read it", *probe.Format, FormatV1, FormatVersion)
 	}
 	if err := json.Unmarshal(raw, &rd.header); err != nil {
 		return nil, rd.errorf(1, "bad header: %s", jsonReason(err))
@@ -174,9 +178,10 @@ var errNotJSON = errors.New("not JSON")
 // lineJSON holds every field of an event line, so that an event, the bulk
 // of a file, is decoded in one pass.
 type lineJSON struct {
-	Type string  `json:"type"`
-	TMs  float64 `json:"t_ms"`
-	Pane *int    `json:"pane"` // nil when missing: no pane is assumed
+	Type  string  `json:"type"`
+	TMs   float64 `json:"t_ms"`
+	Pane  *int    `json:"pane"` // nil when missing: no pane is assumed
+	Trial int     `json:"trial"`
 
 	Delta *backends.Delta `json:"delta"`
 	Usage *backends.Usage `json:"usage"`
@@ -189,6 +194,10 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 	if json.Unmarshal(raw, &fast) == nil && isEventType(fast.Type) && validMillis(fast.TMs) && fast.Pane != nil {
 		ev := Event{Pane: *fast.Pane, T: backends.FromMillis(fast.TMs), Event: backends.Event{
 			Type: backends.EventType(fast.Type), Delta: fast.Delta, Usage: fast.Usage, Done: fast.Done, Error: fast.Error}}
+		if fast.Trial != 0 {
+			ev.Trial = fast.Trial
+			return rd.trialEvent(ev)
+		}
 		return rd.event(ev)
 	}
 	// Anything else, or a bad line, takes the slow path, which says what
@@ -251,7 +260,12 @@ func (rd *Reader) parse(raw []byte) (Entry, error) {
 			// answer.
 			return e, rd.errorf(rd.line, "%s event without a pane: which model it belongs to is unknown", probe.Type)
 		}
+		if ev.Trial != 0 {
+			return rd.trialEvent(ev)
+		}
 		return rd.event(ev)
+	case LineTrial:
+		return rd.trial(raw)
 	case "":
 		return e, rd.errorf(rd.line, "a line without a type")
 	default:
@@ -389,6 +403,8 @@ type File struct {
 	Votes []VoteLine
 	// Torn is set when the last line was cut short and left out.
 	Torn bool
+	// Trials are a bench's trials, in the order they started.
+	Trials []TrialRecord
 }
 
 // Load reads and checks a whole session file.
@@ -404,6 +420,7 @@ func Load(path string) (*File, error) {
 // ReadAll reads the rest of rd.
 func ReadAll(rd *Reader) (*File, error) {
 	f := &File{Path: rd.Path(), Header: rd.Header(), Turns: []Turn{{Prompt: rd.Header().Prompt}}}
+	trialAt := map[int]int{} // trial id → index in f.Trials
 	for {
 		e, err := rd.Next()
 		if err == io.EOF {
@@ -415,7 +432,15 @@ func ReadAll(rd *Reader) (*File, error) {
 		}
 		cur := &f.Turns[len(f.Turns)-1]
 		switch e.Kind {
+		case EntryTrial:
+			trialAt[e.Trial.Trial] = len(f.Trials)
+			f.Trials = append(f.Trials, TrialRecord{TrialLine: *e.Trial})
 		case EntryEvent:
+			if e.Event.Trial != 0 {
+				t := &f.Trials[trialAt[e.Event.Trial]]
+				t.Events = append(t.Events, e.Event)
+				continue
+			}
 			cur.Events = append(cur.Events, e.Event)
 		case EntryPrompt:
 			f.Turns = append(f.Turns, Turn{Prompt: e.Prompt})

@@ -75,7 +75,7 @@ func TestLoadRejects(t *testing.T) {
 		{"not a header", delta0, 1, "the first line is not a session header: not a fanout session"},
 		{"an array first", "[1,2]\n", 1, "bad header: a JSON array where an object belongs"},
 		{"header cut short", hdr[:40], 1, "the header is cut short: the run was stopped before anything was recorded"},
-		{"unknown format version", strings.Replace(hdr, `"format":1`, `"format":2`, 1), 1, "format version 2 is not supported: this fanout reads version 1; a newer fanout may read it"},
+		{"unknown format version", strings.Replace(hdr, `"format":1`, `"format":3`, 1), 1, "format version 3 is not supported: this fanout reads versions 1 to 2; a newer fanout may read it"},
 		{"format of the wrong type", strings.Replace(hdr, `"format":1`, `"format":"1"`, 1), 1, `bad header: field "format" should be a number, not string`},
 		{"no models", strings.Replace(hdr, `"targets":[{"label":"A","provider":"demo","model":"swift"},{"label":"B","provider":"demo","model":"sage"}]`, `"targets":[]`, 1), 1, "the header names no models"},
 		{"not JSON mid-file", hdr + delta0 + `{"t_ms":6,"pane":0,"type":"delta","delta":{"kind` + "\n" + done0, 3, "not JSON (unexpected end of JSON input at byte 48)"},

@@ -45,8 +45,9 @@ type Recorder struct {
 	turn    int
 	results []*Result // the current turn, folded for its footer
 	total   Cost
-	scrub   []secret    // longest first
-	streams []*Scrubber // per pane, this turn's; nil when there is nothing to scrub
+	scrub   []secret          // longest first
+	streams []*Scrubber       // per pane, this turn's; nil when there is nothing to scrub
+	trials  map[int]*Scrubber // per bench trial still streaming (see trial.go)
 	buf     bytes.Buffer
 	enc     *json.Encoder // writes into buf; made once, used per event
 }
@@ -54,7 +55,7 @@ type Recorder struct {
 // NewRecorder prepares the recording of a session whose first prompt and
 // targets are in h. Nothing is written until Turn is called.
 func (s Store) NewRecorder(h Header) *Recorder {
-	h.Type, h.Format = LineHeader, FormatVersion
+	h.Type, h.Format = LineHeader, formatOf(h)
 	if h.App == "" {
 		h.App = s.App
 	}
@@ -129,6 +130,10 @@ func (r *Recorder) Record(ev Event) {
 	defer r.mu.Unlock()
 	defer r.survive()
 	if r.err != nil || r.f == nil {
+		return
+	}
+	if ev.Trial != 0 {
+		r.recordTrial(ev)
 		return
 	}
 	if ev.Pane >= 0 && ev.Pane < len(r.streams) {
@@ -218,6 +223,7 @@ func (r *Recorder) Close() error {
 		return r.err
 	}
 	r.endStreams()
+	r.endTrials()
 	r.flush()
 	f := r.f
 	r.f = nil
@@ -289,7 +295,7 @@ func (r *Recorder) write(v any) {
 	}
 	var err error
 	if ev, ok := v.(Event); ok {
-		err = r.enc.Encode(eventJSON{TMs: backends.Millis(ev.T), Pane: ev.Pane, Event: ev.Event})
+		err = r.enc.Encode(eventJSON{TMs: backends.Millis(ev.T), Pane: ev.Pane, Trial: ev.Trial, Event: ev.Event})
 	} else {
 		err = r.enc.Encode(v)
 	}

@@ -60,6 +60,8 @@ type Summary struct {
 	// has the file open to record into it (where the OS has file locks).
 	Recording bool   `json:"recording"`
 	RerunOf   string `json:"rerun_of,omitempty"`
+	// Bench is set for a bench: its trials, planned and recorded.
+	Bench *BenchSummary `json:"bench,omitempty"`
 }
 
 // List reads every session in the folder, newest first. A file that cannot
@@ -115,6 +117,9 @@ func Summarize(path string) (Summary, error) {
 	}
 	for _, t := range h.Targets {
 		sum.Models = append(sum.Models, t.Label)
+	}
+	if h.Bench != nil {
+		return summarizeBench(rd, sum)
 	}
 	if ft, ok := lastFooter(path); ok {
 		sum.Turns, sum.Total, sum.Complete = ft.Turn, ft.Total, true

@@ -41,6 +41,8 @@ func (it sessionItem) Description() string {
 		parts = append(parts, "first: "+termsafe.Text(it.s.Winner)+" "+session.FormatDuration(ttft))
 	}
 	switch {
+	case it.s.Bench != nil:
+		parts = append(parts, fmt.Sprintf("bench: %d of %d trials", it.s.Bench.Ended, it.s.Bench.Planned))
 	case !it.s.Complete && it.s.Recording:
 		parts = append(parts, "streaming")
 	case !it.s.Complete:
@@ -176,6 +178,13 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		rerun := key.Matches(msg, k.Rerun)
 		path := it.s.Path
+		if it.s.Bench != nil && !rerun {
+			// A bench is many answers over each other: its report and its
+			// trials are the command line's.
+			return func() tea.Msg {
+				return sessionOpenedMsg{err: fmt.Errorf("a bench: see its report with 'fanout bench --from %s', a trial with 'fanout replay --trial N %s'", it.s.ID, it.s.ID)}
+			}
+		}
 		return func() tea.Msg {
 			if rerun {
 				f, err := session.Load(path)

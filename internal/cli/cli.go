@@ -54,6 +54,7 @@ for each, time to first token, tokens/s, tokens, cost and total time.
 Usage:
   fanout [-m MODEL]... [--theme NAME]         open the cockpit (the terminal UI)
   fanout run [-m MODEL]... [flags] [PROMPT]   stream a prompt without the UI
+  fanout bench [-m MODEL]... [-n N] [PROMPT]  run a prompt N times per model: percentiles, errors, SLOs
   fanout models [--json]                      list the models usable here
   fanout prices [--json] [MODEL]...           what models cost, from where, how old
   fanout prices update [--url URL]            fetch LiteLLM's current price catalog
@@ -126,6 +127,8 @@ func dispatch(ctx context.Context, e env, args []string) int {
 		err = modelsCmd(ctx, e, args[1:])
 	case "prices":
 		err = pricesCmd(ctx, e, args[1:])
+	case "bench":
+		err = benchCmd(ctx, e, args[1:])
 	case "sessions":
 		err = sessionsCmd(e, args[1:])
 	case "replay":

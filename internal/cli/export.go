@@ -47,6 +47,9 @@ func exportCmd(e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.Header.Bench != nil {
+		return usagef("export: %s is a bench: its report is 'fanout bench --from %s --json' (or --csv, a row per trial); 'fanout replay --trial N' shows one trial", path, path)
+	}
 	var data []byte
 	if format == "md" {
 		// A document to read, on a terminal or anywhere: the answers'

@@ -7,12 +7,13 @@ import (
 	"github.com/fanout-dev/fanout/session"
 )
 
-const replayHelp = `Usage: fanout replay [--speed X] [--json] FILE|ID
+const replayHelp = `Usage: fanout replay [--speed X] [--json] [--trial N] FILE|ID
 
 Replays a recorded run in the cockpit, on the schedule it happened (scaled
 by --speed). With --json it prints the run's results instead, in the
 'fanout run --json' schema (for a conversation, its last turn), computed
 from the recorded events. ID is a name from 'fanout sessions', or its start.
+A bench is replayed one trial at a time: --trial N.
 
 Flags:
 `
@@ -28,6 +29,8 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 	cmd.fs.Float64Var(&speed, "speed", 1, "replay speed: 2 is twice as fast, 0.5 half")
 	flagTheme(cmd.fs, &theme, "")
 	c.flagNoSave(cmd.fs, "do not record a re-run (r) in the sessions folder")
+	var trial int
+	cmd.fs.IntVar(&trial, "trial", 0, "replay `trial` N of a bench (see 'fanout bench --csv --from')")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
@@ -38,6 +41,12 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 	path, err := resolveSession(e, &c, "replay", pos)
 	if err != nil {
 		return err
+	}
+	if rd, err := benchTrial(path, trial); rd != nil || err != nil {
+		if err != nil {
+			return err
+		}
+		return replayReader(ctx, e, &c, rd, jsonOut, speed, theme)
 	}
 	if !jsonOut {
 		return replayUI(ctx, e, &c, path, speed, theme)

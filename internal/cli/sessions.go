@@ -67,13 +67,16 @@ func printSessions(w io.Writer, list []session.Summary) {
 	fmt.Fprintln(safe, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
 	for _, s := range list {
 		prompt := backends.OneLine(s.Prompt, 40)
+		if s.Bench != nil {
+			prompt = fmt.Sprintf("[bench %d/%d trials] %s", s.Bench.Ended, s.Bench.Planned, backends.OneLine(s.Prompt, 28))
+		}
 		if s.Turns > 1 {
 			prompt += fmt.Sprintf(" (+%d)", s.Turns-1)
 		}
 		switch {
 		case !s.Complete && s.Recording:
 			prompt += " [streaming]"
-		case !s.Complete:
+		case !s.Complete && s.Bench == nil: // a bench's counts say it
 			prompt += " [cut short]"
 		}
 		first := "—"

@@ -304,7 +304,7 @@ func TestSessionCommandErrors(t *testing.T) {
 		`{"t_ms":1,"pane":0,"type":"delta","delta":{"kind":"answer","text":"a"}}`+"\n"+
 		`{"t_ms":2,"pane":3,"type":"delta","delta":{"kind":"answer","text":"b"}}`+"\n")
 	future := filepath.Join(dir, "20261126-110000-future.jsonl")
-	writeFile(t, future, `{"type":"header","format":2,"prompt":"x","targets":[]}`+"\n")
+	writeFile(t, future, `{"type":"header","format":3,"prompt":"x","targets":[]}`+"\n")
 	cases := []struct {
 		args []string
 		code int
@@ -314,7 +314,7 @@ func TestSessionCommandErrors(t *testing.T) {
 		{[]string{"replay", "--json", "20261126-100000"}, exitFail, "fanout: session " + corrupt + ":3: event for pane 3"},
 		{[]string{"export", "20261126-100000-corrupt"}, exitFail, "fanout: session " + corrupt + ":3: event for pane 3"},
 		// The cockpit replay reads the header before it wants a terminal.
-		{[]string{"replay", future}, exitFail, "fanout: session " + future + ":1: format version 2 is not supported"},
+		{[]string{"replay", future}, exitFail, "fanout: session " + future + ":1: format version 3 is not supported"},
 		{[]string{"replay", "--json", "nosuch"}, exitFail, `fanout: no session "nosuch" in ` + dir + "; `fanout sessions` lists them\n"},
 		{[]string{"export", filepath.Join(dir, "gone.jsonl")}, exitFail, "fanout: no session file " + filepath.Join(dir, "gone.jsonl")},
 		{[]string{"replay", "--json"}, exitUsage, "fanout: replay: which session?"},

@@ -26,11 +26,15 @@ import (
 type OpenAI struct {
 	srv    *httptest.Server
 	script []Step
-	quit   chan struct{} // closed at cleanup: ends waits and stalls
-	gone   chan struct{}
+	// pick, when set, chooses each chat request's script (see
+	// NewOpenAIScheduled).
+	pick func(n int, req Request) []Step
+	quit chan struct{} // closed at cleanup: ends waits and stalls
+	gone chan struct{}
 
-	mu   sync.Mutex
-	reqs []Request
+	mu    sync.Mutex
+	reqs  []Request
+	chats int // chat requests received so far
 }
 
 // Request is what the server received.
@@ -109,6 +113,10 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, rec)
+	n := s.chats
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/completions") {
+		s.chats++
+	}
 	s.mu.Unlock()
 
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
@@ -118,7 +126,11 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &Stream{w: w, r: r, quit: s.quit}
-	for _, step := range s.script {
+	script := s.script
+	if s.pick != nil {
+		script = s.pick(n, rec)
+	}
+	for _, step := range script {
 		if step.run(sw) {
 			continue
 		}
