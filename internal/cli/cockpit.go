@@ -42,7 +42,7 @@ func (f *cockpitFlags) command() *command {
 	flagTheme(cmd.fs, &f.theme, "")
 	f.sampling.register(cmd.fs)
 	flagBlind(cmd.fs, &f.blind, "blind rounds: the models shuffled and named A, B, … until you vote (--blind=full hides the figures too; ctrl+b toggles)")
-	cmd.fs.Var(&f.tags, "tag", "record the sessions under the tag `T` (coding, summaries…) for 'fanout leaderboard --tag'; repeat for more; never sent to a model")
+	flagTags(cmd.fs, &f.tags)
 	cmd.fs.StringVar(&f.voter, "voter", "", "who votes are recorded as (default $FANOUT_VOTER, else your login name)")
 	return cmd
 }

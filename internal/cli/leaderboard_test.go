@@ -101,3 +101,23 @@ func TestLeaderboardFromSessions(t *testing.T) {
 		t.Errorf("bad --since: exit %d %s", code, errOut)
 	}
 }
+
+// fanout run --tag records the tags in the session's header.
+func TestRunRecordsTags(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := runCLI(t, testEnv(t, nil), "", "run", "--sessions-dir", dir, "--tag", "coding", "--tag", "go", "-m", "demo:swift", "--max-tokens", "10", "hi")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	list, _ := session.Store{Dir: dir}.List()
+	if len(list) != 1 {
+		t.Fatalf("%d sessions", len(list))
+	}
+	f, err := session.Load(list[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(f.Header.Tags, ",") != "coding,go" {
+		t.Errorf("tags %v", f.Header.Tags)
+	}
+}

@@ -36,6 +36,7 @@ type runOptions struct {
 	jsonOut bool
 	events  bool
 	theme   string
+	tags    multiFlag
 }
 
 func runCmd(ctx context.Context, e env, args []string) error {
@@ -46,6 +47,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	flagJSON(cmd.fs, &o.jsonOut, "print one JSON document with every result when all are done")
 	cmd.fs.BoolVar(&o.events, "events", false, "print every event as it arrives, one JSON object per line")
 	flagTheme(cmd.fs, &o.theme, "colour `theme` of the answers' markdown on a terminal: auto, "+strings.Join(themes.Names(), ", "))
+	flagTags(cmd.fs, &o.tags)
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
@@ -77,6 +79,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	panes := make([]session.Pane, len(targets))
 	results := make([]*session.Result, len(targets))
 	header := session.NewHeader(req)
+	header.Tags = []string(o.tags)
 	for i, t := range targets {
 		panes[i] = session.Pane{Target: t, Backend: backends.Open(t, opts), Request: req}
 		results[i] = &session.Result{Target: t, Price: o.price(t)}

@@ -124,3 +124,8 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	}
 	return runCockpit(ctx, uo)
 }
+
+// flagTags registers --tag, which the sessions a command records carry.
+func flagTags(fs *flag.FlagSet, tags *multiFlag) {
+	fs.Var(tags, "tag", "record the session under the tag `T` (coding, summaries…) for 'fanout leaderboard --tag'; repeat for more; never sent to a model")
+}
