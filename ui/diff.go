@@ -94,6 +94,10 @@ func (m *Model) renderDiff() string {
 	help := m.helpLine(m.keys.bindings(modeDiff))
 	h := max(1, m.height-lipgloss.Height(title)-lipgloss.Height(help)-1)
 	d.scroll = min(d.scroll, max(0, len(d.lines)-h))
+	if len(d.lines) > h {
+		// Where the view is, when the diff does not fit.
+		title += m.fg(th.Subtle).Render(fmt.Sprintf(" · lines %d–%d of %d", d.scroll+1, min(len(d.lines), d.scroll+h), len(d.lines)))
+	}
 	body := make([]string, h)
 	copy(body, d.lines[d.scroll:min(len(d.lines), d.scroll+h)])
 	return lipgloss.JoinVertical(lipgloss.Left, truncate(title, w), strings.Join(body, "\n"), help)
