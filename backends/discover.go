@@ -43,7 +43,7 @@ func Discover(ctx context.Context, opts Options) []Available {
 		// The catalog's suggested small model is kept current with each
 		// catwalk release; the preset's own default covers the rest.
 		model := catalogSmallModel(p.Catalog)
-		if p.Catalog == "" || model == "" {
+		if p.Catalog == "" || model == "" || (p.OwnDefault && p.DefaultModel != "") {
 			model = p.DefaultModel
 		}
 		placeholder := model == "" || name == "azure"

@@ -76,3 +76,18 @@ func TestOllamaRoot(t *testing.T) {
 		}
 	}
 }
+
+// Bedrock's Chat Completions endpoint is offered with a model it serves
+// (OpenAI's), not the Bedrock catalog's suggestion (a Claude it does not).
+func TestDiscoverBedrockOpenAIOffersAModelItServes(t *testing.T) {
+	env := map[string]string{bedrockTokenVar: "ABSK-test", "AWS_REGION": "us-west-2", "OLLAMA_HOST": "127.0.0.1:1"}
+	for _, a := range Discover(t.Context(), Options{Getenv: func(k string) string { return env[k] }}) {
+		if a.Target.Provider == "bedrock-openai" {
+			if !strings.HasPrefix(a.Target.Model, "openai.") || !a.Ready {
+				t.Errorf("bedrock-openai offered %q (ready %v)", a.Target.Model, a.Ready)
+			}
+			return
+		}
+	}
+	t.Error("bedrock-openai not offered with a Bedrock API key and a region")
+}

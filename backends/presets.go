@@ -34,6 +34,10 @@ type Preset struct {
 	// Regional: BaseURL holds {region}, taken from AWS_REGION (else
 	// AWS_DEFAULT_REGION).
 	Regional bool
+	// OwnDefault: DefaultModel is offered before the catalog's suggestion,
+	// for a preset priced by another provider's catalog whose models it
+	// does not all serve.
+	OwnDefault bool
 }
 
 // regionPlaceholder is what a Regional preset's BaseURL holds.
@@ -55,7 +59,8 @@ var presets = map[string]Preset{
 	// Bedrock's OpenAI-compatible endpoint, with a Bedrock API key: the same
 	// models as bedrock: (ConverseStream) through Chat Completions.
 	"bedrock-openai": {Name: "bedrock-openai", BaseURL: "https://bedrock-runtime." + regionPlaceholder + ".amazonaws.com/openai/v1",
-		KeyEnv: bedrockTokenVar, URLEnv: "BEDROCK_OPENAI_BASE_URL", Regional: true, Catalog: "bedrock", DefaultModel: "openai.gpt-oss-20b-1:0"},
+		KeyEnv: bedrockTokenVar, URLEnv: "BEDROCK_OPENAI_BASE_URL", Regional: true, Catalog: "bedrock", DefaultModel: "openai.gpt-oss-20b-1:0",
+		OwnDefault: true}, // Bedrock's Chat Completions serve OpenAI's models, not the catalog's Claude
 	// Azure's base URL is the resource endpoint; the model is the deployment.
 	"azure": {Name: "azure", URLEnv: "AZURE_OPENAI_ENDPOINT", KeyEnv: "AZURE_OPENAI_API_KEY", Catalog: "azure"},
 }
