@@ -52,9 +52,13 @@ type VoteRound struct {
 }
 
 // hidden reports whether names (and prices, costs) are hidden now: in a
-// blind conversation, until its vote. A blind conversation that has not
-// started yet is hidden too: its panes are shuffled at its first prompt.
-func (m *Model) hidden() bool { return m.blind.mode != "" && !m.blind.revealed }
+// blind conversation of two models or more, until its vote. A blind
+// conversation that has not started yet is hidden too: its panes are
+// shuffled at its first prompt. One model alone has nothing to be judged
+// against, and could never be voted on: it is not hidden.
+func (m *Model) hidden() bool {
+	return m.blind.mode != "" && !m.blind.revealed && len(m.panes) >= 2
+}
 
 // figuresHidden reports whether the figures are hidden too (--blind=full).
 func (m *Model) figuresHidden() bool { return m.blind.mode == BlindFull && !m.blind.revealed }
