@@ -345,3 +345,46 @@ func TestDiffOfTwoPanes(t *testing.T) {
 		t.Error("esc did not close the diff")
 	}
 }
+
+// ctrl+l shows the leaderboard the recorded votes give, with a bar per
+// model on one scale; a cockpit started with --tag shows that task's.
+func TestLeaderboardInTheCockpit(t *testing.T) {
+	dir := t.TempDir()
+	h := session.Header{Tags: []string{"coding"}}
+	for _, m := range []string{"swift", "sage"} {
+		tg, _ := backends.DemoTarget(m)
+		h.Targets = append(h.Targets, session.NewTargetRecord(tg, nil))
+	}
+	rec := session.Store{Dir: dir}.NewRecorder(h)
+	rec.Turn("q")
+	for pane := range 2 {
+		rec.Record(session.Event{Pane: pane, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "a")})
+		rec.Record(session.Event{Pane: pane, T: 2 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)})
+	}
+	rec.EndTurn()
+	for range 3 {
+		if err := rec.Vote(session.VoteLine{Order: []int{1, 0}, Verdict: session.VerdictBest, Best: 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.Close()
+	m := newTestModel(t, 2, 120, 30, "")
+	m.opts.Sessions = &session.Store{Dir: dir}
+	m.opts.Tags = []string{"coding"}
+	cmd := m.openBoard()
+	m.Update(cmd())
+	s := screen(m)
+	for _, want := range []string{"leaderboard", "tag coding", "demo:sage", "demo:swift", "●", "3 votes in 1 sessions"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the board lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Index(s, "demo:sage") > strings.Index(s, "demo:swift") {
+		t.Errorf("sage, voted best three times, is not first:\n%s", s)
+	}
+	m.opts.Tags = []string{"summaries"}
+	m.Update(m.openBoard()())
+	if s := screen(m); !strings.Contains(s, "No votes yet") {
+		t.Errorf("another task's board is not empty:\n%s", s)
+	}
+}

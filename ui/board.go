@@ -16,6 +16,7 @@ import (
 // give, with a bar per model for its interval, drawn on one scale so that
 // an overlap is seen at a glance.
 type boardView struct {
+	tag     string // the cockpit's first --tag: the board of that task
 	loading bool
 	board   []arena.Rating
 	tally   arena.Tally
@@ -45,10 +46,14 @@ func (m *Model) openBoard() tea.Cmd {
 		m.status = "no sessions folder here: no votes to rank"
 		return nil
 	}
-	m.board = &boardView{loading: true}
+	tag := ""
+	if len(m.opts.Tags) > 0 {
+		tag = m.opts.Tags[0] // a cockpit started for one task shows that task's board
+	}
+	m.board = &boardView{loading: true, tag: tag}
 	dir := m.opts.Sessions.Dir
 	return func() tea.Msg {
-		t := arena.CollectVotes(dir, arena.Filter{})
+		t := arena.CollectVotes(dir, arena.Filter{Tag: tag})
 		return boardLoadedMsg{board: arena.Leaderboard(t.Votes, arena.BootstrapOptions{Resamples: boardResamples, Seed: boardSeed}), tally: t}
 	}
 }
@@ -66,6 +71,9 @@ func (m *Model) renderBoard() string {
 	b := m.board
 	title := lipgloss.NewStyle().Bold(true).Foreground(th.Accent).Render("leaderboard") +
 		m.fg(th.Muted).Render(" · blind votes, Bradley–Terry, 95 % intervals")
+	if b.tag != "" {
+		title += m.fg(th.Muted).Render(" · tag " + termsafe.Text(b.tag))
+	}
 	boxW := min(m.width-2, 100)
 	inner := boxW - 4
 	var lines []string
