@@ -83,7 +83,7 @@ func TestBlindRoundHidesNamesUntilTheVote(t *testing.T) {
 	wantNoName(t, m, "at the vote")
 	out := screen(m)
 	assertFits(t, out, 150, 40)
-	golden.RequireEqual(t, out)
+	t.Run("at_the_vote", func(t *testing.T) { golden.RequireEqual(t, out) })
 	for _, want := range []string{"vote: 1–3 best (A–C)", "1 A", "2 B", "3 C", "this model failed (rate limited)", "cost hidden", "145t/s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("screen at the vote lacks %q:\n%s", want, out)
@@ -110,6 +110,7 @@ func TestBlindRoundHidesNamesUntilTheVote(t *testing.T) {
 	if !strings.Contains(after, "★") {
 		t.Errorf("no summary strip after the vote:\n%s", after)
 	}
+	t.Run("revealed", func(t *testing.T) { golden.RequireEqual(t, after) })
 	_ = before
 }
 
