@@ -134,7 +134,7 @@ func parseProxyV1(line string) (proxyHeader, error) {
 	for i, dst := range []*netip.AddrPort{&h.src, &h.dst} {
 		ip, err := netip.ParseAddr(f[2+i])
 		if err != nil || ip.Zone() != "" || ip.Is4() == want6 {
-			return bad(fmt.Sprintf("%q is not an %s address", f[2+i], f[1][3:]))
+			return bad(fmt.Sprintf("%q is not an IPv%s address", f[2+i], f[1][3:]))
 		}
 		port, err := parsePort(f[4+i])
 		if err != nil {
