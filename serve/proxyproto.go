@@ -81,8 +81,9 @@ func readProxyV1(r *bufio.Reader) (proxyHeader, error) {
 	// refused without waiting for the rest of it.
 	var line []byte
 	for {
-		// Wait for one byte more than is buffered, up to the cap.
-		b, err := r.Peek(min(r.Buffered()+1, proxyV1Max))
+		// Look in what has arrived first; wait for more only when the
+		// line end is not in it.
+		b, _ := r.Peek(min(r.Buffered(), proxyV1Max))
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			line = b[:i+1]
 			break
@@ -90,8 +91,8 @@ func readProxyV1(r *bufio.Reader) (proxyHeader, error) {
 		if len(b) >= proxyV1Max {
 			return proxyHeader{}, fmt.Errorf("PROXY v1 header: no line end within %d bytes", proxyV1Max)
 		}
-		if err != nil {
-			return proxyHeader{}, fmt.Errorf("PROXY v1 header: cut short after %d bytes: %w", len(b), err)
+		if _, err := r.Peek(len(b) + 1); err != nil {
+			return proxyHeader{}, fmt.Errorf("PROXY v1 header: cut short after %d bytes: %w", r.Buffered(), err)
 		}
 	}
 	h, err := parseProxyV1(string(line))
