@@ -223,3 +223,22 @@ func FuzzReadProxyHeader(f *testing.F) {
 		}
 	})
 }
+
+// A header is read without waiting for a byte past it: a client whose
+// balancer sends the header alone, before the client has sent anything,
+// is not kept waiting (the reader here fails if asked for more).
+func TestReadProxyHeaderReadsNoFurther(t *testing.T) {
+	ap := netip.MustParseAddrPort
+	for _, h := range [][]byte{
+		[]byte("PROXY TCP4 203.0.113.7 10.0.0.2 40001 23234\r\n"),
+		[]byte("PROXY UNKNOWN\r\n"),
+		v2TCP4(ap("203.0.113.7:40001"), ap("10.0.0.2:23234")),
+		v2Header(0, 0, nil),
+	} {
+		more := errReader{errors.New("read past the header")}
+		r := bufio.NewReader(io.MultiReader(bytes.NewReader(h), more))
+		if _, err := readProxyHeader(r); err != nil {
+			t.Errorf("%.20q: %v", h, err)
+		}
+	}
+}
