@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"charm.land/ssh"
@@ -256,9 +257,9 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) connFailed(c net.Conn, err error) {
 	level := slog.LevelInfo
 	switch _, balancer := c.RemoteAddr().(balancerAddr); {
-	case balancer && errors.Is(err, io.EOF):
-		// A balancer's health check hangs up once it has the server's
-		// version: every few seconds, and no client's.
+	case balancer && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+		// A balancer's health check hangs up (HAProxy's with a reset) once
+		// it has the server's version: every few seconds, and no client's.
 		level = slog.LevelDebug
 	case errors.Is(err, errUntrustedHeader):
 		level = slog.LevelWarn
