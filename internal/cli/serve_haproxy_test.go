@@ -31,6 +31,9 @@ import (
 func TestServeReplicasBehindHAProxy(t *testing.T) {
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
+		if os.Getenv("FANOUT_REQUIRE_HAPROXY") != "" {
+			t.Fatal("FANOUT_REQUIRE_HAPROXY is set but haproxy is not on PATH")
+		}
 		t.Skip("haproxy is not on PATH (apt-get install haproxy): the two-replica test needs a real balancer")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
