@@ -319,3 +319,31 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
 }
+
+// The README's haproxy.cfg is one HAProxy accepts, and it sends the PROXY
+// header to the replicas and to its health checks.
+func TestREADMEHAProxyConfig(t *testing.T) {
+	haproxy, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy is not on PATH (apt-get install haproxy)")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "```\n# /etc/haproxy/haproxy.cfg\n")
+	if !ok {
+		t.Fatal("no haproxy.cfg block in the README")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	for _, want := range []string{"send-proxy-v2", "check-send-proxy", "mode tcp"} {
+		if !strings.Contains(block, want) {
+			t.Errorf("the README's haproxy.cfg has no %q", want)
+		}
+	}
+	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
+	writeFile(t, cfg, block)
+	if out, err := exec.Command(haproxy, "-c", "-f", cfg).CombinedOutput(); err != nil {
+		t.Errorf("haproxy -c on the README's haproxy.cfg: %v\n%s", err, out)
+	}
+}
