@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -56,7 +57,9 @@ var errNoProxyHeader = errors.New("connection closed before its PROXY header")
 func readProxyHeader(r *bufio.Reader) (proxyHeader, error) {
 	first, err := r.Peek(1)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
+		// Closed or reset (HAProxy's plain connect check resets) without
+		// a byte: no client was there.
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 			return proxyHeader{}, errNoProxyHeader
 		}
 		return proxyHeader{}, fmt.Errorf("read PROXY header: %w", err)
