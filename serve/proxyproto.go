@@ -286,6 +286,8 @@ func (s *Server) unwrapProxy(c net.Conn) net.Conn {
 	}
 	if err != nil {
 		switch {
+		case s.down.Err() != nil:
+			s.log.Debug("closed before its PROXY header: shutting down", "peer", c.RemoteAddr().String())
 		case errors.Is(err, errNoProxyHeader):
 			// A plain TCP health check.
 			s.log.Debug("closed before a PROXY header", "peer", c.RemoteAddr().String())
