@@ -229,7 +229,10 @@ func start(t *testing.T, ctx context.Context, env []string, name string, args ..
 	}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		select {
+		case err := <-p.done:
+			p.done <- err
+		default:
 			_ = cmd.Process.Kill()
 			<-p.done
 		}
