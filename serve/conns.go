@@ -98,8 +98,15 @@ func (c *trackedConn) Close() error {
 }
 
 // accept lets a new socket in as pre-auth, or reports why not. It runs
-// before anything is read from the socket: a refusal costs a close.
+// before anything is read from the socket (but a PROXY header): a
+// refusal costs a close.
 func (s *Server) accept(ctx ssh.Context, c net.Conn) net.Conn {
+	if s.cfg.ProxyProtocol {
+		// The header first: every count below is by the client's address.
+		if c = s.unwrapProxy(c); c == nil {
+			return nil
+		}
+	}
 	src := sourceOf(c.RemoteAddr())
 	t := &s.conns
 	t.mu.Lock()

@@ -67,3 +67,36 @@ func loadOrCreateHostKey(path string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// LoadHostKey reads the host key at path and returns its PEM, never
+// creating or changing the file: the key is the operator's, made once
+// and shared by every replica behind one balancer (a replica that made
+// its own would show clients a changed host key). A file that is
+// missing, unreadable or not an unencrypted SSH private key is an error.
+func LoadHostKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("host key %s does not exist: make it once with 'ssh-keygen -t ed25519 -N \"\" -f %s' and give every replica the same file (a key given by --host-key is never created)", path, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load host key: %w", err)
+	}
+	if _, err := parseHostKey(path, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// parseHostKey checks that data is an SSH private key a server can use;
+// the errors never quote the key.
+func parseHostKey(path string, data []byte) (gossh.Signer, error) {
+	k, err := gossh.ParsePrivateKey(data)
+	var pass *gossh.PassphraseMissingError
+	switch {
+	case errors.As(err, &pass):
+		return nil, fmt.Errorf("load host key %s: it is encrypted with a passphrase, and a server starting on its own cannot type one; use a key without (ssh-keygen -p -N \"\" -f %s removes it)", path, path)
+	case err != nil:
+		return nil, fmt.Errorf("load host key %s: not an SSH private key (%w)", path, err)
+	}
+	return k, nil
+}

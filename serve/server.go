@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"charm.land/ssh"
@@ -54,6 +57,23 @@ type Config struct {
 	// HostKeyPath is the server's private key, created (ed25519, 0600) on
 	// first start.
 	HostKeyPath string
+	// HostKeyPEM, when set, is the host key itself, used as given and
+	// never written: replicas behind one balancer share one key, loaded
+	// by the caller (LoadHostKey, or a shared store), and HostKeyPath
+	// then only names where it came from.
+	HostKeyPEM []byte
+
+	// ProxyProtocol has the server read a PROXY protocol header (v1 or
+	// v2, as HAProxy's send-proxy and send-proxy-v2 send) at the start of
+	// every connection from ProxyFrom, and take the client's address from
+	// it: per-address limits and logs then see the client, not the
+	// balancer. A connection from ProxyFrom without a valid header within
+	// ProxyHeaderTimeout is refused; one from elsewhere is served as a
+	// direct client, and refused if it sends a header, so that no client
+	// can claim another's address. ProxyFrom must not be empty.
+	ProxyProtocol      bool
+	ProxyFrom          []netip.Prefix
+	ProxyHeaderTimeout time.Duration // 0: DefaultProxyHeaderTimeout
 	// AuthorizedKeys, when not empty, are the only client keys let in;
 	// empty lets anyone in (a public demo).
 	AuthorizedKeys []ssh.PublicKey
@@ -170,6 +190,11 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.MaxPreAuthPerIP, DefaultMaxPreAuthPerIP)
 	setDefault(&cfg.MaxWaiting, DefaultMaxWaiting)
 	setDefault(&cfg.MaxWaitingPerIP, DefaultMaxWaitingPerIP)
+	setDefault(&cfg.ProxyHeaderTimeout, DefaultProxyHeaderTimeout)
+	if cfg.ProxyProtocol && len(cfg.ProxyFrom) == 0 {
+		// Trusting every address would let any client name any address.
+		return nil, errors.New("serve: the PROXY protocol needs the balancer's addresses (ProxyFrom)")
+	}
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Log,
@@ -183,8 +208,13 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	pem, err := loadOrCreateHostKey(cfg.HostKeyPath)
-	if err != nil {
+	pem := cfg.HostKeyPEM
+	if pem == nil {
+		var err error
+		if pem, err = loadOrCreateHostKey(cfg.HostKeyPath); err != nil {
+			return nil, err
+		}
+	} else if _, err := parseHostKey(cfg.HostKeyPath, pem); err != nil {
 		return nil, err
 	}
 	opts := []ssh.Option{
@@ -209,9 +239,7 @@ func New(cfg Config) (*Server, error) {
 			// socket past its address's share.
 			srv.ConnCallback = s.accept
 			srv.BannerHandler = s.banner
-			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
-				s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
-			}
+			srv.ConnectionFailedCallback = s.connFailed
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 			return nil
 		},
@@ -223,6 +251,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ssh = srv
 	return s, nil
+}
+
+// connFailed logs a connection that ended before it logged in.
+func (s *Server) connFailed(c net.Conn, err error) {
+	level := slog.LevelInfo
+	switch _, balancer := c.RemoteAddr().(balancerAddr); {
+	case balancer && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+		// A balancer's health check hangs up (HAProxy's with a reset) once
+		// it has the server's version: every few seconds, and no client's.
+		level = slog.LevelDebug
+	case errors.Is(err, errUntrustedHeader):
+		level = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), level, "connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
 }
 
 // setDefault sets *v to def when it is not positive.

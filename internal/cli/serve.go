@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	charmlog "charm.land/log/v2"
@@ -40,6 +41,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		listen, hostKey, authKeys string
 		theme                     string
 		allow                     multiFlag
+		proxyFrom                 multiFlag
 		maxPrompt                 int
 		logPrompts                bool
 		limits                    serve.Limits
@@ -49,7 +51,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs := cmd.fs
 	c.flagConfig(fs, "config `file`, for model names in --allow-model (default $XDG_CONFIG_HOME/fanout/config.toml)")
 	fs.StringVar(&listen, "listen", "127.0.0.1:23234", "`address` to listen on (0.0.0.0:23234 for everyone)")
-	fs.StringVar(&hostKey, "host-key", "", "host key `file`, created on first start (default $XDG_DATA_HOME/fanout/ssh/host_ed25519)")
+	fs.StringVar(&hostKey, "host-key", "", "use the host key in this `file`, never creating or changing it: the one key every replica behind a balancer shares (default $XDG_DATA_HOME/fanout/ssh/host_ed25519, created on first start)")
 	fs.StringVar(&authKeys, "authorized-keys", "", "let in only the public keys in this `file` (default: anyone)")
 	fs.IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "sessions at once; more are told the server is full")
 	fs.IntVar(&cfg.MaxSessionsPerIP, "max-sessions-per-ip", serve.DefaultMaxSessionsPerIP, "sessions at once from one address (IPv6: one /64); more are told why")
@@ -68,6 +70,8 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	c.flagStallTimeout(fs)
 	c.flagTimeout(fs)
 	fs.BoolVar(&logPrompts, "log-prompts", false, "log the text of every prompt (off: only its size)")
+	fs.BoolVar(&cfg.ProxyProtocol, "proxy-protocol", false, "behind a TCP balancer: read the PROXY protocol header (v1 or v2) that the balancer at --proxy-from sends, and take the client's address from it")
+	fs.Var(&proxyFrom, "proxy-from", "with --proxy-protocol, the balancer's `addresses` (CIDR prefixes or addresses, comma-separated or repeated): only they may send the header, and every connection from them must")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
@@ -77,6 +81,16 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	if err := cmd.bad(c.check(), s.check(), checkDuration("idle-timeout", cfg.IdleTimeout), checkDuration("max-session", cfg.MaxSession)); err != nil {
 		return err
+	}
+	if cfg.ProxyProtocol != (len(proxyFrom) > 0) {
+		// Trusting every address would let any client name any address;
+		// a --proxy-from alone would do nothing.
+		return usagef("--proxy-protocol and --proxy-from go together: --proxy-protocol --proxy-from ADDR, ADDR being your balancer's (127.0.0.1 when it runs on this machine)")
+	}
+	if cfg.ProxyProtocol {
+		if cfg.ProxyFrom, err = serve.ParseProxyFrom(strings.Join(proxyFrom, ",")); err != nil {
+			return usagef("--proxy-from: %s", err)
+		}
 	}
 	if err := c.load(e); err != nil {
 		return err
@@ -126,6 +140,10 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	cfg.HostKeyPath = hostKey
 	if cfg.HostKeyPath == "" {
 		cfg.HostKeyPath = filepath.Join(dataDir, "ssh", "host_ed25519")
+	} else if cfg.HostKeyPEM, err = serve.LoadHostKey(hostKey); err != nil {
+		// Given, the key is the operator's: a replica that made its own
+		// when the file is missing would look like a man in the middle.
+		return err
 	}
 	if !c.noSave {
 		// Each client key's prompt history is kept beside its sessions.
@@ -151,6 +169,9 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("fanout serve", "version", cfg.App, "host_key", cfg.HostKeyPath, "sessions", recording,
 		"access", access(authKeys), "real_models", real)
+	if cfg.ProxyProtocol {
+		log.Info("PROXY protocol on: client addresses come from the balancer's header", "proxy_from", strings.Join(proxyFrom, ","))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(context.WithoutCancel(ctx), ln) }()
 	select {
