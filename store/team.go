@@ -188,8 +188,8 @@ type indexEntry struct {
 }
 
 type voteEntry struct {
-	ETag    string            `json:"etag"`
-	Session string            `json:"session"`
+	ETag    string           `json:"etag"`
+	Session string           `json:"session"`
 	Vote    session.VoteLine `json:"vote"`
 }
 
