@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// fakeS3 is an S3-compatible server on loopback (gofakes3, in memory) with
+// one bucket. failPuts, while above zero, makes that many PUTs fail with a
+// 500 before they reach it.
+type fakeS3 struct {
+	URL      string
+	failPuts atomic.Int64
+	puts     atomic.Int64
+	lists    atomic.Int64
+	gets     atomic.Int64
+	hosts    atomic.Value // the last Host header seen
+	paths    atomic.Value // the last request path seen
+}
+
+func newFakeS3(t testing.TB, bucket string) *fakeS3 {
+	t.Helper()
+	be := s3mem.New()
+	if err := be.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeS3{}
+	h := gofakes3.New(be).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fake.hosts.Store(r.Host)
+		fake.paths.Store(r.URL.Path)
+		switch {
+		case r.Method == http.MethodPut:
+			fake.puts.Add(1)
+			if fake.failPuts.Add(-1) >= 0 {
+				http.Error(w, "<Error><Code>InternalError</Code><Message>injected</Message></Error>", http.StatusInternalServerError)
+				return
+			}
+		case r.Method == http.MethodGet && r.URL.Query().Has("list-type"):
+			fake.lists.Add(1)
+		case r.Method == http.MethodGet:
+			fake.gets.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	fake.URL = srv.URL
+	return fake
+}
+
+// env is a member's environment pointed at the fake store.
+func (f *fakeS3) env(home string) func(string) string {
+	vars := map[string]string{
+		"HOME":                        home,
+		"AWS_ACCESS_KEY_ID":           "AKIAFANOUTTEST",
+		"AWS_SECRET_ACCESS_KEY":       "sekrit-store-key-0123456789",
+		"AWS_ENDPOINT_URL_S3":         f.URL,
+		"AWS_CONFIG_FILE":             home + "/.aws/config",
+		"AWS_SHARED_CREDENTIALS_FILE": home + "/.aws/credentials",
+	}
+	return func(k string) string { return vars[k] }
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestS3PathStyleAndRoundTrip(t *testing.T) {
+	fake := newFakeS3(t, "team")
+	ctx := testCtx(t)
+	b, err := OpenS3(ctx, Location{Bucket: "team"}, S3Options{Getenv: fake.env(t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag, err := b.Put(ctx, "p/a.json", []byte(`{"a":1}`), true)
+	if err != nil || etag == "" {
+		t.Fatalf("put: %q %v", etag, err)
+	}
+	// A custom endpoint is addressed path-style: the bucket in the path,
+	// not in the host name.
+	if host := fake.hosts.Load().(string); strings.HasPrefix(host, "team.") {
+		t.Errorf("virtual-hosted request to %s", host)
+	}
+	if p := fake.paths.Load().(string); p != "/team/p/a.json" {
+		t.Errorf("request path %q, want /team/p/a.json", p)
+	}
+	if _, err := b.Put(ctx, "p/a.json", []byte(`{"a":2}`), true); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("second put with If-None-Match: %v", err)
+	}
+	body, etag2, err := b.Get(ctx, "p/a.json")
+	if err != nil || string(body) != `{"a":1}` || etag2 != etag {
+		t.Errorf("get: %q %q %v (put's etag %q)", body, etag2, err, etag)
+	}
+	_, _, err = b.Get(ctx, "p/missing.json")
+	if !NotFound(err) {
+		t.Errorf("missing object: %v", err)
+	}
+}
+
+func TestS3ErrorsNameTheStoreAndHideTheKey(t *testing.T) {
+	fake := newFakeS3(t, "team")
+	ctx := testCtx(t)
+	env := fake.env(t.TempDir())
+	b, err := OpenS3(ctx, Location{Bucket: "nobucket"}, S3Options{Getenv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Put(ctx, "x.json", []byte("{}"), false)
+	if err == nil {
+		t.Fatal("put into a missing bucket succeeded")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "s3://nobucket/x.json") || !strings.Contains(msg, "bucket does not exist") {
+		t.Errorf("error %q does not say which bucket and what to do", msg)
+	}
+	if strings.Contains(msg, env("AWS_SECRET_ACCESS_KEY")) {
+		t.Errorf("error %q holds the secret key", msg)
+	}
+}
+
+func TestOpenS3NeedsCredentialsAndRegion(t *testing.T) {
+	home := t.TempDir()
+	vars := map[string]string{"HOME": home, "AWS_CONFIG_FILE": home + "/none", "AWS_SHARED_CREDENTIALS_FILE": home + "/none",
+		"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}
+	_, err := OpenS3(testCtx(t), Location{Bucket: "b"}, S3Options{Getenv: func(k string) string { return vars[k] }})
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+		t.Errorf("no region, no endpoint: %v", err)
+	}
+}
+
+func TestParseLocation(t *testing.T) {
+	for in, want := range map[string]Location{
+		"s3://b":         {Bucket: "b"},
+		"s3://b/":        {Bucket: "b"},
+		"s3://b/team/x/": {Bucket: "b", Prefix: "team/x"},
+	} {
+		got, err := ParseLocation(in)
+		if err != nil || got != want {
+			t.Errorf("%s: %+v %v", in, got, err)
+		}
+	}
+	for in, msg := range map[string]string{
+		"b/x":                  "want s3://BUCKET",
+		"s3://":                "names no bucket",
+		"s3://AKIA:secret@b/x": "credentials",
+		"s3://b/x//y":          "empty folder",
+	} {
+		_, err := ParseLocation(in)
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: %v, want %q", in, err, msg)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: error shows the credential: %v", in, err)
+		}
+	}
+}
