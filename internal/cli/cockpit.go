@@ -69,7 +69,7 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer historyError(e, uo.History)
-	return runCockpit(ctx, uo)
+	return f.runCockpitUploading(ctx, e, uo)
 }
 
 // setup is everything the cockpit needs before it starts: the config, the

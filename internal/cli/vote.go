@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/store"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -85,7 +87,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	if blind == "" {
 		return cmd.bad(errors.New("a vote is blind: --blind or --blind=full"))
 	}
-	path, err := resolveSession(e, &c, "vote", pos)
+	path, err := resolveSession(ctx, e, &c, "vote", pos)
 	if err != nil {
 		return err
 	}
@@ -122,5 +124,40 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	if theme != "" {
 		uo.Theme = theme
 	}
-	return runCockpit(ctx, uo)
+	team, err := c.team(ctx, e, uo.Sessions)
+	if err != nil || team == nil {
+		if err != nil {
+			return err
+		}
+		return runCockpit(ctx, uo)
+	}
+	return voteShared(ctx, e, team, uo, path, len(f.Votes))
+}
+
+// voteShared runs a vote round on a copy of a session and writes the votes
+// given as vote objects in the team's store: the session file, someone
+// else's maybe, is never rewritten, and votes from two people are both kept.
+func voteShared(ctx context.Context, e env, team *store.Team, uo ui.Options, path string, had int) error {
+	tmp, err := tempCopy(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	uo.VoteOn.Path = tmp
+	if err := runCockpit(ctx, uo); err != nil {
+		return err
+	}
+	after, err := session.Load(tmp)
+	if err != nil {
+		return fmt.Errorf("vote: read back the round: %w", err)
+	}
+	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
+	for _, v := range after.Votes[min(had, len(after.Votes)):] {
+		key, err := team.PutVote(ctx, id, v)
+		if err != nil {
+			return fmt.Errorf("%w; the vote was not kept, vote again once the store is back", err)
+		}
+		fmt.Fprintf(e.stderr, "vote saved: s3://%s/%s\n", team.Loc.Bucket, termsafe.Text(key))
+	}
+	return nil
 }
