@@ -2,72 +2,12 @@ package store
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/fanout-dev/fanout/store/storetest"
 )
-
-// fakeS3 is an S3-compatible server on loopback (gofakes3, in memory) with
-// one bucket. failPuts, while above zero, makes that many PUTs fail with a
-// 500 before they reach it.
-type fakeS3 struct {
-	URL      string
-	failPuts atomic.Int64
-	puts     atomic.Int64
-	lists    atomic.Int64
-	gets     atomic.Int64
-	hosts    atomic.Value // the last Host header seen
-	paths    atomic.Value // the last request path seen
-}
-
-func newFakeS3(t testing.TB, bucket string) *fakeS3 {
-	t.Helper()
-	be := s3mem.New()
-	if err := be.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	fake := &fakeS3{}
-	h := gofakes3.New(be).Server()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fake.hosts.Store(r.Host)
-		fake.paths.Store(r.URL.Path)
-		switch {
-		case r.Method == http.MethodPut:
-			fake.puts.Add(1)
-			if fake.failPuts.Add(-1) >= 0 {
-				http.Error(w, "<Error><Code>InternalError</Code><Message>injected</Message></Error>", http.StatusInternalServerError)
-				return
-			}
-		case r.Method == http.MethodGet && r.URL.Query().Has("list-type"):
-			fake.lists.Add(1)
-		case r.Method == http.MethodGet:
-			fake.gets.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	fake.URL = srv.URL
-	return fake
-}
-
-// env is a member's environment pointed at the fake store.
-func (f *fakeS3) env(home string) func(string) string {
-	vars := map[string]string{
-		"HOME":                        home,
-		"AWS_ACCESS_KEY_ID":           "AKIAFANOUTTEST",
-		"AWS_SECRET_ACCESS_KEY":       "sekrit-store-key-0123456789",
-		"AWS_ENDPOINT_URL_S3":         f.URL,
-		"AWS_CONFIG_FILE":             home + "/.aws/config",
-		"AWS_SHARED_CREDENTIALS_FILE": home + "/.aws/credentials",
-	}
-	return func(k string) string { return vars[k] }
-}
 
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -76,9 +16,9 @@ func testCtx(t testing.TB) context.Context {
 }
 
 func TestS3PathStyleAndRoundTrip(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ctx := testCtx(t)
-	b, err := OpenS3(ctx, Location{Bucket: "team"}, S3Options{Getenv: fake.env(t.TempDir())})
+	b, err := OpenS3(ctx, Location{Bucket: "team"}, S3Options{Getenv: fake.Env(t.TempDir())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +28,10 @@ func TestS3PathStyleAndRoundTrip(t *testing.T) {
 	}
 	// A custom endpoint is addressed path-style: the bucket in the path,
 	// not in the host name.
-	if host := fake.hosts.Load().(string); strings.HasPrefix(host, "team.") {
+	if host := fake.Hosts.Load().(string); strings.HasPrefix(host, "team.") {
 		t.Errorf("virtual-hosted request to %s", host)
 	}
-	if p := fake.paths.Load().(string); p != "/team/p/a.json" {
+	if p := fake.Paths.Load().(string); p != "/team/p/a.json" {
 		t.Errorf("request path %q, want /team/p/a.json", p)
 	}
 	if _, err := b.Put(ctx, "p/a.json", []byte(`{"a":2}`), true); err == nil || !strings.Contains(err.Error(), "exists") {
@@ -108,9 +48,9 @@ func TestS3PathStyleAndRoundTrip(t *testing.T) {
 }
 
 func TestS3ErrorsNameTheStoreAndHideTheKey(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ctx := testCtx(t)
-	env := fake.env(t.TempDir())
+	env := fake.Env(t.TempDir())
 	b, err := OpenS3(ctx, Location{Bucket: "nobucket"}, S3Options{Getenv: env})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/fanout-dev/fanout/arena"
 	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/store/storetest"
 )
 
 // member is one person of the team: a HOME of their own, a sessions folder
@@ -24,10 +25,10 @@ type member struct {
 	env  func(string) string
 }
 
-func newMember(t *testing.T, fake *fakeS3, name string, secrets ...string) *member {
+func newMember(t *testing.T, fake *storetest.Fake, name string, secrets ...string) *member {
 	t.Helper()
 	home := t.TempDir()
-	env := fake.env(home)
+	env := fake.Env(home)
 	local := &session.Store{Dir: filepath.Join(home, "sessions"), App: "test", Author: name, Secrets: secrets}
 	team, err := Open(testCtx(t), "s3://team/fanout", Options{Getenv: env, Local: local})
 	if err != nil {
@@ -103,7 +104,7 @@ func listIDs(t *testing.T, m *member) map[string]session.Summary {
 // sessions (with their authors), reads them, votes on them, and both get
 // one leaderboard.
 func TestTwoHomesShareSessionsVotesAndOneLeaderboard(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana, bo := newMember(t, fake, "ana"), newMember(t, fake, "bo")
 
 	anaPath := ana.record(t, "why is the sky blue", &session.VoteLine{Order: []int{0, 1}, Verdict: session.VerdictBest, Best: 0, Voter: "ana"})
@@ -188,9 +189,9 @@ func mustVotes(t *testing.T, m *member) map[string][]session.VoteLine {
 // listed as local only; the uploader retries; the next fanout started on
 // the machine uploads it once the store is back.
 func TestDeadStoreNeverLosesARecording(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana := newMember(t, fake, "ana")
-	fake.failPuts.Store(1 << 30)
+	fake.FailPuts.Store(1 << 30)
 	path := ana.record(t, "kept while the store is down", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	err := ana.up.Wait(ctx)
@@ -201,7 +202,7 @@ func TestDeadStoreNeverLosesARecording(t *testing.T) {
 	if strings.Contains(err.Error(), ana.env("AWS_SECRET_ACCESS_KEY")) {
 		t.Errorf("error holds the secret: %v", err)
 	}
-	if n := fake.puts.Load(); n < 3 {
+	if n := fake.Puts.Load(); n < 3 {
 		t.Errorf("%d PUT attempts: not retried", n)
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -212,7 +213,7 @@ func TestDeadStoreNeverLosesARecording(t *testing.T) {
 	}
 
 	// This fanout exits; the store comes back; the next one uploads it.
-	fake.failPuts.Store(0)
+	fake.FailPuts.Store(0)
 	next := &member{team: ana.team, env: ana.env}
 	next.start(t)
 	next.wait(t)
@@ -230,9 +231,9 @@ func TestDeadStoreNeverLosesARecording(t *testing.T) {
 // The first few PUTs fail (a 500 mid-upload): retried with backoff, the
 // upload succeeds within the run.
 func TestFlakyStoreIsRetried(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana := newMember(t, fake, "ana")
-	fake.failPuts.Store(3)
+	fake.FailPuts.Store(3)
 	path := ana.record(t, "flaky", nil)
 	ana.wait(t)
 	if len(ana.team.Pending()) != 0 {
@@ -248,16 +249,16 @@ func TestFlakyStoreIsRetried(t *testing.T) {
 // A session cut off mid-turn (the process killed) is listed local only,
 // and uploaded by the next start.
 func TestCrashedRecordingIsUploadedNextStart(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana := newMember(t, fake, "ana")
-	fake.failPuts.Store(1 << 30)
+	fake.FailPuts.Store(1 << 30)
 	path := ana.record(t, "crash soon", nil)
 	// Forget the uploader: as if the process died before it got through.
 	sums := listLocal(t, ana)
 	if !sums[path].LocalOnly {
 		t.Errorf("not marked local only: %+v", sums[path])
 	}
-	fake.failPuts.Store(0)
+	fake.FailPuts.Store(0)
 	if err := ana.team.UploadPending(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func listLocal(t *testing.T, m *member) map[string]session.Summary {
 // Two members recording the same prompt in the same second, and voting on
 // one session at the same moment, never overwrite each other.
 func TestTwoWritersAtOnce(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana, bo := newMember(t, fake, "ana"), newMember(t, fake, "ana") // same name on two laptops
 	var wg sync.WaitGroup
 	for _, m := range []*member{ana, bo} {
@@ -314,7 +315,7 @@ func TestTwoWritersAtOnce(t *testing.T) {
 // A key pasted into a prompt is scrubbed by the recorder before anything
 // is written, so the uploaded object never holds it; nor does the key.
 func TestKeyInPromptUploadsScrubbed(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	const key = "sk-proj-THISISAVERYSECRETKEY0123456789"
 	ana := newMember(t, fake, "ana", key)
 	ana.record(t, "my key is "+key+" keep it", nil)
@@ -338,19 +339,19 @@ func TestKeyInPromptUploadsScrubbed(t *testing.T) {
 
 // A warm listing downloads nothing; a changed session is fetched again.
 func TestWarmListUsesTheIndex(t *testing.T) {
-	fake := newFakeS3(t, "team")
+	fake := storetest.New(t, "team")
 	ana, bo := newMember(t, fake, "ana"), newMember(t, fake, "bo")
 	for i := range 3 {
 		ana.record(t, "prompt "+string(rune('a'+i)), nil)
 	}
 	ana.wait(t)
 	listIDs(t, bo)
-	before := fake.gets.Load()
+	before := fake.Gets.Load()
 	if before < 3 {
 		t.Fatalf("cold list fetched %d sessions", before)
 	}
 	listIDs(t, bo)
-	if n := fake.gets.Load() - before; n != 0 {
+	if n := fake.Gets.Load() - before; n != 0 {
 		t.Errorf("warm list fetched %d objects", n)
 	}
 }

@@ -18,8 +18,8 @@ import (
 
 // uploadWait is the longest a command waits for its sessions to reach the
 // team's store before it exits; what is left stays local, marked, and the
-// next fanout started here uploads it.
-const uploadWait = 10 * time.Second
+// next fanout started here uploads it. (A variable for the tests only.)
+var uploadWait = 10 * time.Second
 
 func (c *common) flagStore(fs *flag.FlagSet) {
 	fs.StringVar(&c.storeURI, "store", "", "the team's shared `store`, s3://BUCKET/PREFIX (default store from the config; none: this machine's folder only)")

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/arena"
+	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/store"
+	"github.com/fanout-dev/fanout/store/storetest"
+)
+
+// teamHome is one member's HOME, with a config naming the shared store and
+// the member's author name, and the fake store's endpoint and keys.
+func teamHome(t *testing.T, fake *storetest.Fake, author string) func(string) string {
+	t.Helper()
+	getenv := testEnv(t, nil)
+	home := getenv("HOME")
+	cfgDir := filepath.Join(home, "config", "fanout")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "store = \"s3://team/fanout\"\nauthor = \"" + author + "\"\n"
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fenv := fake.Env(home)
+	return func(k string) string {
+		if v := fenv(k); v != "" && strings.HasPrefix(k, "AWS_") && k != "AWS_CONFIG_FILE" && k != "AWS_SHARED_CREDENTIALS_FILE" {
+			return v
+		}
+		return getenv(k)
+	}
+}
+
+func sessionsJSON(t *testing.T, getenv func(string) string) []session.Summary {
+	t.Helper()
+	code, out, errOut := runCLI(t, getenv, "", "sessions", "--json")
+	if code != exitOK {
+		t.Fatalf("sessions: exit %d: %s", code, errOut)
+	}
+	var list []session.Summary
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// Two HOMEs, one bucket: what one records the other lists (with its
+// author), replays and exports; votes from both make one leaderboard.
+func TestTeamStoreAcrossTwoHomes(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana, bo := teamHome(t, fake, "ana"), teamHome(t, fake, "bo")
+	if code, _, errOut := runCLI(t, ana, "", "run", "-m", "demo:swift", "-m", "demo:sage", "--max-tokens", "20", "why is the sky blue"); code != exitOK {
+		t.Fatalf("ana's run: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, bo, "", "run", "--json", "-m", "demo:swift", "-m", "demo:sage", "--max-tokens", "20", "why is the sea salty"); code != exitOK {
+		t.Fatalf("bo's run: exit %d: %s", code, errOut)
+	}
+	list := sessionsJSON(t, bo)
+	if len(list) != 2 {
+		t.Fatalf("bo lists %d sessions: %+v", len(list), list)
+	}
+	authors := map[string]string{}
+	for _, s := range list {
+		authors[s.Author] = s.ID
+		if s.LocalOnly {
+			t.Errorf("%s is local only after its run", s.ID)
+		}
+	}
+	anaID := authors["ana"]
+	if anaID == "" || authors["bo"] == "" {
+		t.Fatalf("authors %v", authors)
+	}
+	_, table, _ := runCLI(t, bo, "", "sessions")
+	if !strings.Contains(table, "AUTHOR") || !strings.Contains(table, "ana") {
+		t.Errorf("table without authors:\n%s", table)
+	}
+
+	// Bo replays and exports Ana's session by its id.
+	code, out, errOut := runCLI(t, bo, "", "replay", "--json", anaID)
+	if code != exitOK || !strings.Contains(out, "why is the sky blue") {
+		t.Errorf("bo replays ana's: exit %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, bo, "", "export", "--format", "json", anaID); code != exitOK || !strings.Contains(out, "sky blue") {
+		t.Errorf("bo exports ana's: exit %d %s", code, errOut)
+	}
+
+	// Votes as objects, one from each (what `fanout vote` writes), on each
+	// other's sessions; one leaderboard for both, --author narrows it.
+	for who, getenv := range map[string]func(string) string{"ana": ana, "bo": bo} {
+		local := &session.Store{Dir: session.DefaultDir(getenv)}
+		team, err := store.Open(context.Background(), "s3://team/fanout", store.Options{Getenv: getenv, Local: local})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := authors["bo"]
+		if who == "bo" {
+			target = anaID
+		}
+		if _, err := team.PutVote(context.Background(), target, session.VoteLine{Turn: 1, Order: []int{1, 0}, Verdict: session.VerdictBest, Voter: who, Time: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var boards []string
+	for _, getenv := range []func(string) string{ana, bo} {
+		code, out, errOut := runCLI(t, getenv, "", "leaderboard", "--json")
+		if code != exitOK {
+			t.Fatalf("leaderboard: exit %d: %s", code, errOut)
+		}
+		var board []arena.Rating
+		if err := json.Unmarshal([]byte(out), &board); err != nil || len(board) != 2 || board[0].Votes != 2 {
+			t.Fatalf("leaderboard %s (%v)", out, err)
+		}
+		boards = append(boards, out)
+	}
+	if boards[0] != boards[1] {
+		t.Errorf("two leaderboards:\n%s\n%s", boards[0], boards[1])
+	}
+	_, narrowed, _ := runCLI(t, ana, "", "leaderboard", "--json", "--author", "bo")
+	var board []arena.Rating
+	if err := json.Unmarshal([]byte(narrowed), &board); err != nil || len(board) != 2 || board[0].Votes != 1 {
+		t.Errorf("--author bo: %s", narrowed)
+	}
+}
+
+// A run against a store that refuses every upload exits within the upload
+// wait, says the session stays local, and keeps it; the next fanout started
+// there (here: `fanout sessions`) uploads it once the store is back.
+func TestRunOnADeadStoreKeepsTheSession(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana := teamHome(t, fake, "ana")
+	fake.FailPuts.Store(1 << 30)
+	defer func(d time.Duration) { uploadWait = d }(uploadWait)
+	uploadWait = 300 * time.Millisecond
+	code, _, errOut := runCLI(t, ana, "", "run", "--json", "-m", "demo:swift", "--max-tokens", "10", "hold on")
+	if code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "not uploaded") || !strings.Contains(errOut, "next fanout") {
+		t.Errorf("stderr does not say the session stays local:\n%s", errOut)
+	}
+	if strings.Contains(errOut, ana("AWS_SECRET_ACCESS_KEY")) {
+		t.Errorf("stderr holds the store's secret key")
+	}
+	local, _ := filepath.Glob(filepath.Join(session.DefaultDir(ana), "*.jsonl"))
+	if len(local) != 1 {
+		t.Fatalf("local sessions %v", local)
+	}
+	_, table, _ := runCLI(t, ana, "", "sessions")
+	if !strings.Contains(table, "[local only]") {
+		t.Errorf("not marked local only:\n%s", table)
+	}
+	fake.FailPuts.Store(0)
+	list := sessionsJSON(t, ana)
+	if len(list) != 1 || list[0].LocalOnly {
+		t.Errorf("after the store is back: %+v", list)
+	}
+	if got := sessionsJSON(t, teamHome(t, fake, "bo")); len(got) != 1 || got[0].Author != "ana" {
+		t.Errorf("bo sees %+v", got)
+	}
+}
+
+func TestBadStoreIsNamed(t *testing.T) {
+	code, _, errOut := runCLI(t, testEnv(t, nil), "", "sessions", "--store", "team-bucket/x")
+	if code == exitOK || !strings.Contains(errOut, "--store") || !strings.Contains(errOut, "s3://BUCKET") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
