@@ -148,8 +148,8 @@ func (t *Team) Pending() []string {
 	}
 	var paths []string
 	for _, e := range entries {
-		if !validID(e.Name()) {
-			continue
+		if e.IsDir() || !validID(e.Name()) {
+			continue // the vote outbox is a folder
 		}
 		path := filepath.Join(t.Local.Dir, e.Name()+session.Ext)
 		if _, err := os.Stat(path); err != nil {
@@ -164,7 +164,7 @@ func (t *Team) Pending() []string {
 // UploadPending uploads every pending session once; the first error is
 // returned, the others still tried.
 func (t *Team) UploadPending(ctx context.Context) error {
-	var first error
+	first := t.uploadPendingVotes(ctx)
 	for _, p := range t.Pending() {
 		if err := t.Upload(ctx, p); err != nil && first == nil {
 			first = err

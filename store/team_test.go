@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -353,5 +354,37 @@ func TestWarmListUsesTheIndex(t *testing.T) {
 	listIDs(t, bo)
 	if n := fake.Gets.Load() - before; n != 0 {
 		t.Errorf("warm list fetched %d objects", n)
+	}
+}
+
+// A vote given while the store refuses writes is kept on this machine,
+// counted in this machine's leaderboard, and uploaded by the next start.
+func TestVoteOnADeadStoreIsKept(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana, bo := newMember(t, fake, "ana"), newMember(t, fake, "bo")
+	path := ana.record(t, "vote later", nil)
+	ana.wait(t)
+	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
+	fake.FailPuts.Store(1 << 30)
+	_, err := bo.team.PutVote(testCtx(t), id, session.VoteLine{Turn: 1, Order: []int{0, 1}, Verdict: session.VerdictTie, Voter: "bo"})
+	var pending *PendingError
+	if !errors.As(err, &pending) || !strings.Contains(err.Error(), "next fanout") {
+		t.Fatalf("vote on a dead store: %v", err)
+	}
+	if votes, _ := bo.team.Votes(testCtx(t)); len(votes[id]) != 1 {
+		t.Errorf("the kept vote is not counted here: %v", votes)
+	}
+	if votes := mustVotes(t, ana); len(votes[id]) != 0 {
+		t.Errorf("ana sees a vote never uploaded: %v", votes)
+	}
+	fake.FailPuts.Store(0)
+	next := &member{team: bo.team, env: bo.env}
+	next.start(t)
+	next.wait(t)
+	if votes := mustVotes(t, ana); len(votes[id]) != 1 {
+		t.Errorf("after the next start ana sees %d votes", len(votes[id]))
+	}
+	if votes := mustVotes(t, bo); len(votes[id]) != 1 {
+		t.Errorf("bo counts %d votes once uploaded (want 1, not twice)", len(votes[id]))
 	}
 }

@@ -26,6 +26,7 @@ type Uploader struct {
 	lastErr map[string]error
 	changed chan struct{} // signalled on every change of the above
 	kick    chan struct{}
+	votes   bool // votes an earlier fanout kept here, uploaded first
 }
 
 // NewUploader makes an uploader for the team's store; Run starts it.
@@ -35,6 +36,8 @@ func (t *Team) NewUploader() *Uploader {
 	for _, p := range t.Pending() {
 		u.dirty[p] = true
 	}
+	u.votes = len(t.pendingVotes()) > 0
+	u.busy = u.votes // so that Wait waits for them
 	return u
 }
 
@@ -66,6 +69,19 @@ func (u *Uploader) signal() {
 // the machine's bandwidth belongs to the models' streams.
 func (u *Uploader) Run(ctx context.Context) {
 	wait := u.Backoff
+	if u.votes {
+		err := u.team.uploadPendingVotes(ctx)
+		if err != nil && u.Report != nil {
+			u.Report("votes", err)
+		}
+		u.mu.Lock()
+		u.busy = false
+		if err != nil {
+			u.lastErr["votes"] = err
+		}
+		u.signal()
+		u.mu.Unlock()
+	}
 	for {
 		path, ok := u.take()
 		if !ok {

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,9 +40,73 @@ func (t *Team) PutVote(ctx context.Context, sessionID string, v session.VoteLine
 	}
 	key := t.Loc.key("votes", sessionID, voteID+".json")
 	if _, err := t.Bucket.Put(ctx, key, body, true); err != nil {
-		return "", fmt.Errorf("vote on %s: %w", sessionID, err)
+		// Kept here, for the next fanout started on this machine to
+		// upload (UploadPending): a vote is evidence, never lost.
+		if kerr := t.keepVote(sessionID, voteID, body); kerr != nil {
+			return "", fmt.Errorf("vote on %s: %w; and it could not be kept here either: %w", sessionID, err, kerr)
+		}
+		return "", &PendingError{Err: fmt.Errorf("vote on %s: %w", sessionID, err)}
 	}
 	return key, nil
+}
+
+// PendingError is a write the store refused or never answered, kept on
+// this machine to be uploaded by the next fanout that starts here.
+type PendingError struct{ Err error }
+
+func (e *PendingError) Error() string {
+	return e.Err.Error() + "; kept on this machine, the next fanout started here uploads it"
+}
+func (e *PendingError) Unwrap() error { return e.Err }
+
+// The vote outbox: <sessions>/.outbox/votes/SESSION/VOTE.json, each file
+// the object to put.
+func (t *Team) voteOutbox() string { return filepath.Join(t.outbox(), "votes") }
+
+func (t *Team) keepVote(sessionID, voteID string, body []byte) error {
+	return writeFileAtomic(filepath.Join(t.voteOutbox(), sessionID, voteID+".json"), body)
+}
+
+// uploadPendingVotes puts the votes kept here; the first error is returned.
+func (t *Team) uploadPendingVotes(ctx context.Context) error {
+	var first error
+	for _, pv := range t.pendingVotes() {
+		_, err := t.Bucket.Put(ctx, t.Loc.key("votes", pv.session, pv.name), pv.body, true)
+		if err != nil && !errors.Is(err, ErrExists) {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		_ = os.Remove(pv.path)
+		_ = os.Remove(filepath.Dir(pv.path)) // when empty
+	}
+	return first
+}
+
+type pendingVote struct {
+	session, name, path string
+	body                []byte
+	vote                session.VoteLine
+}
+
+func (t *Team) pendingVotes() []pendingVote {
+	var out []pendingVote
+	sessions, _ := os.ReadDir(t.voteOutbox())
+	for _, s := range sessions {
+		if !s.IsDir() || !validID(s.Name()) {
+			continue
+		}
+		for _, p := range sessionFilesExt(filepath.Join(t.voteOutbox(), s.Name()), ".json") {
+			body, err := os.ReadFile(p)
+			var v session.VoteLine
+			if err != nil || json.Unmarshal(body, &v) != nil {
+				continue
+			}
+			out = append(out, pendingVote{session: s.Name(), name: filepath.Base(p), path: p, body: body, vote: v})
+		}
+	}
+	return out
 }
 
 // voterSlug is the voter's name as it may appear in a key.
@@ -105,6 +172,13 @@ func (t *Team) Votes(ctx context.Context) (map[string][]session.VoteLine, []erro
 	out := map[string][]session.VoteLine{}
 	for _, e := range ix.Votes {
 		out[e.Session] = append(out[e.Session], e.Vote)
+	}
+	// This machine's votes not uploaded yet count too: they are the team's,
+	// only late.
+	for _, pv := range t.pendingVotes() {
+		if !seen[t.Loc.key("votes", pv.session, pv.name)] {
+			out[pv.session] = append(out[pv.session], pv.vote)
+		}
 	}
 	return out, errs
 }

@@ -154,8 +154,13 @@ func voteShared(ctx context.Context, e env, team *store.Team, uo ui.Options, pat
 	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
 	for _, v := range after.Votes[min(had, len(after.Votes)):] {
 		key, err := team.PutVote(ctx, id, v)
+		var pending *store.PendingError
+		if errors.As(err, &pending) {
+			fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
+			continue
+		}
 		if err != nil {
-			return fmt.Errorf("%w; the vote was not kept, vote again once the store is back", err)
+			return err
 		}
 		fmt.Fprintf(e.stderr, "vote saved: s3://%s/%s\n", team.Loc.Bucket, termsafe.Text(key))
 	}
