@@ -9,12 +9,14 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -34,7 +36,15 @@ type s3Bucket struct {
 	name     string
 	endpoint string // "" for AWS's own
 	secrets  []string
+	// partSize is the part of a multipart upload; a body of more than
+	// two parts goes up in parts (a long bench's file), so that a dropped
+	// connection costs one part, not the whole file.
+	partSize int
 }
+
+// defaultPartSize is 8 MiB: S3's minimum part is 5 MiB, and sessions
+// under 16 MiB, nearly all of them, go up in one PUT.
+const defaultPartSize = 8 << 20
 
 // OpenS3 makes the client for a location. It reads, through o.Getenv:
 //
@@ -97,10 +107,13 @@ func OpenS3(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
 			so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
-	return &s3Bucket{client: client, name: loc.Bucket, endpoint: endpoint, secrets: []string{secret, token}}, nil
+	return &s3Bucket{client: client, name: loc.Bucket, endpoint: endpoint, secrets: []string{secret, token}, partSize: defaultPartSize}, nil
 }
 
 func (b *s3Bucket) Put(ctx context.Context, key string, body []byte, onlyNew bool) (string, error) {
+	if len(body) > 2*b.partSize && !onlyNew {
+		return b.putParts(ctx, key, body)
+	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(b.name),
 		Key:           aws.String(key),
@@ -117,6 +130,44 @@ func (b *s3Bucket) Put(ctx context.Context, key string, body []byte, onlyNew boo
 			return "", fmt.Errorf("put %s: %w", key, ErrExists)
 		}
 		return "", b.wrap("put", key, err)
+	}
+	return aws.ToString(out.ETag), nil
+}
+
+// putParts uploads a large body by multipart upload; a failed upload is
+// aborted, so that its parts do not linger (and cost) in the bucket.
+func (b *s3Bucket) putParts(ctx context.Context, key string, body []byte) (string, error) {
+	up, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: aws.String(b.name), Key: aws.String(key), ContentType: aws.String(contentType(key)),
+	})
+	if err != nil {
+		return "", b.wrap("start a multipart upload of", key, err)
+	}
+	abort := func(err error) (string, error) {
+		// A context of its own: the abort matters most when ctx has ended.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = b.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: aws.String(b.name), Key: aws.String(key), UploadId: up.UploadId})
+		return "", err
+	}
+	var parts []types.CompletedPart
+	for n, off := int32(1), 0; off < len(body); n, off = n+1, off+b.partSize {
+		chunk := body[off:min(off+b.partSize, len(body))]
+		out, err := b.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(b.name), Key: aws.String(key), UploadId: up.UploadId, PartNumber: aws.Int32(n),
+			Body: bytes.NewReader(chunk), ContentLength: aws.Int64(int64(len(chunk))),
+		})
+		if err != nil {
+			return abort(b.wrap(fmt.Sprintf("upload part %d of", n), key, err))
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n)})
+	}
+	out, err := b.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(b.name), Key: aws.String(key), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	})
+	if err != nil {
+		return abort(b.wrap("complete the multipart upload of", key, err))
 	}
 	return aws.ToString(out.ETag), nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -102,5 +103,38 @@ func TestParseLocation(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("%s: error shows the credential: %v", in, err)
 		}
+	}
+}
+
+// A body of more than two parts goes up by multipart upload and reads back
+// whole; a multipart upload that fails half way leaves no object.
+func TestS3MultipartUpload(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ctx := testCtx(t)
+	b, err := OpenS3(ctx, Location{Bucket: "team"}, S3Options{Getenv: fake.Env(t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := b.(*s3Bucket)
+	sb.partSize = 5 << 20 // S3's smallest part
+	body := bytes.Repeat([]byte("0123456789abcdef\n"), (16<<20)/17)
+	puts := fake.Puts.Load()
+	if _, err := b.Put(ctx, "big.jsonl", body, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.Puts.Load() - puts; n != 4 {
+		t.Errorf("%d PUTs for a 16 MiB body in 5 MiB parts, want 4 parts", n)
+	}
+	got, _, err := b.Get(ctx, "big.jsonl")
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("read back %d bytes of %d: %v", len(got), len(body), err)
+	}
+	fake.FailPuts.Store(1 << 30)
+	if _, err := b.Put(ctx, "half.jsonl", body, false); err == nil || !strings.Contains(err.Error(), "part 1") {
+		t.Errorf("failing multipart upload: %v", err)
+	}
+	fake.FailPuts.Store(0)
+	if _, _, err := b.Get(ctx, "half.jsonl"); !NotFound(err) {
+		t.Errorf("a failed multipart upload left an object: %v", err)
 	}
 }
