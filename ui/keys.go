@@ -107,7 +107,7 @@ type pickerKeys struct {
 
 // browserKeys act in the sessions browser.
 type browserKeys struct {
-	Move, Page, Replay, Rerun, Filter, Close, Quit key.Binding
+	Move, Page, Replay, Rerun, Filter, Mine, Close, Quit key.Binding
 }
 
 // helpKeys act in the ? help.
@@ -201,6 +201,7 @@ func defaultKeys() keyMaps {
 			Replay: bind("enter", "replay", "enter"),
 			Rerun:  bind("r", "re-run", "r"),
 			Filter: bind("/", "filter", "/"),
+			Mine:   bind("a", "mine/everyone's", "a"),
 			Close:  bind("esc/q/ctrl+o", "close", "esc", "q", "ctrl+o"),
 			Quit:   quit,
 		},
@@ -253,7 +254,7 @@ func (k keyMaps) bindings(md mode) []key.Binding {
 		return []key.Binding{p.Move, p.Toggle, p.Apply, p.Close, p.Quit}
 	case modeBrowser:
 		b := k.browser
-		return []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Close, b.Quit}
+		return []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Mine, b.Close, b.Quit}
 	case modeHelp:
 		h := k.help
 		return []key.Binding{h.Section, h.Close, h.Quit}

@@ -93,6 +93,12 @@ func (c *common) startUploads(ctx context.Context, e env, local *session.Store) 
 	if err != nil || t == nil {
 		return nil, err
 	}
+	return startUploader(ctx, t, local), nil
+}
+
+// startUploader hooks an uploader for the team's store onto local's
+// recorders and starts it.
+func startUploader(ctx context.Context, t *store.Team, local *session.Store) *uploads {
 	u := &uploads{up: t.NewUploader(), done: make(chan struct{})}
 	local.Synced = u.up.Notify
 	// The uploader outlives an interrupt of the run (ctx), so that what
@@ -103,7 +109,7 @@ func (c *common) startUploads(ctx context.Context, e env, local *session.Store) 
 		defer close(u.done)
 		u.up.Run(runCtx)
 	}()
-	return u, nil
+	return u
 }
 
 // stop waits for the uploads, at most uploadWait, then ends the uploader.
@@ -156,15 +162,23 @@ func tempCopy(path string) (string, error) {
 // runCockpitUploading runs the cockpit with its recordings uploaded to the
 // team's store as each turn ends (never in the way of the UI: the uploader
 // is its own goroutine), and waits for the last upload after it closes.
+// Its browser (ctrl+o) lists the team's sessions.
 func (c *common) runCockpitUploading(ctx context.Context, e env, uo ui.Options) error {
+	t, err := c.team(ctx, e, uo.Sessions)
+	if err != nil {
+		return err
+	}
 	var ups *uploads
-	if !uo.NoSave {
-		var err error
-		if ups, err = c.startUploads(ctx, e, uo.Sessions); err != nil {
-			return err
+	if t != nil {
+		// The cockpit draws on the terminal: a cold sync's progress bar
+		// must not write over it.
+		t.Progress = nil
+		uo.ListSessions, uo.Author = t.List, uo.Sessions.Author
+		if !uo.NoSave {
+			ups = startUploader(ctx, t, uo.Sessions)
 		}
 	}
-	err := runCockpit(ctx, uo)
+	err = runCockpit(ctx, uo)
 	ups.stop(e)
 	return err
 }
