@@ -29,9 +29,14 @@ type member struct {
 func newMember(t *testing.T, fake *storetest.Fake, name string, secrets ...string) *member {
 	t.Helper()
 	home := t.TempDir()
-	env := fake.Env(home)
+	return newMemberAt(t, "s3://team/fanout", home, fake.Env(home), name, secrets...)
+}
+
+// newMemberAt is a member of the store at uri, with env as environment.
+func newMemberAt(t *testing.T, uri, home string, env func(string) string, name string, secrets ...string) *member {
+	t.Helper()
 	local := &session.Store{Dir: filepath.Join(home, "sessions"), App: "test", Author: name, Secrets: secrets}
-	team, err := Open(testCtx(t), "s3://team/fanout", Options{Getenv: env, Local: local})
+	team, err := Open(testCtx(t), uri, Options{Getenv: env, Local: local})
 	if err != nil {
 		t.Fatal(err)
 	}

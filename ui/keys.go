@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 )
 
@@ -64,6 +66,12 @@ func (m *Model) mode() mode {
 
 func bind(help, desc string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// disabled is a binding that acts only once enabled.
+func disabled(b key.Binding) key.Binding {
+	b.SetEnabled(false)
+	return b
 }
 
 // composerKeys act while the composer has focus.
@@ -201,7 +209,7 @@ func defaultKeys() keyMaps {
 			Replay: bind("enter", "replay", "enter"),
 			Rerun:  bind("r", "re-run", "r"),
 			Filter: bind("/", "filter", "/"),
-			Mine:   bind("a", "mine/everyone's", "a"),
+			Mine:   disabled(bind("a", "mine/everyone's", "a")),
 			Close:  bind("esc/q/ctrl+o", "close", "esc", "q", "ctrl+o"),
 			Quit:   quit,
 		},
@@ -254,7 +262,9 @@ func (k keyMaps) bindings(md mode) []key.Binding {
 		return []key.Binding{p.Move, p.Toggle, p.Apply, p.Close, p.Quit}
 	case modeBrowser:
 		b := k.browser
-		return []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Mine, b.Close, b.Quit}
+		out := []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Mine, b.Close, b.Quit}
+		// Mine only acts on a team's store (enabled by openBrowser).
+		return slices.DeleteFunc(out, func(b key.Binding) bool { return !b.Enabled() })
 	case modeHelp:
 		h := k.help
 		return []key.Binding{h.Section, h.Close, h.Quit}
