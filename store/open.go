@@ -16,7 +16,9 @@ type Options struct {
 	// so new sessions get ids no other member makes.
 	Local *session.Store
 	// Progress hears how a cold sync goes (stderr); nil for none.
-	Progress io.Writer
+	// ProgressTTY: it is a terminal, for a bar redrawn in place.
+	Progress    io.Writer
+	ProgressTTY bool
 	// HTTPClient, when set, sends the requests (tests).
 	HTTPClient *http.Client
 }
@@ -33,5 +35,5 @@ func Open(ctx context.Context, uri string, o Options) (*Team, error) {
 		return nil, err
 	}
 	o.Local.Unique = cmpOr(o.Local.Author, "anon")
-	return &Team{Bucket: b, Loc: loc, Local: o.Local, Cache: DefaultCacheDir(o.Getenv, loc), Progress: o.Progress}, nil
+	return &Team{Bucket: b, Loc: loc, Local: o.Local, Cache: DefaultCacheDir(o.Getenv, loc), Progress: o.Progress, ProgressTTY: o.ProgressTTY}, nil
 }

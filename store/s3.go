@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -46,12 +48,31 @@ type s3Bucket struct {
 // under 16 MiB, nearly all of them, go up in one PUT.
 const defaultPartSize = 8 << 20
 
+// credentialTimeout bounds the credential look-up (an SSO or a credential
+// process may be slow; instance metadata on a laptop never answers).
+const credentialTimeout = 10 * time.Second
+
+// noCredentials says how to give the store credentials; err is why the
+// SDK found none.
+func noCredentials(loc Location, err error) error {
+	msg := fmt.Sprintf("store %s: no AWS credentials: set AWS_PROFILE to a configured profile (run `aws sso login` first for an SSO one), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", loc)
+	if err != nil {
+		s := err.Error()
+		if len(s) > 300 {
+			s = s[:300] + "…"
+		}
+		msg += " (" + s + ")"
+	}
+	return errors.New(msg)
+}
+
 // OpenS3 makes the client for a location. It reads, through o.Getenv:
 //
 //	AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  static credentials
 //	AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE  a profile (SSO, a credential process, a role…)
 //	AWS_REGION, AWS_DEFAULT_REGION  the region (else the profile's; us-east-1 for a custom endpoint)
 //	AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL  an S3-compatible server (MinIO, R2, SeaweedFS, Ceph)
+//	AWS_EC2_METADATA_DISABLED       no instance metadata look-ups
 //
 // A custom endpoint is addressed path-style (http://host/BUCKET/KEY): most
 // S3-compatible servers have no DNS name per bucket.
@@ -66,6 +87,9 @@ func OpenS3(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
 	credsFile := cmp.Or(getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())
 	add(config.WithSharedConfigFiles([]string{configFile}))
 	add(config.WithSharedCredentialsFiles([]string{credsFile}))
+	if v, _ := strconv.ParseBool(getenv("AWS_EC2_METADATA_DISABLED")); v {
+		add(config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
 	id, secret, token := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
 	if id != "" && secret != "" {
 		add(config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, token)))
@@ -93,8 +117,17 @@ func OpenS3(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
 		}
 		cfg.Region = "us-east-1" // what MinIO and SeaweedFS sign with unless told; R2 takes any
 	}
+	// Credentials are looked up once, here, so that a missing or expired
+	// one is said plainly before anything is recorded, not as the cause of
+	// every failed upload.
 	if cfg.Credentials == nil {
-		return nil, fmt.Errorf("store %s: no AWS credentials: set AWS_PROFILE to a configured profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", loc)
+		return nil, noCredentials(loc, nil)
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialTimeout)
+	creds, err := cfg.Credentials.Retrieve(cctx)
+	cancel()
+	if err != nil {
+		return nil, noCredentials(loc, errors.New(redact(err.Error(), secret, token)))
 	}
 	client := s3.NewFromConfig(cfg, func(so *s3.Options) {
 		if endpoint != "" {
@@ -107,7 +140,7 @@ func OpenS3(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
 			so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
-	return &s3Bucket{client: client, name: loc.Bucket, endpoint: endpoint, secrets: []string{secret, token}, partSize: defaultPartSize}, nil
+	return &s3Bucket{client: client, name: loc.Bucket, endpoint: endpoint, secrets: []string{secret, token, creds.SecretAccessKey, creds.SessionToken}, partSize: defaultPartSize}, nil
 }
 
 func (b *s3Bucket) Put(ctx context.Context, key string, body []byte, onlyNew bool) (string, error) {

@@ -31,8 +31,10 @@ type Team struct {
 	// Cache holds the index and the copies of other members' sessions
 	// (see DefaultCacheDir).
 	Cache string
-	// Progress, when set, is told how a sync that downloads goes (stderr).
-	Progress io.Writer
+	// Progress, when set, is told how a sync that downloads goes (stderr);
+	// ProgressTTY draws it as a bar redrawn in place.
+	Progress    io.Writer
+	ProgressTTY bool
 }
 
 // DefaultCacheDir is where a store's index and copies live:
@@ -346,7 +348,7 @@ func (t *Team) download(ctx context.Context, objs []Object) (map[string]indexEnt
 	if err := os.MkdirAll(t.mirror(), 0o700); err != nil {
 		return nil, []error{fmt.Errorf("sync the store: %w", err)}
 	}
-	bar := newProgress(t.Progress, len(objs))
+	bar := newProgress(t.Progress, t.ProgressTTY, len(objs), t.Loc.String())
 	for range min(syncWorkers, len(objs)) {
 		wg.Go(func() {
 			for {
@@ -367,7 +369,7 @@ func (t *Team) download(ctx context.Context, objs []Object) (map[string]indexEnt
 		})
 	}
 	wg.Wait()
-	bar.end()
+	bar.end(len(got))
 	return got, errs
 }
 
@@ -397,6 +399,9 @@ func (t *Team) Resolve(ctx context.Context, ref string) (string, error) {
 	path, lerr := t.Local.Resolve(ref)
 	if lerr == nil {
 		return path, nil
+	}
+	if strings.Contains(lerr.Error(), "give more of the id") {
+		return "", lerr // several of this machine's match: say so
 	}
 	if strings.ContainsRune(ref, filepath.Separator) || strings.HasSuffix(ref, session.Ext) {
 		return "", lerr

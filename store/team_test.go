@@ -393,3 +393,35 @@ func TestVoteOnADeadStoreIsKept(t *testing.T) {
 		t.Errorf("bo counts %d votes once uploaded (want 1, not twice)", len(votes[id]))
 	}
 }
+
+// A cold sync of many sessions says so on stderr: a bar on a terminal,
+// two lines in a log.
+func TestColdSyncShowsProgress(t *testing.T) {
+	fake := storetest.New(t, "team")
+	for i := range 25 {
+		id, body := benchSession(i)
+		if err := fake.Seed("fanout/sessions/"+id+session.Ext, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tty := range []bool{true, false} {
+		bo := newMember(t, fake, "bo")
+		var out strings.Builder
+		bo.team.Progress, bo.team.ProgressTTY = &out, tty
+		if got := listIDs(t, bo); len(got) != 25 {
+			t.Fatalf("%d sessions", len(got))
+		}
+		want := "syncing the team's store [██████████████████████████████] 25/25 sessions\n"
+		if !tty {
+			want = "syncing 25 sessions from s3://team/fanout…\nsynced 25 of 25 sessions\n"
+		}
+		if got := out.String(); !strings.HasSuffix(got, want) {
+			t.Errorf("tty %v: progress %q, want it to end %q", tty, got, want)
+		}
+		out.Reset()
+		listIDs(t, bo)
+		if out.Len() != 0 {
+			t.Errorf("a warm list shows progress: %q", out.String())
+		}
+	}
+}

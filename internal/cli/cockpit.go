@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,7 +88,7 @@ func (f *cockpitFlags) setup(ctx context.Context, e env) (ui.Options, error) {
 	if f.theme != "" {
 		uo.Theme = f.theme // else the config's, from cockpitOptions
 	}
-	uo.Blind, uo.Tags, uo.Voter = string(f.blind), []string(f.tags), voter(e, f.voter)
+	uo.Blind, uo.Tags, uo.Voter = string(f.blind), []string(f.tags), voter(e, cmp.Or(f.voter, e.getenv("FANOUT_VOTER"), f.cfg.Author))
 	return uo, nil
 }
 

@@ -62,7 +62,7 @@ func (c *common) team(ctx context.Context, e env, local *session.Store) (*store.
 	if uri == "" {
 		return nil, nil
 	}
-	t, err := store.Open(ctx, uri, store.Options{Getenv: e.getenv, Local: local, Progress: e.stderr})
+	t, err := store.Open(ctx, uri, store.Options{Getenv: e.getenv, Local: local, Progress: e.stderr, ProgressTTY: isTerminal(e.stderr)})
 	if err != nil {
 		if c.storeURI == "" {
 			return nil, fmt.Errorf("%w (store in %s)", err, cmp.Or(c.configPath, "the config"))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -78,7 +79,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	c.registerSessions(cmd.fs)
 	cmd.fs.IntVar(&turn, "turn", 0, "the `turn` to vote on, 1 for the first (default: the last)")
 	flagBlind(cmd.fs, &blind, "--blind=full hides the figures (TTFT, speed, tokens) too")
-	cmd.fs.StringVar(&who, "voter", "", "who the vote is recorded as (default $FANOUT_VOTER, else your login name)")
+	cmd.fs.StringVar(&who, "voter", "", "who the vote is recorded as (default $FANOUT_VOTER, else author from the config, else your login name)")
 	flagTheme(cmd.fs, &theme, "")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
@@ -115,7 +116,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	uo := ui.Options{
 		VoteOn:   &ui.VoteRound{Path: path, File: f, Turn: turn},
 		Blind:    string(blind),
-		Voter:    voter(e, who),
+		Voter:    voter(e, cmp.Or(who, e.getenv("FANOUT_VOTER"), c.cfg.Author)),
 		Theme:    c.cfg.Theme,
 		NoColor:  e.getenv("NO_COLOR") != "",
 		Sessions: c.sessions(e),
