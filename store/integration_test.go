@@ -3,10 +3,15 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/fanout-dev/fanout/arena"
 	"github.com/fanout-dev/fanout/session"
@@ -14,8 +19,8 @@ import (
 
 // TestRealStore runs the team's scenario against a real S3-compatible
 // server (SeaweedFS, MinIO, …) when FANOUT_TEST_S3_ENDPOINT names one; see
-// .ci/seaweedfs. The bucket (FANOUT_TEST_S3_BUCKET) must exist; each run
-// works under a prefix of its own.
+// .ci/seaweedfs. The bucket (FANOUT_TEST_S3_BUCKET) is created when
+// missing; each run works under a prefix of its own.
 func TestRealStore(t *testing.T) {
 	endpoint := os.Getenv("FANOUT_TEST_S3_ENDPOINT")
 	if endpoint == "" {
@@ -37,6 +42,14 @@ func TestRealStore(t *testing.T) {
 		return newMemberAt(t, uri, home, func(k string) string { return vars[k] }, name)
 	}
 	ana, bo := join("ana"), join("bo")
+	// A fresh server has no bucket yet: make it (an existing one is fine).
+	sb := ana.team.Bucket.(*s3Bucket)
+	if _, err := sb.client.CreateBucket(testCtx(t), &s3.CreateBucketInput{Bucket: aws.String(sb.name)}); err != nil {
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || (apiErr.ErrorCode() != "BucketAlreadyOwnedByYou" && apiErr.ErrorCode() != "BucketAlreadyExists") {
+			t.Fatalf("create the test bucket: %v", err)
+		}
+	}
 	anaPath := ana.record(t, "real store, ana", &session.VoteLine{Order: []int{0, 1}, Verdict: session.VerdictBest, Voter: "ana"})
 	bo.record(t, "real store, bo", nil)
 	ana.wait(t)
