@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -91,9 +92,7 @@ func (t *Team) Upload(ctx context.Context, path string) error {
 		return fmt.Errorf("upload %s: %w", path, err)
 	}
 	// Only whole lines: a turn still streaming may have a partial one.
-	if i := strings.LastIndexByte(string(body), '\n'); i >= 0 {
-		body = body[:i+1]
-	} else {
+	if body = wholeLines(body); len(body) == 0 {
 		return nil // no header yet: nothing to upload
 	}
 	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
@@ -129,7 +128,7 @@ func (t *Team) MarkPending(path string) error {
 func (t *Team) markUploaded(path string, body []byte) error {
 	sum := md5.Sum(body)
 	full, err := os.ReadFile(path)
-	if err == nil && md5.Sum(full) == sum && !session.BeingRecorded(path) {
+	if err == nil && bytes.Equal(full, body) && !session.BeingRecorded(path) {
 		// Done for good: the recording is over and the store has it all.
 		if err := os.Remove(t.markerPath(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("upload %s: %w", path, err)
@@ -142,7 +141,9 @@ func (t *Team) markUploaded(path string, body []byte) error {
 	return os.WriteFile(t.markerPath(path), []byte(hex.EncodeToString(sum[:])), 0o600)
 }
 
-// Pending are the local sessions not yet (wholly) in the store.
+// Pending are the local sessions not yet (wholly) in the store: marked,
+// and changed since their last upload (a recording whose every turn is
+// up is not pending while it records the next).
 func (t *Team) Pending() []string {
 	entries, err := os.ReadDir(t.outbox())
 	if err != nil {
@@ -153,14 +154,29 @@ func (t *Team) Pending() []string {
 		if e.IsDir() || !validID(e.Name()) {
 			continue // the vote outbox is a folder
 		}
+		marker := filepath.Join(t.outbox(), e.Name())
 		path := filepath.Join(t.Local.Dir, e.Name()+session.Ext)
-		if _, err := os.Stat(path); err != nil {
-			_ = os.Remove(filepath.Join(t.outbox(), e.Name())) // deleted by its owner
+		body, err := os.ReadFile(path)
+		if err != nil {
+			_ = os.Remove(marker) // deleted by its owner
+			continue
+		}
+		last, _ := os.ReadFile(marker)
+		sum := md5.Sum(wholeLines(body))
+		if string(last) == hex.EncodeToString(sum[:]) {
+			if !session.BeingRecorded(path) {
+				_ = os.Remove(marker) // up for good: its fanout stopped before it could say so
+			}
 			continue
 		}
 		paths = append(paths, path)
 	}
 	return paths
+}
+
+// wholeLines is body up to its last newline: what an upload sends.
+func wholeLines(body []byte) []byte {
+	return body[:bytes.LastIndexByte(body, '\n')+1]
 }
 
 // UploadPending uploads every pending session once; the first error is

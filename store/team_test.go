@@ -425,3 +425,39 @@ func TestColdSyncShowsProgress(t *testing.T) {
 		}
 	}
 }
+
+// A conversation still recording whose turns are all up is not "local
+// only"; a turn the store refused makes it so, until it goes up.
+func TestLocalOnlyWhileRecording(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana := newMember(t, fake, "ana")
+	rec := ana.team.Local.NewRecorder(session.Header{Targets: []session.TargetRecord{{Label: "Swift", Provider: "demo", Model: "swift"}}})
+	turn := func(prompt string) {
+		rec.Turn(prompt)
+		rec.Record(session.Event{Pane: 0, T: time.Millisecond, Event: backends.DeltaEvent(backends.KindAnswer, "a")})
+		rec.Record(session.Event{Pane: 0, T: 2 * time.Millisecond, Event: backends.DoneEvent(backends.StopEnd, 0)})
+		rec.EndTurn()
+	}
+	turn("first")
+	ana.wait(t)
+	localOnly := func() bool { return listLocal(t, ana)[rec.Path()].LocalOnly }
+	if localOnly() {
+		t.Errorf("turn 1 is up, yet local only")
+	}
+	fake.FailPuts.Store(1 << 30)
+	turn("second")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_ = ana.up.Wait(ctx)
+	cancel()
+	if !localOnly() {
+		t.Errorf("turn 2 refused by the store, yet not local only")
+	}
+	fake.FailPuts.Store(0)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ana.wait(t)
+	if localOnly() || len(ana.team.Pending()) != 0 {
+		t.Errorf("closed and uploaded, yet local only (pending %v)", ana.team.Pending())
+	}
+}
