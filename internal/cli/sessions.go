@@ -71,6 +71,10 @@ func sessionsCmd(ctx context.Context, e env, args []string) error {
 		}
 		return encodeJSON(e.stdout, list)
 	}
+	if len(list) == 0 && team != nil {
+		fmt.Fprintf(e.stdout, "No sessions yet, here or in %s. Every `fanout run` and every prompt in the cockpit is recorded and uploaded there.\n", team.Loc)
+		return nil
+	}
 	if len(list) == 0 {
 		fmt.Fprintf(e.stdout, "No sessions yet. Every `fanout run` and every prompt in the cockpit is recorded in %s.\n", store.Dir)
 		return nil
