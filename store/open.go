@@ -34,6 +34,10 @@ func Open(ctx context.Context, uri string, o Options) (*Team, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Local.Unique = cmpOr(o.Local.Author, "anon")
+	o.Local.Unique = UniqueFor(o.Local.Author)
 	return &Team{Bucket: b, Loc: loc, Local: o.Local, Cache: DefaultCacheDir(o.Getenv, loc), Progress: o.Progress, ProgressTTY: o.ProgressTTY}, nil
 }
+
+// UniqueFor is what ends a new session's id for a store: the author, or
+// "anon" (a random suffix follows either).
+func UniqueFor(author string) string { return cmpOr(author, "anon") }

@@ -85,15 +85,40 @@ type uploads struct {
 // into local, hooks the uploader onto the recorder, and starts it; it also
 // uploads what an earlier fanout here left behind. Nil when there is no
 // store.
+//
+// A store that is set but cannot be opened (credentials expired, a profile
+// missing) does not stop the run: it is recorded here as always, marked for
+// upload, and the next fanout that can open the store uploads it. Only an
+// address that is not one is refused.
 func (c *common) startUploads(ctx context.Context, e env, local *session.Store) (*uploads, error) {
-	if local == nil {
-		return nil, nil
-	}
-	t, err := c.team(ctx, e, local)
+	t, err := c.teamForRecording(ctx, e, local)
 	if err != nil || t == nil {
 		return nil, err
 	}
 	return startUploader(ctx, t, local), nil
+}
+
+// teamForRecording opens the store for a command that records into local;
+// nil when there is none, or when it cannot be opened, which is said on
+// stderr (see startUploads).
+func (c *common) teamForRecording(ctx context.Context, e env, local *session.Store) (*store.Team, error) {
+	uri := c.storeLocation()
+	if local == nil || uri == "" {
+		return nil, nil
+	}
+	if _, err := store.ParseLocation(uri); err != nil {
+		_, err = c.team(ctx, e, local) // the same error, said as for every command
+		return nil, err
+	}
+	t, err := c.team(ctx, e, local)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "fanout: %s; recording on this machine, the next fanout that reaches the store uploads it\n", termsafe.Text(e.scrub(err.Error())))
+		marks := &store.Team{Local: local}
+		local.Unique = store.UniqueFor(local.Author)
+		local.Synced = func(path string) { _ = marks.MarkPending(path) }
+		return nil, nil
+	}
+	return t, nil
 }
 
 // startUploader hooks an uploader for the team's store onto local's
@@ -164,7 +189,13 @@ func tempCopy(path string) (string, error) {
 // is its own goroutine), and waits for the last upload after it closes.
 // Its browser (ctrl+o) lists the team's sessions.
 func (c *common) runCockpitUploading(ctx context.Context, e env, uo ui.Options) error {
-	t, err := c.team(ctx, e, uo.Sessions)
+	var t *store.Team
+	var err error
+	if uo.NoSave {
+		t, err = c.team(ctx, e, uo.Sessions) // for the browser only
+	} else {
+		t, err = c.teamForRecording(ctx, e, uo.Sessions)
+	}
 	if err != nil {
 		return err
 	}

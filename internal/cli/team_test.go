@@ -172,3 +172,32 @@ func TestBadStoreIsNamed(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
+
+// A store that is set but cannot be opened (no credentials) does not stop
+// a run: it is recorded here, marked, and uploaded by the next fanout that
+// can reach the store.
+func TestRunWithoutStoreCredentialsRecordsLocally(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana := teamHome(t, fake, "ana")
+	noKeys := func(k string) string {
+		if k == "AWS_ACCESS_KEY_ID" || k == "AWS_SECRET_ACCESS_KEY" {
+			return ""
+		}
+		return ana(k)
+	}
+	code, _, errOut := runCLI(t, noKeys, "", "run", "--json", "-m", "demo:swift", "--max-tokens", "10", "no keys today")
+	if code != exitOK || !strings.Contains(errOut, "no AWS credentials") || !strings.Contains(errOut, "next fanout") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	local, _ := filepath.Glob(filepath.Join(session.DefaultDir(ana), "*-ana-*.jsonl"))
+	if len(local) != 1 {
+		t.Fatalf("local sessions %v", local)
+	}
+	list := sessionsJSON(t, ana) // with keys again: uploads it first
+	if len(list) != 1 || list[0].LocalOnly {
+		t.Errorf("after the keys are back: %+v", list)
+	}
+	if got := sessionsJSON(t, teamHome(t, fake, "bo")); len(got) != 1 {
+		t.Errorf("bo sees %d sessions", len(got))
+	}
+}
