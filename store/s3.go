@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +141,7 @@ func OpenS3(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
 			so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
-	return &s3Bucket{client: client, name: loc.Bucket, endpoint: endpoint, secrets: []string{secret, token, creds.SecretAccessKey, creds.SessionToken}, partSize: defaultPartSize}, nil
+	return &s3Bucket{client: client, name: loc.Bucket, endpoint: shownEndpoint(endpoint), secrets: []string{secret, token, creds.SecretAccessKey, creds.SessionToken}, partSize: defaultPartSize}, nil
 }
 
 func (b *s3Bucket) Put(ctx context.Context, key string, body []byte, onlyNew bool) (string, error) {
@@ -253,6 +254,17 @@ func (b *s3Bucket) wrap(op, key string, err error) error {
 		return &Error{Op: op, Where: where, Msg: redact(apiErr.ErrorCode()+": "+apiErr.ErrorMessage(), b.secrets...) + hint, Status: status(err), err: err}
 	}
 	return &Error{Op: op, Where: where, Msg: redact(err.Error(), b.secrets...), Status: status(err), err: err}
+}
+
+// shownEndpoint is the endpoint as errors name it: without any user or
+// password written into the URL.
+func shownEndpoint(ep string) string {
+	u, err := url.Parse(ep)
+	if err != nil || u.User == nil {
+		return ep
+	}
+	u.User = nil
+	return u.String()
 }
 
 // Error is a failed store operation.

@@ -138,3 +138,9 @@ func TestS3MultipartUpload(t *testing.T) {
 		t.Errorf("a failed multipart upload left an object: %v", err)
 	}
 }
+
+func TestShownEndpointDropsUserinfo(t *testing.T) {
+	if got := shownEndpoint("http://admin:hunter22@127.0.0.1:9000"); got != "http://127.0.0.1:9000" {
+		t.Errorf("shown %q", got)
+	}
+}
