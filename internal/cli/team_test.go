@@ -201,3 +201,22 @@ func TestRunWithoutStoreCredentialsRecordsLocally(t *testing.T) {
 		t.Errorf("bo sees %d sessions", len(got))
 	}
 }
+
+// A bench recorded by one member is the other's to list and recompute
+// (bench --from an id from the store).
+func TestTeamStoreSharesBenches(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana, bo := teamHome(t, fake, "ana"), teamHome(t, fake, "bo")
+	code, out, errOut := runCLI(t, ana, "", "bench", "--json", "-m", "demo:swift", "-n", "2", "--warmup", "0", "--seed", "1", "Say something")
+	if code != exitOK {
+		t.Fatalf("ana's bench: exit %d: %s", code, errOut)
+	}
+	list := sessionsJSON(t, bo)
+	if len(list) != 1 || list[0].Bench == nil || list[0].Author != "ana" {
+		t.Fatalf("bo lists %+v", list)
+	}
+	code, again, errOut := runCLI(t, bo, "", "bench", "--json", "--from", list[0].ID)
+	if code != exitOK || again != out {
+		t.Errorf("bo's bench --from: exit %d %s\n%s\nwant\n%s", code, errOut, again, out)
+	}
+}
