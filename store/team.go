@@ -313,7 +313,7 @@ func (t *Team) sync(ctx context.Context) ([]session.Summary, []error) {
 			return nil
 		}
 		seen[o.Key] = true
-		if e, ok := ix.Sessions[o.Key]; ok && e.ETag == o.ETag && o.ETag != "" {
+		if e, ok := ix.Sessions[o.Key]; ok && e.ETag == o.ETag && o.ETag != "" && exists(e.Summary.Path) {
 			out = append(out, e.Summary)
 			return nil
 		}
@@ -438,4 +438,11 @@ func (t *Team) Resolve(ctx context.Context, ref string) (string, error) {
 		return "", err
 	}
 	return "", fmt.Errorf("no session %q in %s nor in %s; `fanout sessions` lists them", ref, t.Local.Dir, t.Loc)
+}
+
+// exists says whether a cached copy is still there (a cleaned cache
+// folder leaves an index that promises more than it holds).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -461,3 +461,20 @@ func TestLocalOnlyWhileRecording(t *testing.T) {
 		t.Errorf("closed and uploaded, yet local only (pending %v)", ana.team.Pending())
 	}
 }
+
+// A cached copy removed behind the index's back is fetched again.
+func TestMissingCopyIsFetchedAgain(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana, bo := newMember(t, fake, "ana"), newMember(t, fake, "bo")
+	path := ana.record(t, "gone from the cache", nil)
+	ana.wait(t)
+	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
+	got := listIDs(t, bo)
+	if err := os.Remove(got[id].Path); err != nil {
+		t.Fatal(err)
+	}
+	listIDs(t, bo)
+	if p, err := bo.team.Resolve(testCtx(t), id); err != nil || !exists(p) {
+		t.Errorf("resolve after the copy was removed: %q %v", p, err)
+	}
+}
