@@ -58,7 +58,7 @@ func leaderboardCmd(ctx context.Context, e env, args []string) error {
 	}
 	local := c.sessions(e)
 	filter := arena.Filter{Tag: tag, Since: from, IncludeLeaked: leaked, Voter: author}
-	team, err := c.team(ctx, e, local)
+	team, err := c.readTeam(ctx, e, local)
 	if err != nil {
 		return err
 	}

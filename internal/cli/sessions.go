@@ -44,20 +44,13 @@ func sessionsCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	store := c.sessions(e)
-	team, err := c.team(ctx, e, store)
+	team, err := c.readTeam(ctx, e, store)
 	if err != nil {
 		return err
 	}
 	var list []session.Summary
 	var errs []error
 	if team != nil {
-		// What an earlier fanout here could not upload goes first, so the
-		// listing shows it in the store; bounded like every upload wait.
-		upCtx, cancel := context.WithTimeout(ctx, uploadWait)
-		if err := team.UploadPending(upCtx); err != nil {
-			errs = append(errs, fmt.Errorf("%w; the session stays on this machine, listed as local only", err))
-		}
-		cancel()
 		list, errs = team.List(ctx)
 	} else {
 		list, errs = store.List()

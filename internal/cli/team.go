@@ -72,6 +72,23 @@ func (c *common) team(ctx context.Context, e env, local *session.Store) (*store.
 	return t, nil
 }
 
+// readTeam opens the store for a command that reads it (nil when there is
+// none), after uploading what an earlier fanout here could not — sessions
+// and votes — so that the command sees the store with them. That upload
+// waits at most uploadWait; what is still refused is said and stays.
+func (c *common) readTeam(ctx context.Context, e env, local *session.Store) (*store.Team, error) {
+	t, err := c.team(ctx, e, local)
+	if err != nil || t == nil {
+		return t, err
+	}
+	upCtx, cancel := context.WithTimeout(ctx, uploadWait)
+	defer cancel()
+	if err := t.UploadPending(upCtx); err != nil {
+		fmt.Fprintf(e.stderr, "fanout: %s; kept on this machine (listed as local only) for the next fanout\n", termsafe.Text(e.scrub(err.Error())))
+	}
+	return t, nil
+}
+
 // uploads is a command's background uploader: it runs until stop, which
 // waits at most uploadWait for what it was given and says on stderr what
 // stays local.
@@ -155,7 +172,7 @@ func (u *uploads) stop(e env) {
 // set, else the local folder.
 func (c *common) resolve(ctx context.Context, e env, ref string) (string, error) {
 	local := c.sessions(e)
-	t, err := c.team(ctx, e, local)
+	t, err := c.readTeam(ctx, e, local)
 	if err != nil {
 		return "", err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,5 +219,71 @@ func TestTeamStoreSharesBenches(t *testing.T) {
 	code, again, errOut := runCLI(t, bo, "", "bench", "--json", "--from", list[0].ID)
 	if code != exitOK || again != out {
 		t.Errorf("bo's bench --from: exit %d %s\n%s\nwant\n%s", code, errOut, again, out)
+	}
+}
+
+// What `fanout vote` does after its round on a session in the store: the
+// votes added to the copy become vote objects, the session file stays as
+// it was, and a vote the store refuses is kept here.
+func TestVoteOnASharedSessionWritesObjects(t *testing.T) {
+	fake := storetest.New(t, "team")
+	ana, bo := teamHome(t, fake, "ana"), teamHome(t, fake, "bo")
+	if code, _, errOut := runCLI(t, ana, "", "run", "--json", "-m", "demo:swift", "-m", "demo:sage", "--max-tokens", "10", "vote on me"); code != exitOK {
+		t.Fatalf("run: %s", errOut)
+	}
+	id := sessionsJSON(t, bo)[0].ID
+	team, err := store.Open(context.Background(), "s3://team/fanout", store.Options{Getenv: bo, Local: &session.Store{Dir: session.DefaultDir(bo)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := team.Resolve(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	tmp, err := tempCopy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(tmp)
+	// The round appends its vote to the copy, as the vote view does.
+	if err := session.AppendVote(tmp, session.VoteLine{Turn: 1, Order: []int{1, 0}, Verdict: session.VerdictBest, Voter: "bo"}); err != nil {
+		t.Fatal(err)
+	}
+	var errOut strings.Builder
+	e := env{stdout: io.Discard, stderr: &errOut, getenv: bo}
+	if err := putNewVotes(context.Background(), e, team, path, tmp, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "vote saved: s3://team/fanout/votes/"+id+"/") {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("the session file was changed")
+	}
+	_, board, _ := runCLI(t, ana, "", "leaderboard", "--json")
+	if !strings.Contains(board, `"votes":1`) {
+		t.Errorf("ana's leaderboard lacks bo's vote: %s", board)
+	}
+
+	fake.FailPuts.Store(1 << 30)
+	if err := session.AppendVote(tmp, session.VoteLine{Turn: 1, Order: []int{0, 1}, Verdict: session.VerdictTie, Voter: "bo"}); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if err := putNewVotes(context.Background(), e, team, path, tmp, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "kept on this machine") {
+		t.Errorf("a refused vote: %s", errOut.String())
+	}
+	fake.FailPuts.Store(0)
+	_, board, _ = runCLI(t, bo, "", "leaderboard", "--json") // uploads it first
+	if !strings.Contains(board, `"votes":2`) {
+		t.Errorf("bo's leaderboard: %s", board)
+	}
+	_, board, _ = runCLI(t, ana, "", "leaderboard", "--json")
+	if !strings.Contains(board, `"votes":2`) {
+		t.Errorf("ana's leaderboard after bo's next start: %s", board)
 	}
 }

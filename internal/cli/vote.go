@@ -148,6 +148,13 @@ func voteShared(ctx context.Context, e env, team *store.Team, uo ui.Options, pat
 	if err := runCockpit(ctx, uo); err != nil {
 		return err
 	}
+	return putNewVotes(ctx, e, team, path, tmp, had)
+}
+
+// putNewVotes writes the votes a round added to the copy tmp of the
+// session at path (it held had before) as vote objects. One the store
+// refuses is kept on this machine and said so: it is not lost.
+func putNewVotes(ctx context.Context, e env, team *store.Team, path, tmp string, had int) error {
 	after, err := session.Load(tmp)
 	if err != nil {
 		return fmt.Errorf("vote: read back the round: %w", err)
