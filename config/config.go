@@ -45,6 +45,12 @@ type Config struct {
 	// or one starting with "~/" (the caller expands it). Empty means the
 	// default folder under $XDG_DATA_HOME.
 	SessionsDir string
+	// Store is the team's shared store, as written ("s3://BUCKET/PREFIX");
+	// empty keeps sessions in SessionsDir only.
+	Store string
+	// Author is the name this machine's sessions and votes are recorded
+	// under in a shared store; empty means the OS user.
+	Author string
 
 	defaultLine int
 }
@@ -244,6 +250,28 @@ func (c *Config) set(e entry, lines map[string]int) error {
 		}
 		c.SessionsDir = s
 		return nil
+	case "store":
+		if len(e.path) != 1 {
+			break
+		}
+		s, ok := e.val.v.(string)
+		// Checked in full by the store package when a command opens it;
+		// here only what can be told without it.
+		if !ok || !strings.HasPrefix(s, "s3://") || len(s) == len("s3://") {
+			return fmt.Errorf("store: want an S3 location in quotes, like \"s3://team-bucket/fanout\"")
+		}
+		c.Store = s
+		return nil
+	case "author":
+		if len(e.path) != 1 {
+			break
+		}
+		s, ok := e.val.v.(string)
+		if !ok || strings.TrimSpace(s) == "" || strings.ContainsAny(s, "\x00\n\r\t/") || len(s) > 64 {
+			return fmt.Errorf("author: want a name in quotes of at most 64 characters, on one line and without /, like \"ana\"")
+		}
+		c.Author = strings.TrimSpace(s)
+		return nil
 	case "models":
 		if len(e.path) < 3 {
 			return fmt.Errorf("%s: models are tables, e.g. [models.fast] with provider = … and model = …, or fast = { provider = …, model = … } under [models]", name)
@@ -261,7 +289,7 @@ func (c *Config) set(e entry, lines map[string]int) error {
 	if len(e.path) == 1 && slices.Contains(keyWords, e.path[0]) {
 		return fmt.Errorf("%s: %s", name, keysNeverKept)
 	}
-	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, sessions_dir, [models.NAME], [prices.NAME])", name)
+	return fmt.Errorf("unknown setting %s (known: default, system, theme, timeout, stall_timeout, sessions_dir, store, author, [models.NAME], [prices.NAME])", name)
 }
 
 func (c *Config) setModel(model, key string, v value, line int, lines map[string]int) error {

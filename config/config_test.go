@@ -98,6 +98,10 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"relative sessions_dir", "theme = \"dark\"\nsessions_dir = \"sessions\"\n", 2, "sessions_dir: want a folder as an absolute path or one starting with ~/"},
 		{"sessions_dir not a string", "sessions_dir = 3\n", 1, "sessions_dir: want a folder"},
 		{"sessions_dir empty", "sessions_dir = \"\"\n", 1, "sessions_dir: want a folder"},
+		{"store not s3", "store = \"team-bucket/x\"\n", 1, "store: want an S3 location"},
+		{"store empty bucket", "store = \"s3://\"\n", 1, "store: want an S3 location"},
+		{"author empty", "author = \" \"\n", 1, "author: want a name"},
+		{"author with slash", "author = \"a/b\"\n", 1, "author: want a name"},
 		{"two values on a line", "timeout = \"1s\" stall_timeout = \"2s\"\n", 1, "one key = value per line"},
 	}
 	for _, tc := range cases {
@@ -114,6 +118,13 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 				t.Errorf("error does not start with the file name: %q", err)
 			}
 		})
+	}
+}
+
+func TestStoreAndAuthor(t *testing.T) {
+	c, err := Parse("c.toml", []byte("store = \"s3://team/fanout\"\nauthor = \" ana \"\n"))
+	if err != nil || c.Store != "s3://team/fanout" || c.Author != "ana" {
+		t.Errorf("store %q author %q: %v", c.Store, c.Author, err)
 	}
 }
 

@@ -46,6 +46,10 @@ type Header struct {
 	// Bench, in a version 2 file, says the session is a bench and how it
 	// was planned; its trials follow as trial lines.
 	Bench *BenchHeader `json:"bench,omitempty"`
+	// Author is who recorded the session (a configured name, else the OS
+	// user), so that a team's shared store can say whose it is. A name,
+	// never a credential.
+	Author string `json:"author,omitempty"`
 }
 
 // NewHeader is the header of a session that asks req's system prompt and

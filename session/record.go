@@ -3,6 +3,8 @@ package session
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +60,9 @@ func (s Store) NewRecorder(h Header) *Recorder {
 	h.Type, h.Format = LineHeader, formatOf(h)
 	if h.App == "" {
 		h.App = s.App
+	}
+	if h.Author == "" {
+		h.Author = s.Author
 	}
 	if h.Created.IsZero() {
 		h.Created = time.Now()
@@ -206,6 +211,14 @@ func (r *Recorder) EndTurn() {
 			r.fail(fmt.Errorf("sync session %s: %w", r.path, err))
 		}
 	}
+	r.synced()
+}
+
+// synced tells the store's Synced hook that the file holds whole turns.
+func (r *Recorder) synced() {
+	if r.err == nil && r.store.Synced != nil && r.path != "" {
+		r.store.Synced(r.path)
+	}
 }
 
 // Close flushes, syncs and closes the file. A turn not ended keeps no
@@ -233,6 +246,7 @@ func (r *Recorder) Close() error {
 	if err := f.Close(); err != nil && r.err == nil {
 		r.err = fmt.Errorf("close session %s: %w", r.path, err)
 	}
+	r.synced()
 	return r.err
 }
 
@@ -248,6 +262,9 @@ func (r *Recorder) create() error {
 	// prompt must not end up in a file name, where no scrubbing reaches.
 	if s := slug(r.scrubValue(r.header.Prompt).(string)); s != "" {
 		base += "-" + s
+	}
+	if r.store.Unique != "" {
+		base += "-" + uniqueSuffix(r.store.Unique)
 	}
 	for n := 1; n < 1000; n++ {
 		id := base
@@ -361,4 +378,16 @@ func slug(prompt string) string {
 		}
 	}
 	return b.String()
+}
+
+// uniqueSuffix is who (as a slug) and six random hex digits: a session id
+// no other machine will make.
+func uniqueSuffix(who string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	s := slug(who)
+	if s == "" {
+		return hex.EncodeToString(b[:])
+	}
+	return s + "-" + hex.EncodeToString(b[:])
 }

@@ -23,6 +23,17 @@ type Store struct {
 	// Secrets are values that must never reach a session file (API keys,
 	// tokens): any line that contains one has it replaced before writing.
 	Secrets []string
+	// Author, when set, is written into every header the store records.
+	Author string
+	// Unique, when set, ends every new session's id with it and a random
+	// suffix, so that ids made on many machines for one shared store never
+	// collide (two members starting the same prompt in the same second).
+	Unique string
+	// Synced, when set, is called with the file's path each time the
+	// recorder has synced a whole turn (or a vote) to disk and when it
+	// closes the file: the moment an upload of it is worth starting. It
+	// must not block.
+	Synced func(path string)
 }
 
 // DefaultDir is where sessions live: $XDG_DATA_HOME/fanout/sessions, or
@@ -62,6 +73,12 @@ type Summary struct {
 	RerunOf   string `json:"rerun_of,omitempty"`
 	// Bench is set for a bench: its trials, planned and recorded.
 	Bench *BenchSummary `json:"bench,omitempty"`
+	// Author is who recorded it, when the header says.
+	Author string `json:"author,omitempty"`
+	// LocalOnly is set by a shared store's listing for a session of this
+	// machine's that has not reached the store yet (it is uploaded by the
+	// next fanout that starts here).
+	LocalOnly bool `json:"local_only,omitempty"`
 }
 
 // List reads every session in the folder, newest first. A file that cannot
@@ -111,7 +128,7 @@ func Summarize(path string) (Summary, error) {
 	defer rd.Close()
 	h := rd.Header()
 	sum := Summary{ID: h.ID, Path: path, Created: h.Created, Prompt: h.Prompt, Turns: 1, RerunOf: h.RerunOf,
-		Recording: beingRecorded(path)}
+		Recording: beingRecorded(path), Author: h.Author}
 	if sum.ID == "" {
 		sum.ID = strings.TrimSuffix(filepath.Base(path), Ext)
 	}
@@ -233,3 +250,7 @@ func globEscape(s string) string {
 	}
 	return b.String()
 }
+
+// BeingRecorded reports whether a fanout, here or in another process,
+// still has the file open to record into it (where the OS has file locks).
+func BeingRecorded(path string) bool { return beingRecorded(path) }

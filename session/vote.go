@@ -104,6 +104,7 @@ func (r *Recorder) Vote(v VoteLine) error {
 			r.fail(fmt.Errorf("sync session %s: %w", r.path, err))
 		}
 	}
+	r.synced()
 	return r.err
 }
 

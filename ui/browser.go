@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -21,10 +22,23 @@ type browser struct {
 	list    list.Model
 	loading bool
 	errs    []error // files that could not be read
+	// team is set when the list is a shared store's: all is everyone's
+	// sessions, and mine shows only the author's (and this machine's not
+	// uploaded yet).
+	team bool
+	mine bool
+	all  []session.Summary
 }
 
-// sessionItem is one session in the browser's list.
-type sessionItem struct{ s session.Summary }
+// browseTimeout bounds the listing of a team's store: a store out of
+// reach lists the cache once the SDK gives up, well before this.
+const browseTimeout = 2 * time.Minute
+
+// sessionItem is one session in the browser's list; team adds whose it is.
+type sessionItem struct {
+	s    session.Summary
+	team bool
+}
 
 func (it sessionItem) Title() string {
 	return it.s.Created.Local().Format("Jan 02 15:04") + "  " + firstLine(it.s.Prompt)
@@ -51,11 +65,17 @@ func (it sessionItem) Description() string {
 	if it.s.RerunOf != "" {
 		parts = append(parts, "re-run")
 	}
+	if it.team && it.s.Author != "" {
+		parts = append(parts, "by "+termsafe.Text(it.s.Author))
+	}
+	if it.team && it.s.LocalOnly {
+		parts = append(parts, "local only")
+	}
 	return strings.Join(parts, " · ")
 }
 
 func (it sessionItem) FilterValue() string {
-	return it.s.Prompt + " " + strings.Join(it.s.Models, " ") + " " + it.s.ID
+	return it.s.Prompt + " " + strings.Join(it.s.Models, " ") + " " + it.s.ID + " " + it.s.Author
 }
 
 func firstLine(s string) string {
@@ -102,7 +122,18 @@ func (m *Model) openBrowser() tea.Cmd {
 	k := m.keys.browser
 	l.AdditionalShortHelpKeys = func() []key.Binding { return []key.Binding{k.Replay, k.Rerun, k.Close} }
 	l.AdditionalFullHelpKeys = l.AdditionalShortHelpKeys
-	m.browser = &browser{list: l, loading: true}
+	m.browser = &browser{list: l, loading: true, team: m.opts.ListSessions != nil}
+	m.keys.browser.Mine.SetEnabled(m.browser.team)
+	if lister := m.opts.ListSessions; lister != nil {
+		l.Title = "Sessions · everyone's"
+		m.browser.list.Title = l.Title
+		return tea.Batch(m.browser.list.StartSpinner(), func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), browseTimeout)
+			defer cancel()
+			list, errs := lister(ctx)
+			return sessionsListedMsg{list: list, errs: errs}
+		})
+	}
 	store := *m.opts.Sessions
 	return tea.Batch(m.browser.list.StartSpinner(), func() tea.Msg {
 		list, errs := store.List()
@@ -132,19 +163,30 @@ func (m *Model) sessionsListed(msg sessionsListedMsg) tea.Cmd {
 	b.loading = false
 	b.list.StopSpinner()
 	b.errs = msg.errs
-	items := make([]list.Item, len(msg.list))
+	b.all = msg.list
+	m.layoutBrowser()
+	return m.fillBrowser()
+}
+
+// fillBrowser puts the sessions to show into the list: all of them, or
+// with a team's store and "mine", the author's and this machine's.
+func (m *Model) fillBrowser() tea.Cmd {
+	b := m.browser
+	items := make([]list.Item, 0, len(b.all))
 	blindID := ""
 	if m.hidden() && m.rec != nil {
 		blindID = m.rec.ID() // the round on screen: its models stay unnamed
 	}
-	for i, s := range msg.list {
+	for _, s := range b.all {
+		if b.mine && s.Author != m.opts.Author && !s.LocalOnly {
+			continue
+		}
 		if blindID != "" && s.ID == blindID {
 			s.Models, s.Winner, s.WinnerTTFT = []string{"blind round: models hidden until you vote"}, "", nil
 			s.Total = session.Cost{Source: session.CostUnknown}
 		}
-		items[i] = sessionItem{s}
+		items = append(items, sessionItem{s: s, team: b.team})
 	}
-	m.layoutBrowser()
 	return b.list.SetItems(items)
 }
 
@@ -193,6 +235,13 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 			rd, err := session.Open(path)
 			return sessionOpenedMsg{rd: rd, err: err}
 		}
+	case b.team && key.Matches(msg, k.Mine):
+		b.mine = !b.mine
+		b.list.Title = "Sessions · everyone's"
+		if b.mine {
+			b.list.Title = "Sessions · mine"
+		}
+		return m.fillBrowser()
 	case key.Matches(msg, k.Move), key.Matches(msg, k.Page), key.Matches(msg, k.Filter):
 		var cmd tea.Cmd
 		b.list, cmd = b.list.Update(msg)

@@ -47,6 +47,12 @@ type Options struct {
 	// Sessions is where runs are recorded and where the browser (ctrl+o)
 	// finds them; nil records nothing and browses nothing.
 	Sessions *session.Store
+	// ListSessions, when set, is what the browser lists instead of
+	// Sessions' folder: a team's shared store (every member's sessions,
+	// synced into a local cache). Author is then whose are "mine" (a, in
+	// the browser, toggles between mine and everyone's).
+	ListSessions func(ctx context.Context) ([]session.Summary, []error)
+	Author       string
 	// NoSave turns recording off; the browser still works.
 	NoSave bool
 	// Secrets are the values (keys, tokens) scrubbed from every event a

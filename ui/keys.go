@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 )
 
@@ -66,6 +68,12 @@ func bind(help, desc string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
+// disabled is a binding that acts only once enabled.
+func disabled(b key.Binding) key.Binding {
+	b.SetEnabled(false)
+	return b
+}
+
 // composerKeys act while the composer has focus.
 type composerKeys struct {
 	Send, Newline, History, Models, Sessions, NewThread, Cancel, Focus, Blind, Board, Help, Quit key.Binding
@@ -107,7 +115,7 @@ type pickerKeys struct {
 
 // browserKeys act in the sessions browser.
 type browserKeys struct {
-	Move, Page, Replay, Rerun, Filter, Close, Quit key.Binding
+	Move, Page, Replay, Rerun, Filter, Mine, Close, Quit key.Binding
 }
 
 // helpKeys act in the ? help.
@@ -201,6 +209,7 @@ func defaultKeys() keyMaps {
 			Replay: bind("enter", "replay", "enter"),
 			Rerun:  bind("r", "re-run", "r"),
 			Filter: bind("/", "filter", "/"),
+			Mine:   disabled(bind("a", "mine/everyone's", "a")),
 			Close:  bind("esc/q/ctrl+o", "close", "esc", "q", "ctrl+o"),
 			Quit:   quit,
 		},
@@ -253,7 +262,9 @@ func (k keyMaps) bindings(md mode) []key.Binding {
 		return []key.Binding{p.Move, p.Toggle, p.Apply, p.Close, p.Quit}
 	case modeBrowser:
 		b := k.browser
-		return []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Close, b.Quit}
+		out := []key.Binding{b.Move, b.Page, b.Replay, b.Rerun, b.Filter, b.Mine, b.Close, b.Quit}
+		// Mine only acts on a team's store (enabled by openBrowser).
+		return slices.DeleteFunc(out, func(b key.Binding) bool { return !b.Enabled() })
 	case modeHelp:
 		h := k.help
 		return []key.Binding{h.Section, h.Close, h.Quit}

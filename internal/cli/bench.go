@@ -93,7 +93,7 @@ func benchCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if o.from != "" {
-		return o.fromSession(e)
+		return o.fromSession(ctx, e)
 	}
 	return o.run(ctx, e, pos)
 }
@@ -195,7 +195,12 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	shownHeader.Bench = &shown
 
 	var rec *session.Recorder
-	if store := o.store(e, targets...); store != nil {
+	store := o.store(e, targets...)
+	ups, err := o.startUploads(ctx, e, store)
+	if err != nil {
+		return err
+	}
+	if store != nil {
 		rec = store.NewRecorder(header)
 		rec.Turn(prompts[0].Prompt)
 	}
@@ -238,6 +243,7 @@ func (o *benchOptions) run(ctx context.Context, e env, pos []string) error {
 	if rec != nil {
 		endRecording(e, rec, live || progress != nil || isTerminal(e.stderr))
 	}
+	ups.stop(e)
 	if err != nil {
 		return err
 	}
@@ -277,11 +283,11 @@ func scrubbedPlan(plan session.BenchHeader, secrets session.Secrets) session.Ben
 }
 
 // fromSession recomputes the report of a recorded bench.
-func (o *benchOptions) fromSession(e env) error {
+func (o *benchOptions) fromSession(ctx context.Context, e env) error {
 	if err := o.load(e); err != nil {
 		return err
 	}
-	path, err := o.sessions(e).Resolve(o.from)
+	path, err := o.resolve(ctx, e, o.from)
 	if err != nil {
 		return err
 	}

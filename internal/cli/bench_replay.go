@@ -64,5 +64,5 @@ func replayReader(ctx context.Context, e env, c *common, rd *session.Reader, jso
 		uo.Theme = theme
 	}
 	defer historyError(e, uo.History)
-	return runCockpit(ctx, uo)
+	return c.runCockpitUploading(ctx, e, uo)
 }

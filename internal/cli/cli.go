@@ -130,15 +130,15 @@ func dispatch(ctx context.Context, e env, args []string) int {
 	case "bench":
 		err = benchCmd(ctx, e, args[1:])
 	case "sessions":
-		err = sessionsCmd(e, args[1:])
+		err = sessionsCmd(ctx, e, args[1:])
 	case "replay":
 		err = replayCmd(ctx, e, args[1:])
 	case "export":
-		err = exportCmd(e, args[1:])
+		err = exportCmd(ctx, e, args[1:])
 	case "serve":
 		err = serveCmd(ctx, e, args[1:])
 	case "leaderboard":
-		err = leaderboardCmd(e, args[1:])
+		err = leaderboardCmd(ctx, e, args[1:])
 	case "vote":
 		err = voteCmd(ctx, e, args[1:])
 	case "--version", "-version", "version":

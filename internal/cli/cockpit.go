@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,7 +70,7 @@ func cockpitCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer historyError(e, uo.History)
-	return runCockpit(ctx, uo)
+	return f.runCockpitUploading(ctx, e, uo)
 }
 
 // setup is everything the cockpit needs before it starts: the config, the
@@ -87,7 +88,7 @@ func (f *cockpitFlags) setup(ctx context.Context, e env) (ui.Options, error) {
 	if f.theme != "" {
 		uo.Theme = f.theme // else the config's, from cockpitOptions
 	}
-	uo.Blind, uo.Tags, uo.Voter = string(f.blind), []string(f.tags), voter(e, f.voter)
+	uo.Blind, uo.Tags, uo.Voter = string(f.blind), []string(f.tags), voter(e, cmp.Or(f.voter, e.getenv("FANOUT_VOTER"), f.cfg.Author))
 	return uo, nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,7 +22,7 @@ with its reasoning folded) or as JSON in the 'fanout run --json' schema
 Flags:
 `
 
-func exportCmd(e env, args []string) error {
+func exportCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var format, out string
 	cmd := newCommand("export", exportHelp)
@@ -39,7 +40,7 @@ func exportCmd(e env, args []string) error {
 	default:
 		return cmd.bad(fmt.Errorf("--format %q: want md or json", format))
 	}
-	path, err := resolveSession(e, &c, "export", pos)
+	path, err := resolveSession(ctx, e, &c, "export", pos)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ type common struct {
 	timeout      timeoutFlag
 	sessionsDir  string
 	noSave       bool
+	storeURI     string
 
 	cfg    *config.Config
 	prices *backends.PriceBook
@@ -105,6 +106,7 @@ func (c *common) register(fs *flag.FlagSet) {
 func (c *common) registerSessions(fs *flag.FlagSet) {
 	c.flagConfig(fs, "")
 	c.flagSessionsDir(fs, "")
+	c.flagStore(fs)
 }
 
 // check refuses a timeout out of range, before anything is sent.
@@ -185,7 +187,7 @@ func (c *common) sessions(e env, targets ...backends.Target) *session.Store {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	return &session.Store{Dir: dir, App: appVersion(), Secrets: c.secrets(e, targets...)}
+	return &session.Store{Dir: dir, App: appVersion(), Secrets: c.secrets(e, targets...), Author: c.author(e)}
 }
 
 // secrets is the one list of values no output may show, for targets and

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -27,11 +28,12 @@ Chatbot Arena leaves them out, unless --include-leaked.
 Flags:
 `
 
-func leaderboardCmd(e env, args []string) error {
+func leaderboardCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var (
 		jsonOut, leaked bool
 		tag, since      string
+		author          string
 	)
 	cmd := newCommand("leaderboard", leaderboardHelp)
 	c.registerSessions(cmd.fs)
@@ -39,6 +41,7 @@ func leaderboardCmd(e env, args []string) error {
 	cmd.fs.StringVar(&tag, "tag", "", "only the sessions tagged `T` (fanout --tag T)")
 	cmd.fs.StringVar(&since, "since", "", "only the votes since `D`: a date (2026-11-01) or an age (7d, 48h)")
 	cmd.fs.BoolVar(&leaked, "include-leaked", false, "count rounds where an answer named its maker")
+	cmd.fs.StringVar(&author, "author", "", "only the votes given by `NAME` (a team's store holds everyone's)")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
 		return err
@@ -53,8 +56,23 @@ func leaderboardCmd(e env, args []string) error {
 	if err := c.load(e); err != nil {
 		return err
 	}
-	dir := c.sessions(e).Dir
-	tally := arena.CollectVotes(dir, arena.Filter{Tag: tag, Since: from, IncludeLeaked: leaked})
+	local := c.sessions(e)
+	filter := arena.Filter{Tag: tag, Since: from, IncludeLeaked: leaked, Voter: author}
+	team, err := c.readTeam(ctx, e, local)
+	if err != nil {
+		return err
+	}
+	var tally arena.Tally
+	if team == nil {
+		tally = arena.CollectVotes(local.Dir, filter)
+	} else {
+		// The team's votes: those inside every member's session files
+		// (synced into the cache) and those kept as vote objects.
+		_, errs := team.List(ctx)
+		votes, verrs := team.Votes(ctx)
+		tally = arena.CollectFiles(team.Files(), votes, filter)
+		tally.Errors = append(append(errs, verrs...), tally.Errors...)
+	}
 	for _, err := range tally.Errors {
 		fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
 	}

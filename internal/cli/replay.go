@@ -38,7 +38,7 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 	if !(speed > 0 && speed <= 1000) {
 		return cmd.bad(errors.New("--speed must be above 0 and at most 1000"))
 	}
-	path, err := resolveSession(e, &c, "replay", pos)
+	path, err := resolveSession(ctx, e, &c, "replay", pos)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func replayCmd(ctx context.Context, e env, args []string) error {
 // resolveSession loads the config and finds the one session named in pos.
 // No name is bad usage; a name that matches nothing is not (exit 1): the
 // command was right, the session is missing.
-func resolveSession(e env, c *common, cmd string, pos []string) (string, error) {
+func resolveSession(ctx context.Context, e env, c *common, cmd string, pos []string) (string, error) {
 	switch {
 	case len(pos) == 0:
 		return "", usagef("%s: which session? Give a file or an id from `fanout sessions`", cmd)
@@ -71,5 +71,5 @@ func resolveSession(e env, c *common, cmd string, pos []string) (string, error) 
 	if err := c.load(e); err != nil {
 		return "", err
 	}
-	return c.sessions(e).Resolve(pos[0])
+	return c.resolve(ctx, e, pos[0])
 }

@@ -33,5 +33,5 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64,
 		uo.Theme = theme
 	}
 	defer historyError(e, uo.History)
-	return runCockpit(ctx, uo)
+	return c.runCockpitUploading(ctx, e, uo)
 }

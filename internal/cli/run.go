@@ -87,6 +87,10 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	}
 	secrets := session.NewSecrets(o.secrets(e, targets...))
 	store := o.store(e, targets...)
+	ups, err := o.startUploads(ctx, e, store)
+	if err != nil {
+		return err
+	}
 	var rec *session.Recorder
 	if store != nil {
 		rec = store.NewRecorder(header)
@@ -139,6 +143,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		// reading the progress lines, not for a script parsing stdout.
 		endRecording(e, rec, isTerminal(e.stderr) || progress != nil)
 	}
+	ups.stop(e)
 
 	switch {
 	case o.jsonOut:

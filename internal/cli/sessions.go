@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,17 +15,19 @@ import (
 	"github.com/fanout-dev/fanout/session"
 )
 
-const sessionsHelp = `Usage: fanout sessions [--json] [--sessions-dir DIR]
+const sessionsHelp = `Usage: fanout sessions [--json] [--sessions-dir DIR] [--store s3://BUCKET/PREFIX]
 
 Lists the recorded runs, newest first: when, the prompt, the models, what
 the run cost and which model answered first. Replay one with
 'fanout replay ID', export it with 'fanout export ID'. A file that cannot
-be read is reported on stderr and does not hide the others.
+be read is reported on stderr and does not hide the others. With a team's
+store, the list is the team's, with who recorded each; a session of this
+machine's not uploaded yet is marked [local only] (and uploaded now).
 
 Flags:
 `
 
-func sessionsCmd(e env, args []string) error {
+func sessionsCmd(ctx context.Context, e env, args []string) error {
 	var c common
 	var jsonOut bool
 	cmd := newCommand("sessions", sessionsHelp)
@@ -40,7 +44,17 @@ func sessionsCmd(e env, args []string) error {
 		return err
 	}
 	store := c.sessions(e)
-	list, errs := store.List()
+	team, err := c.readTeam(ctx, e, store)
+	if err != nil {
+		return err
+	}
+	var list []session.Summary
+	var errs []error
+	if team != nil {
+		list, errs = team.List(ctx)
+	} else {
+		list, errs = store.List()
+	}
 	for _, err := range errs {
 		fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
 	}
@@ -50,21 +64,30 @@ func sessionsCmd(e env, args []string) error {
 		}
 		return encodeJSON(e.stdout, list)
 	}
+	if len(list) == 0 && team != nil {
+		fmt.Fprintf(e.stdout, "No sessions yet, here or in %s. Every `fanout run` and every prompt in the cockpit is recorded and uploaded there.\n", team.Loc)
+		return nil
+	}
 	if len(list) == 0 {
 		fmt.Fprintf(e.stdout, "No sessions yet. Every `fanout run` and every prompt in the cockpit is recorded in %s.\n", store.Dir)
 		return nil
 	}
-	printSessions(e.stdout, list)
+	printSessions(e.stdout, list, team != nil)
 	return nil
 }
 
 // printSessions writes the listing as a table, one session per line.
-func printSessions(w io.Writer, list []session.Summary) {
+func printSessions(w io.Writer, list []session.Summary, team bool) {
 	// Prompts and labels come from session files: their controls are
 	// shown, before tabwriter measures the cells.
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	safe := termsafe.NewWriter(tw)
-	fmt.Fprintln(safe, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
+	if team {
+		// A team's listing says whose each session is.
+		fmt.Fprintln(safe, "TIME\tAUTHOR\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
+	} else {
+		fmt.Fprintln(safe, "TIME\tPROMPT\tMODELS\tCOST\tFIRST TOKEN\tID")
+	}
 	for _, s := range list {
 		prompt := backends.OneLine(s.Prompt, 40)
 		if s.Bench != nil {
@@ -79,11 +102,18 @@ func printSessions(w io.Writer, list []session.Summary) {
 		case !s.Complete && s.Bench == nil: // a bench's counts say it
 			prompt += " [cut short]"
 		}
+		if s.LocalOnly && team {
+			prompt += " [local only]"
+		}
 		first := "—"
 		if s.WinnerTTFT != nil {
 			first = backends.OneLine(s.Winner, 24) + " " + session.FormatDuration(time.Duration(*s.WinnerTTFT*float64(time.Millisecond)))
 		}
-		fmt.Fprintf(safe, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Created.Local().Format("2006-01-02 15:04"), prompt,
+		when := s.Created.Local().Format("2006-01-02 15:04")
+		if team {
+			when += "\t" + backends.OneLine(cmp.Or(s.Author, "—"), 16)
+		}
+		fmt.Fprintf(safe, "%s\t%s\t%s\t%s\t%s\t%s\n", when, prompt,
 			backends.OneLine(strings.Join(s.Models, ", "), 40), session.FormatCostShort(s.Total), first, s.ID)
 	}
 	safe.Flush()

@@ -1,16 +1,19 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/fanout-dev/fanout/internal/termsafe"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/store"
 	"github.com/fanout-dev/fanout/ui"
 )
 
@@ -76,7 +79,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	c.registerSessions(cmd.fs)
 	cmd.fs.IntVar(&turn, "turn", 0, "the `turn` to vote on, 1 for the first (default: the last)")
 	flagBlind(cmd.fs, &blind, "--blind=full hides the figures (TTFT, speed, tokens) too")
-	cmd.fs.StringVar(&who, "voter", "", "who the vote is recorded as (default $FANOUT_VOTER, else your login name)")
+	cmd.fs.StringVar(&who, "voter", "", "who the vote is recorded as (default $FANOUT_VOTER, else author from the config, else your login name)")
 	flagTheme(cmd.fs, &theme, "")
 	pos, err := cmd.parse(e, args)
 	if err != nil {
@@ -85,7 +88,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	if blind == "" {
 		return cmd.bad(errors.New("a vote is blind: --blind or --blind=full"))
 	}
-	path, err := resolveSession(e, &c, "vote", pos)
+	path, err := resolveSession(ctx, e, &c, "vote", pos)
 	if err != nil {
 		return err
 	}
@@ -113,7 +116,7 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	uo := ui.Options{
 		VoteOn:   &ui.VoteRound{Path: path, File: f, Turn: turn},
 		Blind:    string(blind),
-		Voter:    voter(e, who),
+		Voter:    voter(e, cmp.Or(who, e.getenv("FANOUT_VOTER"), c.cfg.Author)),
 		Theme:    c.cfg.Theme,
 		NoColor:  e.getenv("NO_COLOR") != "",
 		Sessions: c.sessions(e),
@@ -122,7 +125,54 @@ func voteCmd(ctx context.Context, e env, args []string) error {
 	if theme != "" {
 		uo.Theme = theme
 	}
-	return runCockpit(ctx, uo)
+	team, err := c.team(ctx, e, uo.Sessions)
+	if err != nil || team == nil {
+		if err != nil {
+			return err
+		}
+		return runCockpit(ctx, uo)
+	}
+	return voteShared(ctx, e, team, uo, path, len(f.Votes))
+}
+
+// voteShared runs a vote round on a copy of a session and writes the votes
+// given as vote objects in the team's store: the session file, someone
+// else's maybe, is never rewritten, and votes from two people are both kept.
+func voteShared(ctx context.Context, e env, team *store.Team, uo ui.Options, path string, had int) error {
+	tmp, err := tempCopy(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	uo.VoteOn.Path = tmp
+	if err := runCockpit(ctx, uo); err != nil {
+		return err
+	}
+	return putNewVotes(ctx, e, team, path, tmp, had)
+}
+
+// putNewVotes writes the votes a round added to the copy tmp of the
+// session at path (it held had before) as vote objects. One the store
+// refuses is kept on this machine and said so: it is not lost.
+func putNewVotes(ctx context.Context, e env, team *store.Team, path, tmp string, had int) error {
+	after, err := session.Load(tmp)
+	if err != nil {
+		return fmt.Errorf("vote: read back the round: %w", err)
+	}
+	id := strings.TrimSuffix(filepath.Base(path), session.Ext)
+	for _, v := range after.Votes[min(had, len(after.Votes)):] {
+		key, err := team.PutVote(ctx, id, v)
+		var pending *store.PendingError
+		if errors.As(err, &pending) {
+			fmt.Fprintf(e.stderr, "fanout: %s\n", termsafe.Text(e.scrub(err.Error())))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "vote saved: s3://%s/%s\n", team.Loc.Bucket, termsafe.Text(key))
+	}
+	return nil
 }
 
 // flagTags registers --tag, which the sessions a command records carry.
