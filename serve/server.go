@@ -115,6 +115,11 @@ type Config struct {
 	// SessionsDir, when set, records every run under
 	// SessionsDir/<client key fingerprint or "anonymous">.
 	SessionsDir string
+	// Recording, when set, is given each session's store before its
+	// cockpit starts, and the client key it records for: fanout serve
+	// --store hooks its uploads there, so that a replica keeps nothing
+	// another needs.
+	Recording func(key string, st *session.Store)
 	// KeepHistory keeps each client key's prompt history (what ↑ recalls
 	// in the composer) beside its sessions, in
 	// SessionsDir/serve/<fingerprint>/history. Anonymous clients get none:

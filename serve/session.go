@@ -346,6 +346,9 @@ func (s *Server) uiOptions(st *sessionState) ui.Options {
 			App:     s.cfg.App,
 			Secrets: s.cfg.Secrets,
 		}
+		if s.cfg.Recording != nil {
+			s.cfg.Recording(st.key, o.Sessions)
+		}
 	}
 	return o
 }

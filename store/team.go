@@ -446,3 +446,16 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// Sub is the store of one part of the team's: the same bucket under
+// PREFIX/part, with local as its sessions folder and a cache of its own.
+// fanout serve keeps each client key's sessions apart so: a client never
+// lists the team's, nor another key's.
+func (t *Team) Sub(part string, local *session.Store) *Team {
+	c := *t
+	c.Loc.Prefix = strings.Trim(t.Loc.key(strings.Trim(part, "/")), "/")
+	c.Local = local
+	sum := sha256.Sum256([]byte(part))
+	c.Cache = filepath.Join(t.Cache, "sub-"+hex.EncodeToString(sum[:6]))
+	return &c
+}

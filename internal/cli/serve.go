@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	charmlog "charm.land/log/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/fanout-dev/fanout/config"
 	"github.com/fanout-dev/fanout/serve"
 	"github.com/fanout-dev/fanout/session"
+	"github.com/fanout-dev/fanout/store"
 	"github.com/fanout-dev/fanout/themes"
 	"github.com/fanout-dev/fanout/ui"
 )
@@ -65,6 +67,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs.IntVar(&maxPrompt, "max-prompt-bytes", serve.DefaultMaxPromptBytes, "longest prompt accepted")
 	c.flagSessionsDir(fs, "record sessions (and each client key's prompt history) under `dir`/serve/<client key> (default sessions_dir from the config, or $XDG_DATA_HOME/fanout/sessions)")
 	c.flagNoSave(fs, "record nothing: no client's prompts or answers are kept")
+	c.flagStore(fs)
 	flagTheme(fs, &theme, "colour `theme` for every client (default: each client's background)")
 	s.flagSystem(fs, "system `prompt` for every session")
 	c.flagStallTimeout(fs)
@@ -149,6 +152,18 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		// Each client key's prompt history is kept beside its sessions.
 		cfg.SessionsDir, cfg.KeepHistory = store.Dir, true
 	}
+	var teamUploads *serveUploads
+	if c.storeLocation() != "" && !c.noSave {
+		// Replicas behind one balancer share the store: each records
+		// here first, as always, and uploads every client key's sessions
+		// under PREFIX/serve/<key>, apart from the team's and each other's.
+		team, err := c.team(ctx, e, store)
+		if err != nil {
+			return err
+		}
+		teamUploads = &serveUploads{team: team, root: filepath.Join(store.Dir, "serve"), ctx: ctx, by: map[string]*uploads{}}
+		cfg.Recording = teamUploads.hook
+	}
 	if authKeys != "" {
 		if cfg.AuthorizedKeys, err = serve.LoadAuthorizedKeys(authKeys); err != nil {
 			return usagef("%s", err)
@@ -169,6 +184,9 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("fanout serve", "version", cfg.App, "host_key", cfg.HostKeyPath, "sessions", recording,
 		"access", access(authKeys), "real_models", real)
+	if teamUploads != nil {
+		log.Info("recordings are uploaded to the team's store, each client key's apart", "store", teamUploads.team.Loc.String()+"/serve")
+	}
 	if cfg.ProxyProtocol {
 		log.Info("PROXY protocol on: client addresses come from the balancer's header", "proxy_from", strings.Join(proxyFrom, ","))
 	}
@@ -186,8 +204,56 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if serr := <-errc; err == nil {
 		err = serr
 	}
+	teamUploads.stop(e)
 	log.Info("stopped")
 	return err
+}
+
+// serveUploads uploads what fanout serve records to the team's store: one
+// uploader per sessions folder (a client key's, or an anonymous session's),
+// under PREFIX/serve/<that folder>.
+type serveUploads struct {
+	team *store.Team
+	root string // the sessions folder's serve/, which the parts are relative to
+	ctx  context.Context
+
+	mu sync.Mutex
+	by map[string]*uploads
+}
+
+// hook is serve.Config.Recording: it makes a session's recorder notify the
+// uploader of its folder, started on first use.
+func (s *serveUploads) hook(_ string, st *session.Store) {
+	rel, err := filepath.Rel(s.root, st.Dir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return // not a folder under serve/: nothing of the server's
+	}
+	st.Author, st.Unique = "serve", store.UniqueFor("serve")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.by[st.Dir]; ok {
+		st.Synced = u.up.Notify
+		return
+	}
+	s.by[st.Dir] = startUploader(s.ctx, s.team.Sub("serve/"+filepath.ToSlash(rel), st), st)
+}
+
+// stop waits for every uploader (each at most uploadWait, all at once).
+func (s *serveUploads) stop(e env) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	all := make([]*uploads, 0, len(s.by))
+	for _, u := range s.by {
+		all = append(all, u)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, u := range all {
+		wg.Go(func() { u.stop(e) })
+	}
+	wg.Wait()
 }
 
 // servedModels are the models sessions start with and may pick from: the
