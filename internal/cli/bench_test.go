@@ -24,10 +24,12 @@ const (
 	benchTrials = 8
 	tokenPace   = 15 * time.Millisecond // between the steady server's tokens
 	tokens      = 6
-	// slack is how far above the server's own delay a measured time may
-	// land: the client's parsing and a busy machine's scheduling.
-	slack = 25 * time.Millisecond
 )
+
+// slack is how far above the server's own delay a measured time may land:
+// the client's parsing and a busy machine's scheduling, more under the
+// race detector (race_test.go), which slows every memory access.
+var slack = 25 * time.Millisecond
 
 // steadyDelay is the steady server's first-byte delay for counted trial k
 // (1-based; request 0 is the warm-up).
@@ -108,7 +110,7 @@ func deref(v *float64) any {
 func TestBenchMatchesTheServersSchedule(t *testing.T) {
 	getenv, cfg, dir, steady, quick := benchSetup(t)
 	code, out, errOut := runCLI(t, getenv, "", "bench", "--json", "--config", cfg, "--sessions-dir", dir,
-		"-m", "steady", "-m", "quick", "-n", fmt.Sprint(benchTrials), "--seed", "42", "--goodput", "ttft=65ms", "Say something")
+		"-m", "steady", "-m", "quick", "-n", fmt.Sprint(benchTrials), "--seed", "42", "--goodput", "ttft=59ms", "Say something")
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0 (each model had a successful trial, no SLO): %s", code, errOut)
 	}
@@ -158,10 +160,12 @@ func TestBenchMatchesTheServersSchedule(t *testing.T) {
 	if s.TokensEstimated || s.OutputTokens.P50 == nil || *s.OutputTokens.P50 != tokens || s.InputTokens.Max == nil || *s.InputTokens.Max != 7 {
 		t.Errorf("output tokens %v, input %v, estimated %v; the server counted %d and 7", deref(s.OutputTokens.P50), deref(s.InputTokens.Max), s.TokensEstimated, tokens)
 	}
-	// Goodput: of 8 runs, those answered within 65 ms are trials 1, 2 and
-	// 4 (30, 40, 60 ms).
-	if s.Goodput == nil || *s.Goodput != 3.0/8 {
-		t.Errorf("goodput %v, want 3/8", deref(s.Goodput))
+	// Goodput: of 8 runs, those answered within 59 ms are trials 1 and 2
+	// (30, 40 ms). The limit sits just below trial 4's 60 ms, which a loaded
+	// machine can only make later, and 19 ms above trial 2's, room for a
+	// machine under the race detector: the count holds however slow it is.
+	if s.Goodput == nil || *s.Goodput != 2.0/8 {
+		t.Errorf("goodput %v, want 2/8", deref(s.Goodput))
 	}
 	c := s.Cost
 	if c.Total == nil || c.PerRun == nil || c.PerThousand == nil || c.Source == session.CostUnknown {
