@@ -47,7 +47,7 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = false
 	case key.Matches(msg, k.Section):
 		step := 1
-		if s := msg.String(); s == "shift+tab" || s == "left" {
+		if key.Matches(msg, m.keys.back) {
 			step = -1
 		}
 		m.helpPage = (m.helpPage + step + int(modeCount)) % int(modeCount)
@@ -73,10 +73,10 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Send):
 		return m.send()
-	case key.Matches(msg, k.History) && msg.String() == "up" && m.recallable():
+	case key.Matches(msg, k.History) && key.Matches(msg, m.keys.back) && m.recallable():
 		m.recall(-1)
 		return nil
-	case key.Matches(msg, k.History) && msg.String() == "down" && m.historyPos < len(m.history):
+	case key.Matches(msg, k.History) && !key.Matches(msg, m.keys.back) && m.historyPos < len(m.history):
 		m.recall(1)
 		return nil
 	case key.Matches(msg, k.Help) && m.editor.Value() == "":
@@ -166,15 +166,15 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.status = "copied " + m.paneName(m.focus) + "'s answer"
 		return tea.SetClipboard(text)
-	case key.Matches(msg, k.Scroll) && (s == "up" || s == "k"):
+	case key.Matches(msg, k.Scroll) && key.Matches(msg, m.keys.back):
 		p.scroll++
 	case key.Matches(msg, k.Scroll):
 		p.scroll = max(0, p.scroll-1)
-	case key.Matches(msg, k.Page) && s == "pgup":
+	case key.Matches(msg, k.Page) && key.Matches(msg, m.keys.back):
 		p.scroll += max(1, m.paneBodyHeight()-1)
 	case key.Matches(msg, k.Page):
 		p.scroll = max(0, p.scroll-max(1, m.paneBodyHeight()-1))
-	case key.Matches(msg, k.Ends) && s == "home":
+	case key.Matches(msg, k.Ends) && key.Matches(msg, m.keys.back):
 		p.scroll = 1 << 30 // clamped when drawn
 	case key.Matches(msg, k.Ends):
 		p.scroll = 0
@@ -208,7 +208,7 @@ func (m *Model) wheel(msg tea.MouseWheelMsg) {
 
 func (m *Model) cycleFocus(msg tea.KeyPressMsg) {
 	step := 1
-	if msg.String() == "shift+tab" {
+	if key.Matches(msg, m.keys.back) {
 		step = -1
 	}
 	n := len(m.panes) + 1 // the panes and the composer

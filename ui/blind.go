@@ -253,7 +253,7 @@ func (m *Model) renderVoteBar() string {
 // voteOnlyBar is what stands in for the composer once a saved session's
 // vote is in: there is nothing to send to.
 func (m *Model) voteOnlyBar() string {
-	return m.fg(m.theme.Muted).Render(truncate("vote saved: "+m.blind.verdict+" · names revealed · esc or q quits", m.width))
+	return m.fg(m.theme.Muted).Render(truncate("vote saved: "+m.blind.verdict+" · names revealed · esc quits", m.width))
 }
 
 // startVoteRound shows a saved session's turn blind, its panes shuffled,
@@ -299,7 +299,7 @@ func (m *Model) startVoteRound(vr *VoteRound) {
 func (m *Model) voteKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys.vote
 	if !m.voting() {
-		if m.opts.VoteOn != nil && (key.Matches(msg, k.Skip) || msg.String() == "q") {
+		if m.opts.VoteOn != nil && key.Matches(msg, k.Skip) {
 			return tea.Quit
 		}
 		if key.Matches(msg, k.Focus) {

@@ -203,7 +203,7 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Close):
-		if msg.String() == "esc" && b.list.IsFiltered() {
+		if key.Matches(msg, m.keys.escape) && b.list.IsFiltered() {
 			b.list.ResetFilter()
 			return nil
 		}

@@ -49,7 +49,7 @@ func (m *Model) diffKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Close):
 		m.diff = nil
-	case key.Matches(msg, k.Other) && s == "tab":
+	case key.Matches(msg, k.Other) && !key.Matches(msg, m.keys.pane.FocusN): // tab: the next pane
 		d.b = (d.b + 1) % len(m.panes)
 		if d.b == d.a {
 			d.b = (d.b + 1) % len(m.panes)
@@ -65,11 +65,11 @@ func (m *Model) diffKey(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			d.b, d.scroll = n, 0
 		}
-	case key.Matches(msg, k.Scroll) && (s == "up" || s == "k"):
+	case key.Matches(msg, k.Scroll) && key.Matches(msg, m.keys.back):
 		d.scroll = max(0, d.scroll-1)
 	case key.Matches(msg, k.Scroll):
 		d.scroll++
-	case key.Matches(msg, k.Page) && s == "pgup":
+	case key.Matches(msg, k.Page) && key.Matches(msg, m.keys.back):
 		d.scroll = max(0, d.scroll-max(1, m.height-6))
 	case key.Matches(msg, k.Page):
 		d.scroll += max(1, m.height-6)

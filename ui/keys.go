@@ -135,6 +135,12 @@ type keyMaps struct {
 	vote     voteKeys
 	board    boardKeys
 	diff     diffKeys
+	// back names the backward keys of the two-way bindings (↑ of ↑/↓,
+	// shift+tab of tab/shift+tab, - of +/-, [ of [/]); a handler matches a
+	// two-way binding, then back to tell its direction, so no key name is
+	// compared by hand. escape is esc alone, where it does more than its
+	// binding's other keys (it clears a filter first).
+	back, escape key.Binding
 }
 
 func defaultKeys() keyMaps {
@@ -166,6 +172,8 @@ func defaultKeys() keyMaps {
 	zoom.Zoom = bind("z", "unzoom", "z")
 	zoom.Back = bind("esc", "cancel streams, else unzoom", "esc")
 	return keyMaps{
+		back:   key.NewBinding(key.WithKeys("up", "k", "pgup", "home", "shift+tab", "left", "-", "_", "[")),
+		escape: key.NewBinding(key.WithKeys("esc")),
 		composer: composerKeys{
 			Send:      bind("enter", "send to every model", "enter"),
 			Newline:   bind("ctrl+j/alt+enter", "new line", "ctrl+j", "alt+enter"),

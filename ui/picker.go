@@ -180,7 +180,7 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		cmd := m.applyPicker()
 		m.picker = nil
 		return cmd
-	case key.Matches(msg, k.Move) && msg.String() == "up":
+	case key.Matches(msg, k.Move) && key.Matches(msg, m.keys.back):
 		p.cursor = max(0, p.cursor-1)
 		return nil
 	case key.Matches(msg, k.Move):

@@ -288,7 +288,6 @@ func (m *Model) seek(t time.Duration) {
 func (m *Model) transportKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	r := m.replay
 	k := m.keys.replay
-	s := msg.String()
 	switch {
 	case key.Matches(msg, k.Pause):
 		if r.paused && r.loaded && r.pos >= r.tl.End() {
@@ -297,20 +296,20 @@ func (m *Model) transportKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 		r.paused = !r.paused
 		return m.resume(), true
 	case key.Matches(msg, k.Speed):
-		if s == "+" || s == "=" {
-			r.speed = min(len(speeds)-1, r.speed+1)
-		} else {
+		if key.Matches(msg, m.keys.back) {
 			r.speed = max(0, r.speed-1)
+		} else {
+			r.speed = min(len(speeds)-1, r.speed+1)
 		}
 		m.status = "speed " + speedLabel(r.speed)
 		return m.resume(), true
-	case key.Matches(msg, k.Seek) && s == "left":
+	case key.Matches(msg, k.Seek) && key.Matches(msg, m.keys.back):
 		m.seek(r.pos - seekStep)
 		return nil, true
 	case key.Matches(msg, k.Seek):
 		m.seek(r.pos + seekStep)
 		return nil, true
-	case key.Matches(msg, k.Milestone) && s == "[":
+	case key.Matches(msg, k.Milestone) && key.Matches(msg, m.keys.back):
 		if ms, found := r.tl.PrevMilestone(r.pos); found {
 			m.seek(ms.At)
 			m.status = m.milestoneText(ms)
