@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"os"
-	"slices"
 
-	"github.com/fanout-dev/fanout/backends"
 	"github.com/fanout-dev/fanout/session"
 )
 
@@ -53,16 +51,5 @@ func replayReader(ctx context.Context, e env, c *common, rd *session.Reader, jso
 	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 		return usagef("replay in the cockpit needs a terminal; for scripts add --json")
 	}
-	var recorded []backends.Target
-	for _, t := range rd.Header().Targets {
-		recorded = append(recorded, t.Target())
-	}
-	uo := cockpitOptions(ctx, e, c, nil)
-	uo.Sessions = c.sessions(e, slices.Concat(recorded, choiceTargets(uo.Choices))...)
-	uo.Replay, uo.ReplaySpeed = rd, speed
-	if theme != "" {
-		uo.Theme = theme
-	}
-	defer historyError(e, uo.History)
-	return c.runCockpitUploading(ctx, e, uo)
+	return replayInCockpit(ctx, e, c, rd, speed, theme)
 }

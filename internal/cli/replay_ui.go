@@ -21,6 +21,11 @@ func replayUI(ctx context.Context, e env, c *common, path string, speed float64,
 		rd.Close()
 		return usagef("replay in the cockpit needs a terminal; for scripts use: fanout replay --json %s", path)
 	}
+	return replayInCockpit(ctx, e, c, rd, speed, theme)
+}
+
+// replayInCockpit plays the open session rd in the cockpit.
+func replayInCockpit(ctx context.Context, e env, c *common, rd *session.Reader, speed float64, theme string) error {
 	var recorded []backends.Target
 	for _, t := range rd.Header().Targets {
 		recorded = append(recorded, t.Target())
