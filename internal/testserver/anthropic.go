@@ -111,14 +111,7 @@ func (s *Anthropic) Requests() []Request {
 func (s *Anthropic) Gone() <-chan struct{} { return s.gone }
 
 func (s *Anthropic) serve(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Raw: raw}
-	if json.Unmarshal(raw, &rec.Body) != nil {
-		rec.Body = nil
-	}
-	if json.Unmarshal(raw, &rec.Anthropic) != nil {
-		rec.Anthropic = AnthropicRequest{}
-	}
+	rec := readRequest(r)
 	s.mu.Lock()
 	s.reqs = append(s.reqs, rec)
 	s.mu.Unlock()

@@ -103,14 +103,7 @@ func (s *OpenAI) Requests() []Request {
 func (s *OpenAI) Gone() <-chan struct{} { return s.gone }
 
 func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Raw: raw}
-	if json.Unmarshal(raw, &rec.Body) != nil {
-		rec.Body = nil
-	}
-	if json.Unmarshal(raw, &rec.Chat) != nil {
-		rec.Chat = ChatRequest{}
-	}
+	rec := readRequest(r)
 	s.mu.Lock()
 	s.reqs = append(s.reqs, rec)
 	n := s.chats
@@ -403,4 +396,22 @@ func ClosedURL(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return "http://" + addr + "/v1"
+}
+
+// readRequest reads what a test server received: the body (up to 16 MiB),
+// decoded as generic JSON and as each provider's request, each left zero
+// when it does not decode so.
+func readRequest(r *http.Request) Request {
+	raw, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Raw: raw}
+	if json.Unmarshal(raw, &rec.Body) != nil {
+		rec.Body = nil
+	}
+	if json.Unmarshal(raw, &rec.Chat) != nil {
+		rec.Chat = ChatRequest{}
+	}
+	if json.Unmarshal(raw, &rec.Anthropic) != nil {
+		rec.Anthropic = AnthropicRequest{}
+	}
+	return rec
 }
